@@ -1,0 +1,3 @@
+"""Service Creator: interview, generate and test cloud service projects from the editor."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from service_creator.cli import main
+
+raise SystemExit(main())
