@@ -1,0 +1,110 @@
+"""The plan: which files a service project has, and which files each one is built on.
+
+The plan is a DAG in dependency order: config -> models -> schemas -> vendor integration ->
+service manager -> API -> tests; the docs and deployment files hang off what they describe.
+"""
+
+from __future__ import annotations
+
+from graphlib import TopologicalSorter
+
+from service_creator.core.models import FileSpec, Requirements
+
+_ALL: tuple[FileSpec, ...] = (
+    FileSpec(path="requirements.txt", purpose="Python dependencies", language="text"),
+    FileSpec(path="pyproject.toml", purpose="ruff, black and pytest settings", language="text"),
+    FileSpec(path="config.py", purpose="Settings from the environment", language="python"),
+    FileSpec(
+        path="database_schema.sql", purpose="SQL schema of the service's state", language="sql"
+    ),
+    FileSpec(
+        path="models.py",
+        purpose="Domain models and their persistence",
+        language="python",
+        depends_on=["config.py", "database_schema.sql"],
+    ),
+    FileSpec(
+        path="schemas.py",
+        purpose="Pydantic request and response schemas of the API",
+        language="python",
+        depends_on=["models.py"],
+    ),
+    FileSpec(
+        path="vendor_integration.py",
+        purpose="Client for the vendor device API, with a simulated device",
+        language="python",
+        depends_on=["config.py", "models.py"],
+    ),
+    FileSpec(
+        path="service_manager.py",
+        purpose="Provisioning, update, delete, status and billing",
+        language="python",
+        depends_on=["config.py", "models.py", "schemas.py", "vendor_integration.py"],
+    ),
+    FileSpec(
+        path="api_endpoints.py",
+        purpose="FastAPI application: routes, auth, logging",
+        language="python",
+        depends_on=["config.py", "schemas.py", "service_manager.py"],
+    ),
+    FileSpec(
+        path="test_suite.py",
+        purpose="pytest suite exercising every endpoint",
+        language="python",
+        depends_on=["config.py", "schemas.py", "api_endpoints.py", "vendor_integration.py"],
+    ),
+    FileSpec(
+        path="portal_integration.js",
+        purpose="Customer portal client for the API",
+        language="javascript",
+        depends_on=["api_endpoints.py", "schemas.py"],
+    ),
+    FileSpec(
+        path="README.md",
+        purpose="What the service does and how to run it",
+        language="markdown",
+        depends_on=["api_endpoints.py", "config.py"],
+    ),
+    FileSpec(
+        path="Dockerfile",
+        purpose="Container image of the service",
+        language="dockerfile",
+        depends_on=["requirements.txt", "config.py"],
+    ),
+    FileSpec(
+        path="docker-compose.yml",
+        purpose="Local deployment",
+        language="yaml",
+        depends_on=["Dockerfile", "config.py"],
+    ),
+    FileSpec(
+        path="kubernetes.yaml",
+        purpose="Kubernetes deployment, service and config",
+        language="yaml",
+        depends_on=["Dockerfile", "config.py"],
+    ),
+    FileSpec(
+        path=".github/workflows/ci.yml",
+        purpose="CI: lint and test",
+        language="yaml",
+        depends_on=["requirements.txt", "test_suite.py"],
+    ),
+)
+
+_DEPLOYMENT_FILES = {
+    "docker-compose.yml": ("docker_compose", "both"),
+    "kubernetes.yaml": ("kubernetes", "both"),
+}
+
+
+def plan(requirements: Requirements) -> list[FileSpec]:
+    """The files this service needs, each after every file it depends on."""
+    specs = {
+        spec.path: spec
+        for spec in _ALL
+        if requirements.deployment in _DEPLOYMENT_FILES.get(spec.path, (requirements.deployment,))
+    }
+    order = TopologicalSorter(
+        {path: [d for d in spec.depends_on if d in specs] for path, spec in specs.items()}
+    ).static_order()
+    return [specs[path] for path in order]
