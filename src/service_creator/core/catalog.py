@@ -6,7 +6,7 @@ from functools import cache
 
 import yaml
 
-from service_creator.core.models import Option
+from service_creator.core.models import FEATURES_BY_SERVICE_TYPE, Option
 from service_creator.prompts import read_data
 
 
@@ -28,3 +28,23 @@ def product_label(service_type: str, vendor: str, product_id: str) -> str:
         if option.id == product_id:
             return option.label
     raise KeyError(product_id)
+
+
+def service_type_options() -> list[Option]:
+    return [
+        Option(id=name, label=name, description=description)
+        for name, description in _catalog()["service_types"].items()
+    ]
+
+
+def vendor_options() -> list[Option]:
+    return [Option(id=vendor, label=vendor) for vendor in _catalog()["vendors"]]
+
+
+def feature_options(service_type: str) -> list[Option]:
+    labels = _catalog()["feature_labels"]
+    return [Option(id=f, label=labels[f]) for f in FEATURES_BY_SERVICE_TYPE[service_type]]
+
+
+def feature_label(feature: str) -> str:
+    return _catalog()["feature_labels"][feature]

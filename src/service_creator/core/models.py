@@ -179,6 +179,7 @@ class Session(WireModel):
     total_steps: int = 9
     status: SessionStatus = "in_progress"
     current_question: str | None = None
+    revising: str | None = Field(None, description="An answered question being asked again")
     created_at: datetime = Field(default_factory=now)
     updated_at: datetime = Field(default_factory=now)
 

@@ -1,0 +1,189 @@
+"""The interview: one question at a time over a Session, adapting to earlier answers.
+
+`Interview` never asks anyone anything; it says what the next question is and takes answers.
+The tools layer drives it with an `Asker` (editor prompts, elicitation, a terminal, a script).
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from service_creator.core import catalog
+from service_creator.core.answers import coerce
+from service_creator.core.models import (
+    Answer,
+    AnswerValue,
+    Option,
+    Question,
+    Requirements,
+    Session,
+    now,
+)
+from service_creator.core.questions import PRICE_UNITS, QuestionGraph
+from service_creator.errors import InterviewIncompleteError, InvalidAnswerError
+
+REVISE = "revise"
+
+
+class Interview:
+    def __init__(self, session: Session, graph: QuestionGraph | None = None) -> None:
+        self.session = session
+        self.graph = graph or QuestionGraph.default()
+        self._sync()
+
+    # --- reading ---------------------------------------------------------------------------
+
+    @property
+    def done(self) -> bool:
+        return self.session.answers.get("confirm") is True
+
+    def current(self) -> Question | None:
+        """The next question to ask, or None once the summary is confirmed."""
+        if self.session.answers.get("confirm") is False:
+            return self._revise_question()
+        if self.session.revising:
+            question = self._find(self.session.revising)
+            return question.model_copy(update={"default": self.session.answers.get(question.id)})
+        questions, kept = self.graph.walk(self.session.answers)
+        for question in questions:
+            if question.id not in kept:
+                return self._with_summary(question) if question.id == "confirm" else question
+        return None
+
+    def questions(self) -> list[Question]:
+        """Every question that applies to the answers so far (answered or not)."""
+        return self.graph.walk(self.session.answers)[0]
+
+    def requirements(self) -> Requirements:
+        if not self.done:
+            question = self.current()
+            raise InterviewIncompleteError(
+                "The interview is not finished",
+                hint=f"answer '{question.id}' next" if question else None,
+            )
+        return requirements_from(self.session.answers)
+
+    # --- answering -------------------------------------------------------------------------
+
+    def answer(self, value: AnswerValue, question_id: str | None = None) -> Question | None:
+        """Answer the current question (or change an earlier answer by id); returns the next.
+
+        An invalid answer raises InvalidAnswerError and leaves the session as it was.
+        """
+        current = self.current()
+        target = question_id or (current.id if current else None)
+        if target is None:
+            raise InvalidAnswerError("The interview is finished; there is nothing to answer")
+        if current is not None and target == current.id == REVISE:
+            self._revise(coerce(current, value))
+        else:
+            question = self._find(target)
+            self._store(question.id, coerce(question, value))
+        return self.current()
+
+    def _find(self, question_id: str) -> Question:
+        for question in self.questions():
+            if question.id == question_id:
+                return question
+        current = self.current()
+        raise InvalidAnswerError(
+            f"'{question_id}' is not a question of this interview (now)",
+            hint=f"the current question is '{current.id}'" if current else None,
+        )
+
+    def _store(self, question_id: str, value: AnswerValue) -> None:
+        answers = dict(self.session.answers)
+        answers[question_id] = value
+        if question_id != "confirm":
+            answers.pop("confirm", None)  # any change invalidates the confirmed summary
+        self.session.answers = answers
+        self.session.revising = None
+        self.session.history.append(Answer(question_id=question_id, value=value))
+        self._sync()
+
+    def _revise(self, question_id: AnswerValue) -> None:
+        """Ask `question_id` again, its old answer offered as the default; the rest is kept."""
+        self.session.answers = {k: v for k, v in self.session.answers.items() if k != "confirm"}
+        self.session.revising = str(question_id)
+        self.session.history.append(Answer(question_id=REVISE, value=question_id))
+        self._sync()
+
+    def _revise_question(self) -> Question:
+        answered = [
+            q for q in self.questions() if q.id in self.session.answers and q.id != "confirm"
+        ]
+        return Question(
+            id=REVISE,
+            step="confirm",
+            kind="single_select",
+            text="Which answer would you like to change?",
+            explanation="That question is asked again; answers that still fit are kept.",
+            options=[Option(id=q.id, label=q.text) for q in answered],
+            step_number=len(self.graph.steps),
+            total_steps=len(self.graph.steps),
+        )
+
+    def _with_summary(self, question: Question) -> Question:
+        summary = summarize(requirements_from(self.session.answers))
+        return question.model_copy(update={"text": f"{question.text}\n\n{summary}"})
+
+    def _sync(self) -> None:
+        """Drop answers that no longer fit, and bring step and status up to date."""
+        confirm = self.session.answers.get("confirm")
+        self.session.answers = self.graph.walk(self.session.answers)[1]
+        if confirm is False:
+            self.session.answers["confirm"] = False
+        question = self.current()
+        self.session.current_question = question.id if question else None
+        self.session.total_steps = len(self.graph.steps)
+        self.session.step = question.step_number if question else len(self.graph.steps)
+        if self.done and self.session.status != "generated":
+            self.session.status = "complete"
+        elif not self.done:
+            self.session.status = "in_progress"
+        self.session.updated_at = now()
+
+
+def requirements_from(answers: dict[str, AnswerValue]) -> Requirements:
+    service_type = str(answers["service_type"])
+    vendors = [str(v) for v in answers["vendors"]]  # type: ignore[union-attr]
+    products = {}
+    for vendor in vendors:
+        choice = answers.get(f"product_{catalog.vendor_slug(vendor)}")
+        options = catalog.products(service_type, vendor)
+        products[vendor] = catalog.product_label(service_type, vendor, str(choice or options[0].id))
+    try:
+        return Requirements(
+            service_type=service_type,
+            service_name=answers["service_name"],
+            vendors=vendors,
+            products=products,
+            features=answers["features"],
+            pricing_model=answers["pricing_model"],
+            price=answers.get("price", 10),
+            tiers=answers.get("tiers", 3),
+            vendor_api=answers["vendor_api"],
+            api_docs_url=answers.get("api_docs_url") or None,
+            auth_methods=answers["auth_methods"],
+            logging=answers["logging"],
+            deployment=answers.get("deployment", "both"),
+        )
+    except (KeyError, ValidationError) as exc:
+        raise InterviewIncompleteError(f"The answers do not make valid requirements: {exc}") from None
+
+
+def summarize(req: Requirements) -> str:
+    vendors = ", ".join(f"{v} ({req.products[v]})" for v in req.vendors)
+    features = ", ".join(catalog.feature_label(f) for f in req.features)
+    lines = [
+        f"Service: {req.service_type} '{req.service_name}'",
+        f"Vendors: {vendors}",
+        f"Features: {features}",
+        f"Pricing: {req.pricing_model}, {req.price:g} USD {PRICE_UNITS[req.pricing_model]}"
+        + (f", {req.tiers} tiers" if req.pricing_model == "tiered" else ""),
+        f"Vendor API: {req.vendor_api}" + (f" ({req.api_docs_url})" if req.api_docs_url else ""),
+        f"Authentication: {', '.join(req.auth_methods)}",
+        f"Logging: {', '.join(req.logging)}",
+        f"Deployment: {req.deployment}",
+    ]
+    return "\n".join(lines)
