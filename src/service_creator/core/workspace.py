@@ -1,0 +1,398 @@
+"""Writing generated files into the user's workspace, safely.
+
+- `confine` turns a workspace-relative path into an absolute one that is provably inside the
+  root (resolved real paths compared by component, never by string prefix).
+- `atomic_write` replaces a file in one step: a reader sees the old content or the new, never half.
+- `Workspace` keeps a manifest of the hashes of the files we wrote in
+  `<root>/.service-creator/manifest.json`, so a regenerate never overwrites a file the user
+  changed: ours goes beside it as `<name>.new` and the file is reported as a conflict.
+- `FilesystemWriter` is the `Writer` port for the CLI and MCP front doors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+import secrets
+import stat
+import threading
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from service_creator.core.models import GeneratedFile, WriteResult, now
+from service_creator.errors import WorkspaceError
+
+log = logging.getLogger(__name__)
+
+STATE_DIR = ".service-creator"
+MANIFEST_NAME = "manifest.json"
+CONFLICT_SUFFIX = ".new"
+
+_WINDOWS_ABSOLUTE = re.compile(r"^([A-Za-z]:|\\\\|//)")
+_NEW_FILE_MODE = 0o666  # the kernel applies the umask, as for any new file
+
+
+# --- confining paths to the workspace -------------------------------------------------------
+
+
+def _refuse(relative: str, reason: str) -> WorkspaceError:
+    return WorkspaceError(
+        f"refused path {relative!r}: {reason}",
+        hint="generated files must stay inside the workspace folder",
+    )
+
+
+def _syntax_reason(relative: str) -> str | None:
+    """Why the path's spelling alone is unacceptable, or None."""
+    if not relative.strip():
+        return "the path is empty"
+    if "\x00" in relative:
+        return "it contains a NUL byte"
+    if _WINDOWS_ABSOLUTE.match(relative):
+        return "it is an absolute (Windows drive or network) path"
+    if relative.startswith("/"):
+        return "it is an absolute path; give one relative to the workspace"
+    if "\\" in relative:
+        return "it contains a backslash; separate folders with '/'"
+    parts = PurePosixPath(relative).parts
+    if ".." in parts:
+        return "it contains a '..' component"
+    if not parts:
+        return "it names the workspace root, not a file"
+    return None
+
+
+def _reserved_reason(parts: tuple[str, ...], *, internal: bool) -> str | None:
+    """Why these workspace-relative components lead somewhere we must not write, or None."""
+    if any(part.casefold() == ".git" for part in parts):
+        return "it is inside .git/, which belongs to git"
+    if not internal and parts and parts[0].casefold() == STATE_DIR:
+        return f"it is inside {STATE_DIR}/, Service Creator's own state folder"
+    return None
+
+
+def _checked_parts(relative: str, *, internal: bool) -> tuple[str, ...]:
+    reason = _syntax_reason(relative)
+    if reason is not None:
+        raise _refuse(relative, reason)
+    parts = PurePosixPath(relative).parts
+    reason = _reserved_reason(parts, internal=internal)
+    if reason is not None:
+        raise _refuse(relative, reason)
+    return parts
+
+
+def normalize_relative(relative: str, *, internal: bool = False) -> str:
+    """The canonical spelling of a workspace-relative path (`a/./b/` → `a/b`), after checking it."""
+    return "/".join(_checked_parts(relative, internal=internal))
+
+
+def confine(root: Path, relative: str, *, internal: bool = False) -> Path:
+    """The absolute, symlink-free path inside `root` for `relative`, or a WorkspaceError.
+
+    `internal=True` allows paths into our own `.service-creator/` state folder.
+    """
+    parts = _checked_parts(relative, internal=internal)
+    base = root.expanduser().resolve()
+    try:
+        resolved = base.joinpath(*parts).resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python < 3.13)
+        raise _refuse(relative, f"it cannot be resolved ({exc})") from exc
+    if not resolved.is_relative_to(base):
+        raise _refuse(relative, f"a symlink leads outside the workspace (to {resolved})")
+    inner = resolved.relative_to(base).parts
+    if not inner:
+        raise _refuse(relative, "a symlink leads to the workspace root itself")
+    reason = _reserved_reason(inner, internal=internal)
+    if reason is not None:
+        raise _refuse(relative, f"through a symlink, {reason}")
+    return resolved
+
+
+def state_dir(root: Path) -> Path:
+    """`<root>/.service-creator`, created on demand; refused if it is a symlink out of the root."""
+    path = confine(root, STATE_DIR, internal=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WorkspaceError(f"could not create the state folder {path}: {exc}") from exc
+    return path
+
+
+# --- atomic writes --------------------------------------------------------------------------
+
+
+def _existing_mode(path: Path) -> int | None:
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return None
+
+
+def _remove_quietly(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+def _write_temp(path: Path, payload: bytes, mode: int | None) -> Path:
+    """A fully written and fsynced temporary file beside `path`; removed again if anything fails."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(tmp, flags | getattr(os, "O_BINARY", 0), _NEW_FILE_MODE)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            if mode is not None:
+                os.chmod(tmp, mode)
+            os.fsync(handle.fileno())
+    except BaseException:
+        _remove_quietly(tmp)
+        raise
+    return tmp
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename durable. Best effort: some platforms and filesystems cannot fsync folders."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Replace `path` with `data` in one step, keeping the existing file's permissions.
+
+    Creates missing parent folders. On failure the original file is untouched and no temporary
+    file is left behind.
+    """
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = _write_temp(path, payload, _existing_mode(path))
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            _remove_quietly(tmp)
+            raise
+    except OSError as exc:
+        raise WorkspaceError(f"could not write {path}: {exc.strerror or exc}") from exc
+    _fsync_dir(path.parent)
+
+
+# --- the manifest and the change plan -------------------------------------------------------
+
+
+def sha256_of(data: bytes | str) -> str:
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    return hashlib.sha256(payload).hexdigest()
+
+
+class ManifestEntry(BaseModel):
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    written_at: datetime
+
+
+class Manifest(BaseModel):
+    """What we wrote: workspace-relative path → the hash of the content we wrote there."""
+
+    version: Literal[1] = 1
+    files: dict[str, ManifestEntry] = {}
+
+
+ChangeAction = Literal["create", "overwrite", "unchanged", "conflict"]
+
+
+class PlannedChange(BaseModel):
+    """What writing one generated file will do. For a conflict, `target` is the `.new` file."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str = Field(description="Workspace-relative path of the generated file (normalized)")
+    action: ChangeAction
+    target: Path = Field(description="Absolute path to write `content` to")
+    content: str
+
+    @property
+    def sha256(self) -> str:
+        return sha256_of(self.content)
+
+
+def owned_contents(changes: Iterable[PlannedChange]) -> list[tuple[str, str]]:
+    """The (path, content) pairs the manifest should record once `changes` are applied.
+
+    Conflicts are left out: the user's file stays theirs, and the `.new` file is only a proposal.
+    """
+    return [(c.path, c.content) for c in changes if c.action != "conflict"]
+
+
+def result_of(changes: Iterable[PlannedChange]) -> WriteResult:
+    result = WriteResult()
+    for change in changes:
+        if change.action in ("create", "overwrite"):
+            result.written.append(change.path)
+        elif change.action == "unchanged":
+            result.unchanged.append(change.path)
+        else:
+            result.conflicts.append(change.path)
+    return result
+
+
+def _current_bytes(path: Path) -> bytes | None:
+    """The file's bytes, None when absent. Raises IsADirectoryError for a folder."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+# --- the workspace --------------------------------------------------------------------------
+
+
+class Workspace:
+    """The user's project folder, as far as writing generated files is concerned."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root).expanduser().resolve()
+        if self.root.exists() and not self.root.is_dir():
+            raise WorkspaceError(f"the workspace {self.root} is not a folder")
+        self._lock = threading.RLock()
+
+    @property
+    def manifest_path(self) -> Path:
+        return confine(self.root, f"{STATE_DIR}/{MANIFEST_NAME}", internal=True)
+
+    def path(self, relative: str, *, internal: bool = False) -> Path:
+        return confine(self.root, relative, internal=internal)
+
+    def load_manifest(self) -> Manifest:
+        path = self.manifest_path
+        try:
+            raw = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return Manifest()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise WorkspaceError(f"could not read the manifest {path}: {exc}") from exc
+        try:
+            return Manifest.model_validate_json(raw)
+        except ValidationError as exc:
+            raise WorkspaceError(
+                f"the manifest {path} is not valid: {exc.error_count()} error(s)",
+                hint="delete it; files you have not changed will then be reported as conflicts",
+            ) from exc
+
+    def save_manifest(self, manifest: Manifest) -> None:
+        state_dir(self.root)
+        text = json.dumps(manifest.model_dump(mode="json"), indent=2, sort_keys=True)
+        atomic_write(self.manifest_path, text + "\n")
+
+    def read(self, relative: str, *, internal: bool = False) -> str | None:
+        """The file's text, or None when it does not exist."""
+        path = self.path(relative, internal=internal)
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise WorkspaceError(f"could not read {relative!r}: {exc}") from exc
+
+    def plan_changes(self, files: list[GeneratedFile]) -> list[PlannedChange]:
+        """Classify each file (create, overwrite, unchanged, conflict) without writing anything.
+
+        Every path is checked first: one bad path fails the whole batch.
+        """
+        targets = self._confine_batch(files)
+        manifest = self.load_manifest()
+        return [
+            self._plan_one(key, target, file.content, manifest)
+            for (key, target), file in zip(targets, files, strict=True)
+        ]
+
+    def record_written(self, paths_and_contents: Iterable[tuple[str, str]]) -> None:
+        """Record that these contents are now on disk, written by us or by an editor."""
+        with self._lock:
+            manifest = self.load_manifest()
+            for relative, content in paths_and_contents:
+                key = normalize_relative(relative)
+                digest = sha256_of(content)
+                entry = manifest.files.get(key)
+                if entry is None or entry.sha256 != digest:
+                    manifest.files[key] = ManifestEntry(sha256=digest, written_at=now())
+            self.save_manifest(manifest)
+
+    def write_generated(self, files: list[GeneratedFile]) -> WriteResult:
+        """Write a generation's files; never over a file the user changed since we wrote it."""
+        with self._lock:
+            plan = self.plan_changes(files)
+            applied: list[PlannedChange] = []
+            try:
+                for change in plan:
+                    if change.action != "unchanged":
+                        atomic_write(change.target, change.content)
+                    applied.append(change)
+            finally:  # record what reached the disk even when a later write failed
+                self.record_written(owned_contents(applied))
+            return result_of(plan)
+
+    def _confine_batch(self, files: list[GeneratedFile]) -> list[tuple[str, Path]]:
+        targets = [(normalize_relative(f.path), self.path(f.path)) for f in files]
+        seen: dict[Path, str] = {}
+        for key, target in targets:
+            if target in seen:
+                raise _refuse(key, f"it is the same file as {seen[target]!r} in this batch")
+            seen[target] = key
+        for key, target in targets:
+            folder = next((seen[p] for p in target.parents if p in seen), None)
+            if folder is not None:
+                raise _refuse(key, f"{folder!r} in this batch is a file, not a folder")
+        return targets
+
+    def _plan_one(self, key: str, target: Path, content: str, manifest: Manifest) -> PlannedChange:
+        try:
+            current = _current_bytes(target)
+        except IsADirectoryError:
+            return self._conflict(key, content)
+        except OSError as exc:
+            raise WorkspaceError(f"could not read {key!r}: {exc}") from exc
+        if current is None:
+            return PlannedChange(path=key, action="create", target=target, content=content)
+        if current == content.encode("utf-8"):
+            return PlannedChange(path=key, action="unchanged", target=target, content=content)
+        entry = manifest.files.get(key)
+        if entry is not None and sha256_of(current) == entry.sha256:
+            return PlannedChange(path=key, action="overwrite", target=target, content=content)
+        return self._conflict(key, content)
+
+    def _conflict(self, key: str, content: str) -> PlannedChange:
+        beside = self.path(key + CONFLICT_SUFFIX)
+        return PlannedChange(path=key, action="conflict", target=beside, content=content)
+
+
+# --- the Writer port on the filesystem ------------------------------------------------------
+
+
+class FilesystemWriter:
+    """The `Writer` port for the CLI and MCP: writes straight to disk, off the event loop."""
+
+    def __init__(self, workspace: Workspace | Path | str) -> None:
+        self.workspace = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
+
+    async def apply(self, files: list[GeneratedFile], label: str) -> WriteResult:
+        log.info("writing %d file(s) for %r into %s", len(files), label, self.workspace.root)
+        result = await asyncio.to_thread(self.workspace.write_generated, list(files))
+        if result.conflicts:
+            log.warning("kept %d changed file(s); ours went beside as .new", len(result.conflicts))
+        return result
