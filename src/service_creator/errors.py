@@ -1,4 +1,4 @@
-"""One error hierarchy. Adapters translate it to a JSON-RPC error, an MCP tool error or a CLI message."""
+"""One error hierarchy; adapters turn it into a JSON-RPC error, an MCP tool error, a CLI message."""
 
 
 class ServiceCreatorError(Exception):

@@ -169,7 +169,9 @@ def requirements_from(answers: dict[str, AnswerValue]) -> Requirements:
             deployment=answers.get("deployment", "both"),
         )
     except (KeyError, ValidationError) as exc:
-        raise InterviewIncompleteError(f"The answers do not make valid requirements: {exc}") from None
+        raise InterviewIncompleteError(
+            f"The answers do not make valid requirements: {exc}"
+        ) from None
 
 
 def summarize(req: Requirements) -> str:

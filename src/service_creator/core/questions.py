@@ -37,6 +37,7 @@ class QuestionSpec:
     for_each: str | None = None
     when: Any = None
     default: Any = None
+    default_from: str | None = None
     validation: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -104,14 +105,17 @@ class QuestionGraph:
             return None
         fill = _placeholders(answers, extra)
         qid = f"{spec.id}_{extra['vendor_slug']}" if "vendor_slug" in extra else spec.id
+        options = self._options(spec, answers, extra)
         default = spec.default.format_map(fill) if isinstance(spec.default, str) else spec.default
+        if spec.default_from == "first_option":
+            default = options[0].id
         return Question(
             id=qid,
             step=spec.step,
             kind=spec.kind,
             text=spec.text.format_map(fill).strip(),
             explanation=spec.explanation.format_map(fill).strip(),
-            options=self._options(spec, answers, extra),
+            options=options,
             default=default,
             validation=Validation(**spec.validation),
             step_number=self.steps.index(spec.step) + 1,

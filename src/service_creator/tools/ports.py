@@ -11,8 +11,11 @@ from service_creator.core.models import AnswerValue, GeneratedFile, Question, Wr
 
 
 class Asker(Protocol):
-    async def ask(self, question: Question) -> AnswerValue | None:
-        """Ask one question; None means the user cancelled (the session pauses)."""
+    async def ask(self, question: Question, problem: str | None = None) -> AnswerValue | None:
+        """Ask one question; None means the user cancelled (the session pauses).
+
+        `problem` says what was wrong with the previous answer to the same question.
+        """
         ...
 
 

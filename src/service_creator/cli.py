@@ -1,0 +1,102 @@
+"""`service-creator`: the terminal front door.
+
+Start-up imports only argparse: each command imports what it needs when it runs, so
+`service-creator --help` stays fast (litellm, docker, tree-sitter and black load lazily).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from service_creator import __version__
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if not hasattr(args, "run"):
+        build_parser().print_help(sys.stderr)
+        return 2
+    from service_creator.errors import ServiceCreatorError
+
+    try:
+        return args.run(args)
+    except ServiceCreatorError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"  hint: {exc.hint}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="service-creator",
+        description="Interview, generate and test a cloud service project.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    interview = _command(commands, "interview", "ask the interview questions", _interview)
+    _workspace_args(interview)
+    interview.add_argument("--answers", metavar="FILE.yaml", help="answer from a YAML mapping")
+    interview.add_argument("--restart", action="store_true", help="start over in a new session")
+
+    generate = _command(commands, "generate", "generate the service project", _generate)
+    _workspace_args(generate)
+
+    demo = _command(commands, "demo", "scripted interview, generation and tests", _demo)
+    demo.add_argument("--workspace", metavar="DIR", help="where to generate (default: a temp dir)")
+    return parser
+
+
+def _command(commands: Any, name: str, help_text: str, run: Command) -> argparse.ArgumentParser:
+    sub = commands.add_parser(name, help=help_text, description=help_text)
+    sub.set_defaults(run=run)
+    return sub
+
+
+def _workspace_args(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--workspace", metavar="DIR", default=".", help="project folder (default: .)")
+    sub.add_argument("--session", metavar="ID", help="session id (default: the latest)")
+    sub.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+
+def _emit_json(model: Any) -> None:
+    print(model.model_dump_json(indent=2, exclude_none=True))
+
+
+def _interview(args: argparse.Namespace) -> int:
+    from service_creator.commands import run_interview
+
+    state = asyncio.run(run_interview(args))
+    if args.json:
+        _emit_json(state)
+    else:
+        print(state.summary or state.message, file=sys.stderr)
+        print(f"session {state.session_id} in {state.workspace}: {state.status}", file=sys.stderr)
+    return 0 if state.status == "complete" else 1
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from service_creator.commands import print_generation, run_generate
+
+    output = asyncio.run(run_generate(args.workspace, args.session, quiet=args.json))
+    if args.json:
+        _emit_json(output)
+    else:
+        print_generation(output)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from service_creator.commands import run_demo
+
+    return asyncio.run(run_demo(args.workspace))

@@ -1,0 +1,148 @@
+"""Interview operations: start (or resume) an interview, answer a question, show a session."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from service_creator.config import Settings
+from service_creator.core.interview import Interview, summarize
+from service_creator.core.models import (
+    AnswerValue,
+    Question,
+    Requirements,
+    Session,
+    SessionStatus,
+    WireModel,
+)
+from service_creator.core.session import SessionStore
+from service_creator.errors import InvalidAnswerError, SessionNotFoundError, WorkspaceError
+from service_creator.tools.ports import Asker
+
+MAX_ATTEMPTS = 5
+
+
+class SessionRef(WireModel):
+    workspace: str
+    session_id: str | None = None
+
+
+class StartInterviewInput(SessionRef):
+    restart: bool = False
+
+
+class AnswerQuestionInput(SessionRef):
+    question_id: str | None = None
+    answer: AnswerValue
+
+
+class InterviewState(WireModel):
+    session_id: str
+    workspace: str
+    status: SessionStatus
+    step: int
+    total_steps: int
+    question: Question | None = None
+    summary: str | None = None
+    requirements: Requirements | None = None
+    message: str = ""
+
+
+def resolve_workspace(path: str) -> Path:
+    root = Path(path).expanduser()
+    if root.exists() and not root.is_dir():
+        raise WorkspaceError(f"The workspace {root} is a file, not a folder")
+    root.mkdir(parents=True, exist_ok=True)
+    return root.resolve()
+
+
+def open_session(
+    ref: SessionRef, settings: Settings, *, restart: bool = False, create: bool = True
+) -> Session:
+    """The named session, else the workspace's latest unfinished one, else a new one."""
+    store = SessionStore(resolve_workspace(ref.workspace))
+    if ref.session_id:
+        return store.load(ref.session_id)
+    latest = None if restart else store.latest()
+    if latest is not None and (latest.status != "generated" or not create):
+        return latest
+    if not create:
+        raise SessionNotFoundError(
+            f"No interview in {store.workspace} yet",
+            hint="start one with `service-creator interview`",
+        )
+    return store.new(engine=settings.model)
+
+
+def state_of(interview: Interview, message: str = "") -> InterviewState:
+    session = interview.session
+    requirements = interview.requirements() if interview.done else None
+    return InterviewState(
+        session_id=session.id,
+        workspace=session.workspace,
+        status=session.status,
+        step=session.step,
+        total_steps=session.total_steps,
+        question=interview.current(),
+        summary=summarize(requirements) if requirements else None,
+        requirements=requirements,
+        message=message,
+    )
+
+
+async def start_interview(
+    inp: StartInterviewInput, settings: Settings, asker: Asker | None = None
+) -> InterviewState:
+    """Start or resume the workspace's interview; with an asker, run it until done or paused."""
+    session = await asyncio.to_thread(open_session, inp, settings, restart=inp.restart)
+    interview = Interview(session)
+    if asker is None:
+        return state_of(interview)
+    return await run_with(interview, asker)
+
+
+async def run_with(interview: Interview, asker: Asker) -> InterviewState:
+    store = SessionStore(Path(interview.session.workspace))
+    while (question := interview.current()) is not None:
+        value = await _ask_until_valid(interview, question, asker)
+        if value is None:
+            interview.session.status = "paused"
+            await asyncio.to_thread(store.save, interview.session)
+            return state_of(interview, "Paused; start the interview again to resume.")
+        await asyncio.to_thread(store.save, interview.session)
+    return state_of(interview, "Interview complete.")
+
+
+async def _ask_until_valid(
+    interview: Interview, question: Question, asker: Asker
+) -> AnswerValue | None:
+    """Ask until an answer fits (then it is stored); None when the user cancels."""
+    problem = None
+    for _ in range(MAX_ATTEMPTS):
+        value = await asker.ask(question, problem)
+        if value is None:
+            return None
+        try:
+            interview.answer(value, question.id)
+            return value
+        except InvalidAnswerError as exc:
+            problem = str(exc)
+    return None
+
+
+async def answer_question(inp: AnswerQuestionInput, settings: Settings) -> InterviewState:
+    """Answer the current question (or change an earlier one by id); returns the next question.
+
+    An invalid answer raises InvalidAnswerError and leaves the session as it was.
+    """
+    session = await asyncio.to_thread(open_session, inp, settings)
+    interview = Interview(session)
+    interview.answer(inp.answer, inp.question_id)
+    await asyncio.to_thread(SessionStore(Path(session.workspace)).save, interview.session)
+    return state_of(interview)
+
+
+async def get_session(inp: SessionRef, settings: Settings) -> InterviewState:
+    """The session's state: status, step, the current question, the requirements when done."""
+    session = await asyncio.to_thread(open_session, inp, settings, create=False)
+    return state_of(Interview(session))
