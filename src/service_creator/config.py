@@ -82,4 +82,6 @@ def _validated(model: type[M], values: dict[str, Any], prefix: str) -> M:
             f"{prefix}{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
             for err in exc.errors()
         )
-        raise ConfigError(f"invalid setting: {problems}", hint="fix or unset the variable") from None
+        raise ConfigError(
+            f"invalid setting: {problems}", hint="fix or unset the variable"
+        ) from None

@@ -21,9 +21,10 @@ class TerminalAsker:
             _print(f"  ! {problem}")
         else:
             _print(render_question(question))
-        try:
-            line = await asyncio.to_thread(input, prompt_for(question))
-        except (EOFError, KeyboardInterrupt):
+        sys.stderr.write(prompt_for(question))
+        sys.stderr.flush()
+        line = await asyncio.to_thread(sys.stdin.readline)  # the prompt stays off stdout
+        if not line:
             _print("\nPaused. Run the same command again to resume.")
             return None
         return parse_reply(question, line)

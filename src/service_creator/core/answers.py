@@ -42,7 +42,9 @@ def _match(question: Question, raw: Any) -> str:
     for option in question.options:
         if wanted in (option.id.casefold(), option.label.casefold()):
             return option.id
-    raise _invalid(question, f"{raw!r} is not an option; choose one of: {allowed(question.options)}")
+    raise _invalid(
+        question, f"{raw!r} is not an option; choose one of: {allowed(question.options)}"
+    )
 
 
 def _single(question: Question, raw: Any) -> str:

@@ -46,7 +46,9 @@ class SessionStore:
     def all(self) -> list[Session]:
         if not self.folder.is_dir():
             return []
-        sessions = [self.load(p.stem) for p in self.folder.glob("*.json") if _SESSION_ID.match(p.stem)]
+        sessions = [
+            self.load(p.stem) for p in self.folder.glob("*.json") if _SESSION_ID.match(p.stem)
+        ]
         return sorted(sessions, key=lambda s: s.updated_at)
 
     def latest(self) -> Session | None:
