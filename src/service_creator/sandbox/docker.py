@@ -1,0 +1,308 @@
+"""Locked-down containers: create, bring a project in, run the runner, read results, remove.
+
+Every container gets no network, memory (= memory + swap), CPU and pids limits, a read-only
+root, size-capped tmpfs for every writable place, a non-root user, no capabilities,
+no-new-privileges and none of the host's environment. The project comes in through a volume
+at `/src` that only root can write (the runner copies it into the tmpfs `/work`); results come
+back as a tar on the runner's stdout, read with safe extraction. Containers carry labels so
+leftovers of crashed runs can be removed at start-up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+import os
+import socket
+import tarfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+import docker
+from docker.errors import APIError, DockerException, NotFound
+from docker.models.containers import Container
+from docker.types import Mount
+
+from service_creator.config import SandboxSettings, Settings
+from service_creator.errors import CancelledByUser, SandboxError
+from service_creator.sandbox.image import PYTHON, SANDBOX_PATH
+from service_creator.sandbox.results import RawRun
+
+log = logging.getLogger(__name__)
+
+LABEL = "service-creator.sandbox"
+OWNER_LABEL = "service-creator.owner"
+WORKSPACE_LABEL = "service-creator.workspace"
+SRC, WORK, OUT, TMP = "/src", "/work", "/sandbox-out", "/tmp"
+DEPS = "/tmp/.sandbox-deps"
+KEEPER = ["sleep", "infinity"]
+HOST_GRACE = 15.0
+RESULT_FILES = {"result.json": 1 << 16, "output.txt": 16 << 20, "junit.xml": 8 << 20}
+PYTEST_ARGS = [
+    "-v",
+    "--tb=long",
+    "--color=no",
+    "-rfE",
+    "-p",
+    "no:cacheprovider",
+    f"--rootdir={WORK}",
+    "-o",
+    "junit_family=xunit1",
+    f"--junitxml={OUT}/junit.xml",
+    "--continue-on-collection-errors",
+]
+_clients: dict[float, docker.DockerClient] = {}
+_swept = threading.Event()
+
+
+def owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def docker_client(settings: Settings) -> docker.DockerClient:
+    """A client whose read timeout outlasts a whole test run; SandboxError when no engine."""
+    timeout = max(60.0, settings.sandbox.timeout + HOST_GRACE + 30.0)
+    client = _clients.get(timeout)
+    if client is None:
+        try:
+            client = docker.from_env(timeout=int(timeout))
+            client.ping()
+        except (DockerException, OSError) as exc:
+            raise SandboxError(
+                f"no Docker engine is reachable: {exc}",
+                hint="start dockerd (scripts/ensure-docker.sh installs and starts it)",
+            ) from exc
+        _clients[timeout] = client
+    if not _swept.is_set():
+        remove_stale(client)
+        _swept.set()
+    return client
+
+
+def labelled(client: docker.DockerClient, **extra: str) -> list[Container]:
+    filters = [f"{LABEL}=1", *(f"{k}={v}" for k, v in extra.items())]
+    return client.containers.list(all=True, filters={"label": filters})
+
+
+def owner_alive(label: str | None) -> bool:
+    host, _, pid = (label or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale(client: docker.DockerClient) -> int:
+    """Remove labelled containers whose owning process is gone (crashed earlier runs)."""
+    removed = 0
+    for container in labelled(client):
+        if not owner_alive(container.labels.get(OWNER_LABEL)):
+            remove(container)
+            removed += 1
+    if removed:
+        log.info("removed %d leftover sandbox container(s)", removed)
+    return removed
+
+
+def remove(container: Container) -> None:
+    with contextlib.suppress(NotFound):
+        try:
+            container.remove(force=True, v=True)
+        except APIError as exc:
+            if exc.status_code != 409:  # 409: removal already in progress
+                raise
+
+
+def user_ids(user: str) -> tuple[str, str]:
+    uid, _, gid = user.partition(":")
+    return uid, gid or uid
+
+
+def container_options(sandbox: SandboxSettings) -> dict[str, object]:
+    uid, gid = user_ids(sandbox.user)
+    mine = f"uid={uid},gid={gid},mode=0700"
+    size = f"rw,nosuid,nodev,size={sandbox.tmpfs_size}"
+    return {
+        "command": KEEPER,
+        "init": True,
+        "user": sandbox.user,
+        "working_dir": WORK,
+        "hostname": "sandbox",
+        "network_mode": "none",
+        "mem_limit": sandbox.memory,
+        "memswap_limit": sandbox.memory,
+        "nano_cpus": int(sandbox.cpus * 1e9),
+        "pids_limit": sandbox.pids_limit,
+        "read_only": True,
+        "tmpfs": {
+            WORK: f"{size},{mine}",
+            TMP: f"{size},mode=1777",
+            OUT: f"rw,nosuid,nodev,size=16m,{mine}",
+        },
+        "mounts": [Mount(target=SRC, source=None, type="volume")],
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges"],
+        "environment": {},
+        "ipc_mode": "private",
+        "detach": True,
+    }
+
+
+def create(client: docker.DockerClient, tag: str, settings: Settings, **labels: str) -> Container:
+    options = container_options(settings.sandbox)
+    try:
+        return client.containers.create(
+            tag, labels={LABEL: "1", OWNER_LABEL: owner(), **labels}, **options
+        )
+    except (APIError, DockerException) as exc:
+        raise SandboxError(f"cannot create the sandbox container: {exc}") from exc
+
+
+def put(container: Container, archive: bytes) -> None:
+    try:
+        container.put_archive(SRC, archive)
+    except (APIError, DockerException) as exc:
+        raise SandboxError(f"cannot copy the project into the sandbox: {exc}") from exc
+
+
+def job(settings: Settings, run_name: str, wheels: bool) -> dict[str, object]:
+    return {
+        "run": run_name,
+        "work_dir": WORK,
+        "out_dir": OUT,
+        "deps_dir": DEPS,
+        "path": SANDBOX_PATH,
+        "timeout": settings.sandbox.timeout,
+        "output_limit": settings.sandbox.output_limit,
+        "wheels": wheels,
+        "pytest_args": PYTEST_ARGS,
+    }
+
+
+@dataclass
+class Execution:
+    stdout: bytes
+    stderr: bytes
+    exit_code: int | None
+    timed_out: bool = False
+    killed: bool = False
+
+
+def execute(
+    container: Container,
+    run_name: str,
+    settings: Settings,
+    should_stop: Callable[[], bool],
+) -> Execution:
+    """Exec the runner as the sandbox user; kill the container at the deadline or on cancel."""
+    api = container.client.api
+    run_dir = f"{SRC}/{run_name}"
+    exec_id = api.exec_create(
+        container.id,
+        [PYTHON, f"{run_dir}/runner.py", run_dir],
+        user=settings.sandbox.user,
+        workdir=WORK,
+        environment={},
+    )["Id"]
+    deadline = time.monotonic() + settings.sandbox.timeout + HOST_GRACE
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-exec") as pool:
+        future: Future = pool.submit(api.exec_start, exec_id, demux=True)
+        stopped = wait(future, deadline, should_stop)
+        if stopped:
+            with contextlib.suppress(APIError, DockerException):
+                container.kill()
+        try:
+            stdout, stderr = future.result(timeout=30)
+        except (APIError, DockerException, OSError) as exc:
+            if not stopped:
+                raise SandboxError(f"the sandbox run failed: {exc}") from exc
+            stdout, stderr = b"", b""
+    code = None if stopped else api.exec_inspect(exec_id).get("ExitCode")
+    return Execution(
+        stdout or b"",
+        stderr or b"",
+        code,
+        timed_out=stopped == "timeout",
+        killed=stopped == "cancelled",
+    )
+
+
+def wait(future: Future, deadline: float, should_stop: Callable[[], bool]) -> str | None:
+    while not future.done():
+        if should_stop():
+            return "cancelled"
+        if time.monotonic() > deadline:
+            return "timeout"
+        with contextlib.suppress(TimeoutError):
+            future.result(timeout=0.05)
+    return None
+
+
+def read_results(stdout: bytes) -> dict[str, bytes]:
+    """Safe extraction into memory: only the known regular files, size-capped; nothing else."""
+    files: dict[str, bytes] = {}
+    if not stdout:
+        return files
+    try:
+        with tarfile.open(fileobj=io.BytesIO(stdout), mode="r|") as tar:
+            for member in tar:
+                limit = RESULT_FILES.get(member.name)
+                if limit is None or not member.isreg() or member.size > limit:
+                    log.warning("ignored unexpected sandbox result entry %r", member.name)
+                    continue
+                data = tar.extractfile(member)
+                if data is not None:
+                    files[member.name] = data.read(limit)
+    except (tarfile.TarError, EOFError) as exc:
+        log.warning("sandbox results were cut short: %s", exc)
+    return files
+
+
+def raw_run(execution: Execution, settings: Settings, oom_flag: bool) -> RawRun:
+    """Combine the runner's own result with what the host saw."""
+    files = read_results(execution.stdout)
+    try:
+        result = json.loads(files.get("result.json", b"{}"))
+    except ValueError:
+        result = {}
+    run = RawRun(
+        junit=files.get("junit.xml"),
+        output=files.get("output.txt", b"").decode("utf-8", "replace"),
+        exit_code=result.get("exit_code"),
+        timed_out=bool(result.get("timed_out")) or execution.timed_out,
+        oom_killed=bool(result.get("oom_killed")) or oom_flag,
+        duration=float(result.get("duration") or 0.0),
+        timeout=settings.sandbox.timeout,
+        truncated=bool(result.get("truncated")),
+    )
+    if run.truncated:
+        run.notes.append(f"output truncated to {settings.sandbox.output_limit} bytes")
+    if result.get("install_error"):
+        run.notes.append(f"installing extra packages failed: {result['install_error']}")
+    if result.get("runner_error"):
+        run.error = f"the sandbox runner failed: {result['runner_error']}"
+    elif "result.json" not in files and not (run.timed_out or run.oom_killed):
+        tail = execution.stderr.decode("utf-8", "replace").strip()[-2000:]
+        run.error = f"the sandbox returned no result (exit {execution.exit_code}): {tail}"
+    return run
+
+
+def container_oom_killed(container: Container) -> bool:
+    with contextlib.suppress(APIError, DockerException):
+        container.reload()
+        return bool(container.attrs.get("State", {}).get("OOMKilled"))
+    return False
+
+
+def cancelled_error() -> CancelledByUser:
+    return CancelledByUser("the sandbox run was cancelled; its container was removed")

@@ -1,0 +1,302 @@
+"""pytest's JUnit XML and output → `TestReport`; `TestReport` → `Finding`s.
+
+The sandbox runs pytest with `--tb=long -o junit_family=xunit1 -v` from the project root
+(`/work` in the container, the workspace root on the host). Locations come from the traceback
+text pytest puts in each `<failure>`/`<error>`: `path:line: ...` per frame and
+`File "path", line N` for syntax errors. Paths are mapped back to workspace-relative POSIX paths;
+frames outside the project (site-packages, the standard library) are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from service_creator.core.models import Finding, Location, Outcome, TestCase, TestReport
+
+SANDBOX_ROOT = "/work"
+FRAME_RE = re.compile(r"^(?P<path>[^\s<>:\"]+\.py):(?P<line>\d+):(?: |$)", re.M)
+FILE_RE = re.compile(r'^E?\s*File "(?P<path>[^"]+\.py)", line (?P<line>\d+)', re.M)
+RUNNING_RE = re.compile(r"^(?P<id>\S+\.py::\S+) *$", re.M)
+ERROR_LINE_RE = re.compile(r"^E {2,}(?P<text>\S.*)$", re.M)
+COLLECTION_MESSAGE = "collection failure"
+REQUIREMENTS_ID = "requirements.txt"
+
+
+@dataclass
+class RawRun:
+    """What came back from one sandbox run, before interpretation."""
+
+    junit: bytes | None = None
+    output: str = ""
+    exit_code: int | None = None
+    timed_out: bool = False
+    oom_killed: bool = False
+    duration: float = 0.0
+    timeout: float = 0.0
+    truncated: bool = False
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)
+    extra_cases: list[TestCase] = field(default_factory=list)
+
+
+# --- paths and frames -------------------------------------------------------------------------
+
+
+def project_path(raw: str, root: str = SANDBOX_ROOT) -> str | None:
+    """A traceback path as a workspace-relative POSIX path, or None when outside the project."""
+    path = PurePosixPath(raw.replace("\\", "/"))
+    if path.is_absolute():
+        try:
+            path = path.relative_to(root)
+        except ValueError:
+            return None
+    if not path.parts or ".." in path.parts or path.parts[0].startswith("<"):
+        return None
+    if any(part in ("site-packages", "dist-packages") for part in path.parts):
+        return None
+    return path.as_posix()
+
+
+def is_test_file(path: str) -> bool:
+    p = PurePosixPath(path)
+    return (
+        p.name.startswith("test_")
+        or p.name.endswith("_test.py")
+        or p.name == "conftest.py"
+        or any(part in ("tests", "test") for part in p.parts[:-1])
+    )
+
+
+def frames(text: str, root: str = SANDBOX_ROOT) -> list[Location]:
+    """Project frames in the order the traceback lists them (outermost first)."""
+    found: list[tuple[int, Location]] = []
+    for regex in (FRAME_RE, FILE_RE):
+        for match in regex.finditer(text):
+            path = project_path(match["path"], root)
+            if path is not None:
+                found.append((match.start(), Location(path=path, line=max(1, int(match["line"])))))
+    return [loc for _, loc in sorted(found, key=lambda item: item[0])]
+
+
+def last_error_line(text: str) -> str:
+    lines = [m["text"].strip() for m in ERROR_LINE_RE.finditer(text)]
+    return lines[-1] if lines else ""
+
+
+# --- JUnit ------------------------------------------------------------------------------------
+
+
+def parse_junit(xml: bytes | str, root: str = SANDBOX_ROOT) -> list[TestCase]:
+    """Every `<testcase>` of a pytest JUnit report (xunit1 or xunit2) as a `TestCase`."""
+    tree = ET.fromstring(xml)
+    return [test_case(element, root) for element in tree.iter("testcase")]
+
+
+def test_case(element: ET.Element, root: str = SANDBOX_ROOT) -> TestCase:
+    file = element.get("file") or module_file(element.get("classname", ""))
+    node_id = node_identifier(element, file)
+    outcome, problem = case_outcome(element)
+    text = (problem.text or "") if problem is not None else ""
+    message = (problem.get("message") or "") if problem is not None else ""
+    if message in ("", COLLECTION_MESSAGE) and text:
+        message = last_error_line(text) or message
+    trace = frames(text, root)
+    defined_at = element.get("line")
+    fallback = Location(path=file, line=int(defined_at) + 1) if defined_at and file else None
+    if outcome in ("passed", "skipped"):
+        return TestCase(
+            id=node_id,
+            outcome=outcome,
+            duration=float(element.get("time") or 0),
+            message=message,
+            location=fallback,
+        )
+    return TestCase(
+        id=node_id,
+        outcome=outcome,
+        duration=float(element.get("time") or 0),
+        message=message,
+        location=test_location(trace, file) or fallback or file_start(file),
+        source_location=source_location(trace),
+    )
+
+
+def case_outcome(element: ET.Element) -> tuple[str, ET.Element | None]:
+    for tag, outcome in (("failure", "failed"), ("error", "error"), ("skipped", "skipped")):
+        child = element.find(tag)
+        if child is not None:
+            return outcome, child
+    return "passed", None
+
+
+def module_file(classname: str) -> str:
+    parts = [p for p in classname.split(".") if p and not p[0].isupper()]
+    return "/".join(parts) + ".py" if parts else ""
+
+
+def node_identifier(element: ET.Element, file: str) -> str:
+    name = element.get("name", "")
+    classname = element.get("classname", "")
+    if not classname:  # a collection error: the name is the module
+        return file or name
+    module = file[:-3].replace("/", ".") if file.endswith(".py") else ""
+    classes = classname[len(module) + 1 :].split(".") if classname.startswith(module + ".") else []
+    return "::".join([file, *[c for c in classes if c], name])
+
+
+def test_location(trace: list[Location], file: str) -> Location | None:
+    """The deepest frame in the test's own file, else the deepest frame in any test file."""
+    own = [loc for loc in trace if loc.path == file]
+    tests = [loc for loc in trace if is_test_file(loc.path)]
+    return (own or tests or [None])[-1]
+
+
+def source_location(trace: list[Location]) -> Location | None:
+    """The deepest frame in the project's own, non-test source."""
+    source = [loc for loc in trace if not is_test_file(loc.path)]
+    return source[-1] if source else None
+
+
+def file_start(file: str) -> Location | None:
+    return Location(path=file, line=1) if file else None
+
+
+# --- the report -------------------------------------------------------------------------------
+
+
+def build_report(run: RawRun, workspace: Path | None = None) -> TestReport:
+    tests = list(run.extra_cases)
+    message_parts = list(run.notes)
+    if run.junit:
+        try:
+            tests += parse_junit(run.junit)
+        except ET.ParseError as exc:
+            message_parts.append(f"unreadable JUnit report: {exc}")
+    killed = killed_case(run, tests, workspace)
+    if killed is not None:
+        tests.append(killed)
+    outcome, why = report_outcome(run, tests)
+    if why:
+        message_parts.insert(0, why)
+    return TestReport(
+        outcome=outcome,
+        tests=tests,
+        passed=sum(t.outcome == "passed" for t in tests),
+        failed=sum(t.outcome == "failed" for t in tests),
+        errors=sum(t.outcome == "error" for t in tests),
+        skipped=sum(t.outcome == "skipped" for t in tests),
+        duration=round(run.duration, 3),
+        output=run.output,
+        message="; ".join(message_parts),
+    )
+
+
+def report_outcome(run: RawRun, tests: list[TestCase]) -> tuple[Outcome, str]:
+    if run.error:
+        return "sandbox_error", run.error
+    if run.oom_killed:
+        return "oom", "the tests were killed for using more memory than the sandbox allows"
+    if run.timed_out:
+        return "timeout", f"the tests were stopped at the {run.timeout:g} s time limit"
+    if any(t.outcome == "failed" for t in tests):
+        return "failed", ""
+    if any(t.outcome == "error" for t in tests):
+        return "error", ""
+    return exit_outcome(run)
+
+
+def exit_outcome(run: RawRun) -> tuple[Outcome, str]:
+    code = run.exit_code
+    if code == 0:
+        return "passed", ""
+    if code == 5:
+        return "error", "pytest collected no tests"
+    if code is not None and code < 0:
+        return "error", f"pytest was killed by signal {-code}"
+    tail = run.output.strip().splitlines()[-1:] or [""]
+    return "error", f"pytest exited with status {code}: {tail[0]}".rstrip(": ")
+
+
+def killed_case(run: RawRun, tests: list[TestCase], workspace: Path | None) -> TestCase | None:
+    """The test that was running when the run was killed (timeout or OOM), from `-v` output."""
+    if not (run.timed_out or run.oom_killed):
+        return None
+    running = [m["id"] for m in RUNNING_RE.finditer(run.output)]
+    known = {t.id for t in tests}
+    if not running or running[-1] in known:
+        return None
+    node_id = running[-1]
+    reason = "out of memory: killed" if run.oom_killed else f"timed out after {run.timeout:g} s"
+    return TestCase(
+        id=node_id, outcome="error", message=reason, location=definition(node_id, workspace)
+    )
+
+
+def definition(node_id: str, workspace: Path | None) -> Location | None:
+    """Where `def test_name` is, read from the workspace copy of the test file."""
+    file, _, rest = node_id.partition("::")
+    name = rest.split("::")[-1].split("[")[0]
+    if project_path(file) is None:
+        return None
+    line = 1
+    if workspace is not None:
+        pattern = re.compile(rf"^\s*(?:async\s+)?def\s+{re.escape(name)}\b")
+        try:
+            source = (workspace / file).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            source = ""
+        line = next((i for i, s in enumerate(source.splitlines(), 1) if pattern.match(s)), 1)
+    return Location(path=file, line=line)
+
+
+# --- findings ---------------------------------------------------------------------------------
+
+
+def report_findings(report: TestReport) -> list[Finding]:
+    """Each failing test: a finding at the test and one at the project frame, linked both ways."""
+    findings: list[Finding] = []
+    for case in report.tests:
+        if case.outcome in ("passed", "skipped"):
+            continue
+        findings += case_findings(case)
+    return findings
+
+
+def case_findings(case: TestCase) -> list[Finding]:
+    at_test, at_source = case.location, case.source_location
+    code = finding_code(case)
+    message = f"{case.id}: {case.message}" if case.message else f"{case.id} {case.outcome}"
+    found: list[Finding] = []
+    if at_test is not None:
+        related = [at_source] if at_source is not None and at_source != at_test else []
+        found.append(
+            Finding(location=at_test, message=message, code=code, test_id=case.id, related=related)
+        )
+    if at_source is not None and at_source != at_test:
+        found.append(
+            Finding(
+                location=at_source,
+                message=f"{case.message or case.outcome} (in {case.id})",
+                code=code,
+                test_id=case.id,
+                related=[at_test] if at_test is not None else [],
+            )
+        )
+    return found
+
+
+def finding_code(case: TestCase) -> str:
+    if case.outcome == "failed":
+        return "test-failed"
+    if case.id.startswith(REQUIREMENTS_ID):
+        return "requirement-unavailable"
+    if "::" not in case.id:
+        return "collection-error"
+    if case.message.startswith("timed out"):
+        return "test-timeout"
+    if case.message.startswith("out of memory"):
+        return "test-oom"
+    return "test-error"

@@ -1,0 +1,292 @@
+"""One test run of a workspace in the sandbox, cold (a fresh container) or warm (one kept per
+workspace and reset between runs). Blocking: callers on an event loop use a thread."""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import hashlib
+import json
+import logging
+import tempfile
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import docker
+from docker.errors import APIError, DockerException
+from docker.models.containers import Container
+
+from service_creator.config import Settings
+from service_creator.core.models import Location, TestCase, TestReport
+from service_creator.errors import SandboxError
+from service_creator.sandbox import docker as sandbox
+from service_creator.sandbox.image import PYTHON, ensure_image, installed_packages
+from service_creator.sandbox.project import run_archive
+from service_creator.sandbox.results import REQUIREMENTS_ID, RawRun, build_report
+from service_creator.sandbox.wheelhouse import collect_extras, missing, read_requirements
+from service_creator.tools.ports import NoProgress, Progress
+
+log = logging.getLogger(__name__)
+STEPS = 4
+OOM_PROBE = (
+    "import pathlib;print(pathlib.Path('/sys/fs/cgroup/memory/memory.oom_control').read_text())"
+)
+
+
+@dataclass
+class Extras:
+    wheels: list[Path] = field(default_factory=list)
+    cases: list[TestCase] = field(default_factory=list)
+
+
+@dataclass
+class WarmContainer:
+    container: Container
+    fingerprint: str
+    previous: str | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_extras_cache: dict[str, Extras] = {}
+_warm: dict[str, WarmContainer] = {}
+_warm_lock = threading.Lock()
+
+
+def run_in_sandbox(
+    workspace: Path,
+    settings: Settings,
+    *,
+    warm: bool | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> TestReport:
+    """Run the workspace's tests in the sandbox and interpret the results."""
+    progress = progress or NoProgress()
+    workspace = workspace.resolve()
+    if not workspace.is_dir():
+        raise SandboxError(f"no such workspace folder: {workspace}")
+    warm = settings.sandbox.warm if warm is None else warm
+
+    def should_stop() -> bool:
+        return progress.cancelled or (cancel is not None and cancel.is_set())
+
+    progress.report(0, STEPS, "checking the sandbox image")
+    client = sandbox.docker_client(settings)
+    tag = ensure_image(client, settings, progress)
+    extras = project_extras(client, tag, workspace, settings)
+    run_name = f"run-{uuid.uuid4().hex[:12]}"
+    job = sandbox.job(settings, run_name, wheels=bool(extras.wheels))
+    archive = run_archive(workspace, run_name, job, extras.wheels)
+    if should_stop():
+        raise sandbox.cancelled_error()
+    progress.report(1, STEPS, "copying the project into the sandbox")
+    if warm:
+        raw = warm_run(client, tag, workspace, settings, archive, run_name, should_stop, progress)
+    else:
+        raw = cold_run(client, tag, settings, archive, run_name, should_stop, progress)
+    raw.extra_cases = extras.cases + raw.extra_cases
+    progress.report(STEPS, STEPS, "reading the results")
+    return build_report(raw, workspace)
+
+
+# --- cold -------------------------------------------------------------------------------------
+
+
+def cold_run(
+    client: docker.DockerClient,
+    tag: str,
+    settings: Settings,
+    archive: bytes,
+    run_name: str,
+    should_stop: Callable[[], bool],
+    progress: Progress,
+) -> RawRun:
+    container = sandbox.create(client, tag, settings, **{"service-creator.mode": "cold"})
+    try:
+        sandbox.put(container, archive)
+        start(container)
+        progress.report(2, STEPS, "running the tests")
+        return finish(container, run_name, settings, should_stop)
+    finally:
+        sandbox.remove(container)
+
+
+def start(container: Container) -> None:
+    try:
+        container.start()
+    except (APIError, DockerException) as exc:
+        raise SandboxError(f"cannot start the sandbox container: {exc}") from exc
+
+
+def finish(
+    container: Container, run_name: str, settings: Settings, should_stop: Callable[[], bool]
+) -> RawRun:
+    execution = sandbox.execute(container, run_name, settings, should_stop)
+    if execution.killed:
+        raise sandbox.cancelled_error()
+    runner_died = not execution.stdout and not execution.timed_out
+    oom = runner_died and (oom_events(container) > 0 or sandbox.container_oom_killed(container))
+    return sandbox.raw_run(execution, settings, oom)
+
+
+def oom_events(container: Container) -> int:
+    """The memory cgroup's OOM-kill count (cgroup v1), read from inside; 0 when unknown."""
+    with contextlib.suppress(APIError, DockerException):
+        result = container.exec_run([PYTHON, "-c", OOM_PROBE], user="0", environment={})
+        for line in result.output.decode("utf-8", "replace").splitlines():
+            if line.startswith("oom_kill "):
+                return int(line.split()[1])
+    return 0
+
+
+# --- warm -------------------------------------------------------------------------------------
+
+
+def warm_run(
+    client: docker.DockerClient,
+    tag: str,
+    workspace: Path,
+    settings: Settings,
+    archive: bytes,
+    run_name: str,
+    should_stop: Callable[[], bool],
+    progress: Progress,
+) -> RawRun:
+    entry = warm_container(client, tag, workspace, settings)
+    with entry.lock:
+        try:
+            sandbox.put(entry.container, archive)
+            progress.report(2, STEPS, "running the tests")
+            raw = finish(entry.container, run_name, settings, should_stop)
+        except BaseException:
+            discard(workspace, entry)
+            raise
+        if raw.error or raw.timed_out or raw.oom_killed:
+            discard(workspace, entry)  # do not trust a container that ended badly
+        else:
+            previous, entry.previous = entry.previous, run_name
+            threading.Thread(
+                target=forget_run, args=(entry.container, previous), daemon=True
+            ).start()
+    return raw
+
+
+def fingerprint(tag: str, settings: Settings) -> str:
+    text = json.dumps([tag, settings.sandbox.model_dump(mode="json")], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def workspace_key(workspace: Path) -> str:
+    return hashlib.sha256(str(workspace).encode()).hexdigest()[:16]
+
+
+def warm_container(
+    client: docker.DockerClient, tag: str, workspace: Path, settings: Settings
+) -> WarmContainer:
+    """The workspace's running warm container, (re)created when missing, dead or outdated."""
+    key = workspace_key(workspace)
+    wanted = fingerprint(tag, settings)
+    with _warm_lock:
+        entry = _warm.get(key)
+        if entry is not None and (entry.fingerprint != wanted or not running(entry.container)):
+            _warm.pop(key, None)
+            sandbox.remove(entry.container)
+            entry = None
+        if entry is None:
+            labels = {"service-creator.mode": "warm", sandbox.WORKSPACE_LABEL: key}
+            container = sandbox.create(client, tag, settings, **labels)
+            try:
+                start(container)
+            except SandboxError:
+                sandbox.remove(container)
+                raise
+            entry = _warm[key] = WarmContainer(container, wanted)
+        return entry
+
+
+def running(container: Container) -> bool:
+    try:
+        container.reload()
+    except (APIError, DockerException):
+        return False
+    return container.status == "running"
+
+
+def forget_run(container: Container, run_name: str | None) -> None:
+    """Delete an earlier run's files from `/src` (as root, in the background)."""
+    if run_name is None:
+        return
+    with contextlib.suppress(APIError, DockerException):
+        api = container.client.api
+        exec_id = api.exec_create(
+            container.id, ["rm", "-rf", f"{sandbox.SRC}/{run_name}"], user="0", environment={}
+        )["Id"]
+        api.exec_start(exec_id, detach=True)
+
+
+def discard(workspace: Path, entry: WarmContainer) -> None:
+    with _warm_lock:
+        if _warm.get(workspace_key(workspace)) is entry:
+            del _warm[workspace_key(workspace)]
+    sandbox.remove(entry.container)
+
+
+def close_warm(workspace: Path | None = None) -> None:
+    """Remove the warm container of one workspace, or of all of them."""
+    with _warm_lock:
+        keys = list(_warm) if workspace is None else [workspace_key(workspace.resolve())]
+        entries = [_warm.pop(k) for k in keys if k in _warm]
+    for entry in entries:
+        with contextlib.suppress(APIError, DockerException):
+            sandbox.remove(entry.container)
+
+
+atexit.register(close_warm)
+
+
+# --- extra requirements -----------------------------------------------------------------------
+
+
+def project_extras(
+    client: docker.DockerClient, tag: str, workspace: Path, settings: Settings
+) -> Extras:
+    """Wheels for `requirements.txt` entries the image lacks; findings for unobtainable ones."""
+    requirements_file = workspace / "requirements.txt"
+    wanted = read_requirements(requirements_file)
+    if not wanted:
+        return Extras()
+    lacking = missing(wanted, installed_packages(client, tag))
+    if not lacking:
+        return Extras()
+    key = hashlib.sha256(json.dumps([tag, lacking]).encode()).hexdigest()
+    if key not in _extras_cache:
+        _extras_cache[key] = gather_extras(lacking, client, tag, settings)
+    return _extras_cache[key]
+
+
+def gather_extras(
+    lacking: list[tuple[int, str]], client: docker.DockerClient, tag: str, settings: Settings
+) -> Extras:
+    wheelhouse = settings.sandbox.wheelhouse
+    with tempfile.TemporaryDirectory(prefix="sandbox-extras-") as scratch:
+        found = collect_extras(
+            [line for _, line in lacking],
+            installed_packages(client, tag),
+            wheelhouse,
+            Path(scratch),
+        )
+        wheels = [wheelhouse / wheel.name for wheel in found.wheels]
+    cases = [
+        TestCase(
+            id=f"{REQUIREMENTS_ID}::{line}",
+            outcome="error",
+            message=f"{line!r} cannot be installed in the sandbox: {found.unavailable[line]}",
+            location=Location(path=REQUIREMENTS_ID, line=number),
+        )
+        for number, line in lacking
+        if line in found.unavailable
+    ]
+    return Extras(wheels=[w for w in wheels if w.is_file()], cases=cases)
