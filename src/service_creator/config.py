@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from service_creator.errors import ConfigError
 
@@ -43,13 +43,31 @@ class Settings(BaseModel):
     model: str = Field("offline", description="litellm model string, or 'offline'")
     stage_models: dict[str, str] = {}
     api_base: str | None = None
-    llm_timeout: float = 60.0
-    budget_tokens: int | None = None
-    budget_usd: float | None = None
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds one model call may take")
+    llm_retries: int = Field(2, ge=0, le=5, description="Retries on 429/5xx, per model")
+    fallbacks: list[str] = Field([], description="Models tried, in order, when the model fails")
+    stage_fallbacks: dict[str, list[str]] = {}
+    budget_tokens: int | None = Field(None, gt=0, description="Tokens one generation may use")
+    budget_usd: float | None = Field(None, gt=0, description="USD one generation may cost")
+    concurrency: int = Field(4, ge=1, le=64, description="Files generated at the same time")
+    repair_rounds: int = Field(3, ge=0, le=3, description="Model repair rounds per generation")
     sandbox: SandboxSettings = SandboxSettings()
+
+    @field_validator("fallbacks", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        return _split(value)
+
+    @field_validator("stage_fallbacks", mode="before")
+    @classmethod
+    def _comma_lists(cls, value: Any) -> Any:
+        return {k: _split(v) for k, v in value.items()} if isinstance(value, dict) else value
 
     def model_for(self, stage: str) -> str:
         return self.stage_models.get(stage, self.model)
+
+    def fallbacks_for(self, stage: str) -> list[str]:
+        return self.stage_fallbacks.get(stage, self.fallbacks)
 
     @property
     def is_offline(self) -> bool:
@@ -68,10 +86,23 @@ class Settings(BaseModel):
                 sandbox[name.removeprefix("sandbox_")] = value
             elif name.startswith("model_") and name.removeprefix("model_") in STAGES:
                 values.setdefault("stage_models", {})[name.removeprefix("model_")] = value
-            elif name in cls.model_fields and name not in ("sandbox", "stage_models"):
+            elif name.startswith("fallbacks_") and name.removeprefix("fallbacks_") in STAGES:
+                values.setdefault("stage_fallbacks", {})[name.removeprefix("fallbacks_")] = value
+            elif name in cls.model_fields and name not in (
+                "sandbox",
+                "stage_models",
+                "stage_fallbacks",
+            ):
                 values[name] = value
         sandbox_settings = _validated(SandboxSettings, sandbox, ENV_PREFIX + "SANDBOX_")
         return _validated(cls, {**values, "sandbox": sandbox_settings}, ENV_PREFIX)
+
+
+def _split(value: Any) -> Any:
+    """`"a, b"` (an environment variable) -> `["a", "b"]`; lists pass through."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
 
 
 def _validated(model: type[M], values: dict[str, Any], prefix: str) -> M:
