@@ -91,7 +91,7 @@ def labelled(client: docker.DockerClient, **extra: str) -> list[Container]:
 
 def owner_alive(label: str | None) -> bool:
     host, _, pid = (label or "").rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) <= 0:
         return False
     try:
         os.kill(int(pid), 0)
