@@ -167,12 +167,15 @@ def file_start(file: str) -> Location | None:
 # --- the report -------------------------------------------------------------------------------
 
 
-def build_report(run: RawRun, workspace: Path | None = None) -> TestReport:
+def build_report(
+    run: RawRun, workspace: Path | None = None, root: str = SANDBOX_ROOT
+) -> TestReport:
+    """The report of a run; `root` is the project's folder as pytest saw it."""
     tests = list(run.extra_cases)
     message_parts = list(run.notes)
     if run.junit:
         try:
-            tests += parse_junit(run.junit)
+            tests += parse_junit(run.junit, root)
         except ET.ParseError as exc:
             message_parts.append(f"unreadable JUnit report: {exc}")
     killed = killed_case(run, tests, workspace)
