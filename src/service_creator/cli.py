@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = _command(commands, "demo", "scripted interview, generation and tests", _demo)
     demo.add_argument("--workspace", metavar="DIR", help="where to generate (default: a temp dir)")
+    lsp = _command(commands, "lsp", "run the language server (stdio by default)", _lsp)
+    lsp.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
     return parser
 
 
@@ -100,3 +102,9 @@ def _demo(args: argparse.Namespace) -> int:
     from service_creator.commands import run_demo
 
     return asyncio.run(run_demo(args.workspace))
+
+
+def _lsp(args: argparse.Namespace) -> int:
+    from service_creator.server.lsp import main as serve
+
+    return serve(tcp=args.tcp)

@@ -1,0 +1,226 @@
+"""The `serviceCreator.*` commands: decode the one camelCase argument, call the tool, encode.
+
+Each command takes one object argument (a tools input model, camelCase; `workspace` defaults
+to the first workspace folder) and returns the tool's output model as camelCase JSON. A
+malformed argument is a JSON-RPC InvalidParams error; a ServiceCreatorError is a JSON-RPC
+error with its message and hint. The tools load on first use, not at start-up.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pygls.exceptions import JsonRpcException
+
+from service_creator.errors import ServiceCreatorError
+from service_creator.server.lsp.convert import REQUEST_FAILED, decode, encode, rpc_error
+from service_creator.server.lsp.diagnostics import GENERATE, TESTS
+from service_creator.server.lsp.server import Job, ServiceCreatorServer
+
+log = logging.getLogger(__name__)
+
+START_INTERVIEW = "serviceCreator.startInterview"
+ANSWER_QUESTION = "serviceCreator.answerQuestion"
+GENERATE_SERVICE = "serviceCreator.generate"
+RUN_TESTS = "serviceCreator.runTests"
+FIX_FAILURE = "serviceCreator.fixFailure"
+SHOW_SESSION = "serviceCreator.showSession"
+
+
+@dataclass
+class Run:
+    input: Any
+    settings: Any
+    job: Job
+
+    @property
+    def root(self) -> Path:
+        return Path(self.input.workspace).expanduser().resolve()
+
+
+@asynccontextmanager
+async def running(
+    ls: ServiceCreatorServer,
+    name: str,
+    model: type,
+    arguments: Sequence[Any],
+    *,
+    exclusive: bool = False,
+) -> AsyncIterator[Run]:
+    """Decode the argument, then run the body as a cancellable job with translated errors.
+
+    `exclusive` commands (the ones that write or run the sandbox) refuse to start while another
+    one works in the same workspace.
+    """
+    inp = decode(model, arguments, ls.default_workspace())
+    busy_key = str(Path(inp.workspace).expanduser().resolve()) if exclusive else None
+    if busy_key is not None:
+        if busy_key in ls.state.busy:
+            raise JsonRpcException(
+                f"Service Creator is already working in {busy_key}; "
+                "wait for it to finish or cancel it",
+                code=REQUEST_FAILED,
+            )
+        ls.state.busy.add(busy_key)
+    job = ls.start_job(name)
+    try:
+        yield Run(inp, await ls.settings(), job)
+    except ServiceCreatorError as exc:
+        log.info("%s failed: %s", name, exc)
+        raise rpc_error(exc) from None
+    finally:
+        ls.end_job(job)
+        if busy_key is not None:
+            ls.state.busy.discard(busy_key)
+
+
+# --- the interview ---------------------------------------------------------------------------
+
+
+async def start_interview(ls: ServiceCreatorServer, *arguments: Any) -> Any:
+    from service_creator.server.lsp.asker import LspAsker
+    from service_creator.tools.interview import StartInterviewInput
+    from service_creator.tools.interview import start_interview as start
+
+    async with running(ls, "startInterview", StartInterviewInput, arguments) as run:
+        state = await start(run.input, run.settings, LspAsker(ls, run.job))
+        interview_status(ls, state)
+        return encode(state)
+
+
+async def answer_question(ls: ServiceCreatorServer, *arguments: Any) -> Any:
+    from service_creator.tools.interview import AnswerQuestionInput
+    from service_creator.tools.interview import answer_question as answer
+
+    async with running(ls, "answerQuestion", AnswerQuestionInput, arguments) as run:
+        state = await answer(run.input, run.settings)
+        interview_status(ls, state)
+        return encode(state)
+
+
+async def show_session(ls: ServiceCreatorServer, *arguments: Any) -> Any:
+    from service_creator.tools.interview import SessionRef, get_session
+
+    async with running(ls, "showSession", SessionRef, arguments) as run:
+        return encode(await get_session(run.input, run.settings))
+
+
+def interview_status(ls: ServiceCreatorServer, state: Any) -> None:
+    where = f"step {state.step}/{state.total_steps}"
+    text = {
+        "complete": "Interview complete",
+        "generated": "Service generated",
+        "paused": f"Interview paused at {where}",
+    }.get(state.status, f"Interview: {where}")
+    tooltip = state.summary or (state.question.text.splitlines()[0] if state.question else None)
+    ls.status(text, tooltip=tooltip, session_id=state.session_id)
+
+
+# --- generation, tests, fixes ----------------------------------------------------------------
+
+
+async def generate(ls: ServiceCreatorServer, *arguments: Any) -> Any:
+    from service_creator.server.lsp.progress import LspProgress
+    from service_creator.server.lsp.writer import writer_for
+    from service_creator.tools.generate import GenerateInput, generate_service
+
+    async with running(ls, "generate", GenerateInput, arguments, exclusive=True) as run:
+        async with LspProgress(ls, run.job, "Service Creator: generating") as progress:
+            output = await generate_service(
+                run.input, run.settings, progress, writer_for(ls, run.root)
+            )
+            progress.end_message = f"{len(output.written)} of {len(output.files)} files written"
+        ours = set(output.written) | set(output.unchanged)
+        ls.diagnostics.forget_files(run.root, TESTS, output.written)
+        ls.diagnostics.replace(
+            run.root, GENERATE, [f for f in output.findings if f.location.path in ours]
+        )
+        state = "Generation cancelled" if output.cancelled else "Service generated"
+        tooltip = f"{len(output.written)} written, {len(output.unchanged)} unchanged" + (
+            f", {len(output.conflicts)} kept as yours (ours beside as .new)"
+            if output.conflicts
+            else ""
+        )
+        ls.status(state, tooltip=tooltip, session_id=output.session_id)
+        return encode(output)
+
+
+async def run_tests(ls: ServiceCreatorServer, *arguments: Any) -> Any:
+    from service_creator.server.lsp.progress import LspProgress
+    from service_creator.tools.testing import RunTestsInput
+    from service_creator.tools.testing import run_tests as run_sandbox
+
+    async with running(ls, "runTests", RunTestsInput, arguments, exclusive=True) as run:
+        warn_unsaved(ls, run.root)
+        async with LspProgress(ls, run.job, "Service Creator: sandbox tests") as progress:
+            output = await run_sandbox(run.input, run.settings, progress)
+            progress.end_message = report_summary(output.report)
+        ls.diagnostics.replace(run.root, TESTS, output.findings)
+        ls.status(f"Tests: {report_summary(output.report)}", tooltip=output.report.message or None)
+        return encode(output)
+
+
+async def fix_failure(ls: ServiceCreatorServer, *arguments: Any) -> Any:
+    from service_creator.server.lsp.progress import LspProgress
+    from service_creator.server.lsp.writer import writer_for
+    from service_creator.tools.fix import FixFailureInput
+    from service_creator.tools.fix import fix_failure as fix
+
+    async with running(ls, "fixFailure", FixFailureInput, arguments, exclusive=True) as run:
+        async with LspProgress(
+            ls, run.job, f"Service Creator: fixing {run.input.test_id}"
+        ) as progress:
+            output = await fix(run.input, run.settings, progress, writer_for(ls, run.root))
+        report = getattr(output, "report", None)
+        findings = getattr(output, "findings", None)
+        if report is not None and findings is not None:
+            ls.diagnostics.replace(run.root, TESTS, findings)
+            ls.status(f"Tests: {report_summary(report)}", tooltip=report.message or None)
+        return encode(output)
+
+
+def report_summary(report: Any) -> str:
+    parts = [f"{report.passed} passed", f"{report.failed} failed"]
+    if report.errors:
+        parts.append(f"{report.errors} errors")
+    if report.outcome not in ("passed", "failed", "error"):
+        parts.append(report.outcome.replace("_", " "))
+    return ", ".join(parts)
+
+
+def warn_unsaved(ls: ServiceCreatorServer, root: Path) -> None:
+    """The sandbox tests the files on disk: say so when open buffers differ from them."""
+    from pygls.uris import to_fs_path
+
+    unsaved = []
+    for uri, doc in list(ls.workspace.text_documents.items()):
+        path = to_fs_path(uri)
+        if path is None or not Path(path).resolve().is_relative_to(root):
+            continue
+        try:
+            with open(path, encoding="utf-8", newline="") as handle:
+                on_disk = handle.read()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if on_disk != doc.source:
+            unsaved.append(Path(path).name)
+    if unsaved:
+        ls.show_warning(
+            f"Service Creator: {', '.join(sorted(unsaved))} "
+            f"{'has' if len(unsaved) == 1 else 'have'} unsaved changes; "
+            "the sandbox tests the saved files."
+        )
+
+
+def register(server: ServiceCreatorServer) -> None:
+    server.command(START_INTERVIEW)(start_interview)
+    server.command(ANSWER_QUESTION)(answer_question)
+    server.command(SHOW_SESSION)(show_session)
+    server.command(GENERATE_SERVICE)(generate)
+    server.command(RUN_TESTS)(run_tests)
+    server.command(FIX_FAILURE)(fix_failure)

@@ -1,0 +1,171 @@
+"""The interview as editor prompts, over stdio, with VS Code's capabilities and a plain client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from lsp_editor import WAIT, Editor
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+
+COMMANDS = {
+    "serviceCreator.startInterview",
+    "serviceCreator.answerQuestion",
+    "serviceCreator.generate",
+    "serviceCreator.runTests",
+    "serviceCreator.fixFailure",
+    "serviceCreator.showSession",
+}
+
+
+def session_file(editor: Editor, session_id: str) -> dict:
+    path = editor.root / ".service-creator" / "sessions" / f"{session_id}.json"
+    return json.loads(path.read_text())
+
+
+async def test_capabilities_advertise_the_commands(code: Editor) -> None:
+    assert code.initialized is not None
+    caps = code.initialized.capabilities
+    assert set(caps.execute_command_provider.commands) == COMMANDS
+    assert caps.code_action_provider
+    assert caps.code_lens_provider
+    assert caps.hover_provider
+
+
+async def test_full_interview_through_message_requests_and_ask(code: Editor) -> None:
+    state = await code.command("startInterview")
+
+    assert state["status"] == "complete", state
+    requirements = state["requirements"]
+    assert requirements["serviceType"] == "vFirewall"
+    assert requirements["vendors"] == ["Cisco"]
+    assert requirements["serviceName"] == "vfirewall-ftd"
+    assert requirements["price"] == 49
+    assert requirements["authMethods"] == ["api_key", "jwt"]
+    assert requirements["deployment"] == "both"
+    # free text, numbers and multi-selects went through serviceCreator/ask, camelCase
+    asked = {q["id"]: q for q in code.asked}
+    assert {"vendors", "service_name", "features", "price", "auth_methods", "logging"} <= set(asked)
+    assert asked["price"]["kind"] == "number"
+    assert {"stepNumber", "totalSteps", "validation"} <= set(asked["price"])
+    assert all(q["kind"] in ("free_text", "number", "multi_select") for q in code.asked)
+    # single-selects and the confirmation went through showMessageRequest, options as actions
+    first = code.message_requests[0]
+    assert "What kind of network service" in first.message
+    assert [a.title for a in first.actions] == ["vFirewall", "vRouter", "vLoadBalancer", "vVPN"]
+    confirm = code.message_requests[-1]
+    assert [a.title for a in confirm.actions] == ["Yes", "No"]
+    assert "Service: vFirewall 'vfirewall-ftd'" in confirm.message
+    # the status bar heard about it
+    assert code.statuses[-1]["text"] == "Interview complete"
+    assert code.statuses[-1]["sessionId"] == state["sessionId"]
+    assert session_file(code, state["sessionId"])["status"] == "complete"
+
+
+async def test_plain_client_completes_the_interview_with_message_requests(basic: Editor) -> None:
+    state = await basic.command("startInterview")
+
+    assert state["status"] == "complete", state
+    assert basic.asked == []  # never the custom request
+    requirements = state["requirements"]
+    assert requirements["vendors"] == ["Cisco"]
+    assert requirements["serviceName"] == "vfirewall-cisco"  # the suggested default
+    assert requirements["price"] == 10
+    # a free-text question offered its default and said how to give another answer
+    name = next(r for r in basic.message_requests if "called" in r.message)
+    assert [a.title for a in name.actions] == ["vfirewall-cisco"]
+    assert "serviceCreator.answerQuestion" in name.message
+    assert '"questionId": "service_name"' in name.message
+
+
+async def test_plain_client_answers_anything_with_answer_question(basic: Editor) -> None:
+    basic.dismiss_when = lambda message: "called" in message
+    paused = await basic.command("startInterview")
+    assert paused["status"] == "paused"
+    assert paused["question"]["id"] == "service_name"
+
+    answered = await basic.command(
+        "answerQuestion", questionId="service_name", answer="edge-firewall"
+    )
+    assert answered["question"]["id"] == "features"
+
+    basic.dismiss_when = lambda message: False
+    state = await basic.command("startInterview")
+    assert state["status"] == "complete"
+    assert state["requirements"]["serviceName"] == "edge-firewall"
+
+
+async def test_cancel_pauses_and_start_resumes(code: Editor) -> None:
+    code.dismiss_when = lambda text: text.startswith("How should API clients authenticate")
+    paused = await code.command("startInterview")
+
+    assert paused["status"] == "paused"
+    assert paused["question"]["id"] == "auth_methods"
+    assert code.statuses[-1]["text"].startswith("Interview paused at step")
+    saved = session_file(code, paused["sessionId"])
+    assert saved["status"] == "paused"
+    assert saved["answers"]["price"] == 49  # nothing lost
+
+    shown = await code.command("showSession", sessionId=paused["sessionId"])
+    assert shown["question"]["id"] == "auth_methods"
+
+    code.dismiss_when = lambda text: False
+    before = len(code.asked)
+    resumed = await code.command("startInterview")
+    assert resumed["sessionId"] == paused["sessionId"]
+    assert resumed["status"] == "complete"
+    assert code.asked[before]["id"] == "auth_methods"  # resumed where it stopped
+
+
+async def test_dismissed_choice_pauses_too(code: Editor) -> None:
+    code.dismiss_when = lambda message: "How will customers be billed" in message
+    paused = await code.command("startInterview")
+    assert paused["status"] == "paused"
+    assert paused["question"]["id"] == "pricing_model"
+
+
+async def test_invalid_answer_is_a_json_rpc_error_and_the_server_keeps_serving(
+    code: Editor,
+) -> None:
+    code.dismiss_when = lambda message: True
+    await code.command("startInterview")
+
+    with pytest.raises(JsonRpcInvalidParams, match="not an option"):
+        await code.command("answerQuestion", answer="vToaster")
+
+    state = await code.command("answerQuestion", answer="vRouter")
+    assert state["question"]["id"] == "vendors"
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["not an object"],
+        [{"workspace": 42}],
+        [{"answer": "x", "unknown": 1}],
+        [{}, {}],
+    ],
+)
+async def test_malformed_argument_is_invalid_params_and_the_server_keeps_serving(
+    code: Editor, arguments: list
+) -> None:
+    with pytest.raises(JsonRpcInvalidParams):
+        await asyncio.wait_for(
+            code.client.workspace_execute_command_async(
+                types.ExecuteCommandParams(
+                    command="serviceCreator.answerQuestion", arguments=arguments
+                )
+            ),
+            WAIT,
+        )
+    code.dismiss_when = lambda message: True
+    state = await code.command("startInterview")
+    assert state["status"] == "paused"
+
+
+async def test_workspace_defaults_to_the_workspace_folder(code: Editor) -> None:
+    code.dismiss_when = lambda message: True
+    state = await code.command("startInterview", {})
+    assert state["workspace"] == str(code.root)
