@@ -31,8 +31,8 @@ sandbox-image: $(STAMP) sandbox-base
 # What `test` and `demo` need: the sandbox when Docker can be had. Without it the Docker tests
 # skip, unless SERVICE_CREATOR_REQUIRE_DOCKER=1 (CI), where this fails.
 sandbox-ready: $(STAMP)
-	@if bash scripts/ensure-docker.sh; then \
-		$(BIN)/python -m service_creator.sandbox build >/dev/null; \
+	@if bash scripts/ensure-docker.sh && $(BIN)/python -m service_creator.sandbox build >/dev/null; \
+	then :; \
 	elif [ "$$SERVICE_CREATOR_REQUIRE_DOCKER" = 1 ]; then \
 		echo "Docker is required (SERVICE_CREATOR_REQUIRE_DOCKER=1) but unavailable" >&2; exit 1; \
 	else \
