@@ -74,7 +74,10 @@ def open_session(
     return store.new(engine=settings.model)
 
 
-def state_of(interview: Interview, message: str = "") -> InterviewState:
+def state_of(
+    interview: Interview, message: str = "", question: Question | None = None
+) -> InterviewState:
+    """The interview's state; `question` is the current one as worded by a model, if it was."""
     session = interview.session
     requirements = interview.requirements() if interview.done else None
     return InterviewState(
@@ -83,11 +86,30 @@ def state_of(interview: Interview, message: str = "") -> InterviewState:
         status=session.status,
         step=session.step,
         total_steps=session.total_steps,
-        question=interview.current(),
+        question=question or interview.current(),
         summary=summarize(requirements) if requirements else None,
         requirements=requirements,
         message=message,
     )
+
+
+async def current_question(
+    interview: Interview, settings: Settings | None
+) -> tuple[Question | None, str]:
+    """The current question: the graph's (offline), or worded by the interview model."""
+    if settings is None or settings.is_offline:
+        return interview.current(), ""
+    from service_creator.core.interview_llm import ModelInterviewer
+
+    session = interview.session
+    return await ModelInterviewer(settings, Path(session.workspace), session.id).current(interview)
+
+
+async def worded_state(
+    interview: Interview, settings: Settings, message: str = ""
+) -> InterviewState:
+    question, note = await current_question(interview, settings)
+    return state_of(interview, " ".join(m for m in (message, note) if m), question)
 
 
 async def start_interview(
@@ -97,18 +119,23 @@ async def start_interview(
     session = await asyncio.to_thread(open_session, inp, settings, restart=inp.restart)
     interview = Interview(session)
     if asker is None:
-        return state_of(interview)
-    return await run_with(interview, asker)
+        return await worded_state(interview, settings)
+    return await run_with(interview, asker, settings)
 
 
-async def run_with(interview: Interview, asker: Asker) -> InterviewState:
+async def run_with(
+    interview: Interview, asker: Asker, settings: Settings | None = None
+) -> InterviewState:
     store = SessionStore(Path(interview.session.workspace))
-    while (question := interview.current()) is not None:
+    while True:
+        question, _note = await current_question(interview, settings)
+        if question is None:
+            break
         value = await _ask_until_valid(interview, question, asker)
         if value is None:
             interview.session.status = "paused"
             await asyncio.to_thread(store.save, interview.session)
-            return state_of(interview, "Paused; start the interview again to resume.")
+            return state_of(interview, "Paused; start the interview again to resume.", question)
         await asyncio.to_thread(store.save, interview.session)
     return state_of(interview, "Interview complete.")
 
@@ -139,10 +166,10 @@ async def answer_question(inp: AnswerQuestionInput, settings: Settings) -> Inter
     interview = Interview(session)
     interview.answer(inp.answer, inp.question_id)
     await asyncio.to_thread(SessionStore(Path(session.workspace)).save, interview.session)
-    return state_of(interview)
+    return await worded_state(interview, settings)
 
 
 async def get_session(inp: SessionRef, settings: Settings) -> InterviewState:
     """The session's state: status, step, the current question, the requirements when done."""
     session = await asyncio.to_thread(open_session, inp, settings, create=False)
-    return state_of(Interview(session))
+    return await worded_state(Interview(session), settings)
