@@ -1,0 +1,220 @@
+"""The sandbox's overhead: one project's tests on the host, then in the sandbox cold and warm.
+
+    .venv/bin/python bench/sandbox.py [--runs 7] [--project DIR]
+
+Without `--project` it renders a generated service (the offline engine's vFirewall on Cisco)
+when the generator is available, else writes a small FastAPI service with its tests. All
+three ways run the same pytest options the sandbox uses, and the host runs in a venv holding
+exactly the sandbox image's packages (installed from the same wheelhouse), so the difference
+is the sandbox's overhead and nothing else. Targets: a warm re-run within 0.3 s of
+the host run; a cold run within 1.5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from service_creator.config import Settings
+from service_creator.errors import ServiceCreatorError
+from service_creator.sandbox.docker import PYTEST_ARGS
+from service_creator.sandbox.image import build_image
+from service_creator.sandbox.runs import close_warm, run_in_sandbox
+from service_creator.sandbox.wheelhouse import BASE_PACKAGES
+
+APP = """\
+from fastapi import FastAPI, HTTPException
+from pydantic import BaseModel
+
+app = FastAPI()
+RULES: dict[str, "Rule"] = {}
+
+
+class Rule(BaseModel):
+    name: str
+    action: str
+    port: int
+
+
+@app.post("/rules", status_code=201)
+def create(rule: Rule) -> Rule:
+    if rule.name in RULES:
+        raise HTTPException(409, "exists")
+    RULES[rule.name] = rule
+    return rule
+
+
+@app.get("/rules/{name}")
+def read(name: str) -> Rule:
+    if name not in RULES:
+        raise HTTPException(404, "no such rule")
+    return RULES[name]
+
+
+@app.delete("/rules/{name}", status_code=204)
+def delete(name: str) -> None:
+    RULES.pop(name, None)
+"""
+TESTS = """\
+import pytest
+from fastapi.testclient import TestClient
+
+from app.main import RULES, app
+
+client = TestClient(app)
+
+
+@pytest.fixture(autouse=True)
+def empty():
+    RULES.clear()
+
+
+@pytest.mark.parametrize("port", [22, 80, 443, 8080])
+def test_create_and_read(port):
+    rule = {"name": f"r{port}", "action": "allow", "port": port}
+    assert client.post("/rules", json=rule).status_code == 201
+    assert client.get(f"/rules/r{port}").json() == rule
+
+
+def test_conflict():
+    rule = {"name": "r", "action": "deny", "port": 1}
+    client.post("/rules", json=rule)
+    assert client.post("/rules", json=rule).status_code == 409
+
+
+def test_missing():
+    assert client.get("/rules/none").status_code == 404
+
+
+def test_delete():
+    client.post("/rules", json={"name": "r", "action": "deny", "port": 1})
+    assert client.delete("/rules/r").status_code == 204
+    assert client.get("/rules/r").status_code == 404
+"""
+
+
+def fixture_project(root: Path) -> tuple[Path, str]:
+    for relative, text in {
+        "app/__init__.py": "",
+        "app/main.py": APP,
+        "tests/test_api.py": TESTS,
+    }.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text)
+    return root, "fixture FastAPI service (7 tests)"
+
+
+def generated_project(root: Path) -> tuple[Path, str] | None:
+    try:
+        from service_creator.core.models import Requirements
+        from service_creator.offline.generator import render_project  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    requirements = Requirements(
+        service_type="vFirewall",
+        service_name="bench-firewall",
+        vendors=["Cisco"],
+        features=["traffic_filtering", "nat"],
+        pricing_model="monthly",
+        vendor_api="REST",
+        auth_methods=["api_key"],
+        logging=["json"],
+        deployment="docker_compose",
+    )
+    try:
+        files = render_project(requirements)
+    except ServiceCreatorError as exc:
+        print(f"the generator failed ({exc}); using the fixture project", file=sys.stderr)
+        return None
+    for generated in files:
+        path = root / generated.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(generated.content)
+    return root, "generated vFirewall / Cisco service (offline engine)"
+
+
+def timed(action: Callable[[], object], runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def host_venv(settings: Settings) -> Path:
+    """A host venv with exactly the sandbox image's packages, from the same wheelhouse."""
+    digest = hashlib.sha256(" ".join(BASE_PACKAGES).encode()).hexdigest()[:12]
+    venv = settings.sandbox.wheelhouse.parent / f"bench-venv-{digest}"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        pip = [str(python), "-m", "pip", "install", "--quiet", "--no-index"]
+        pip += ["--find-links", str(settings.sandbox.wheelhouse), *BASE_PACKAGES]
+        subprocess.run(pip, check=True)
+    return python
+
+
+def host_run(project: Path, python: Path) -> None:
+    args = [a for a in PYTEST_ARGS if not a.startswith(("--rootdir", "--junitxml"))]
+    with tempfile.TemporaryDirectory() as out:
+        cmd = [str(python), "-m", "pytest", *args, f"--rootdir={project}"]
+        cmd.append(f"--junitxml={out}/junit.xml")
+        done = subprocess.run(cmd, cwd=project, capture_output=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"the host run failed:\n{done.stdout.decode()[-3000:]}")
+
+
+def sandbox_run(project: Path, settings: Settings, warm: bool) -> None:
+    report = run_in_sandbox(project, settings, warm=warm)
+    if report.outcome != "passed":
+        raise SystemExit(f"the sandbox run ended {report.outcome}: {report.output[-3000:]}")
+
+
+def line(name: str, times: list[float], host: float | None = None) -> str:
+    median = statistics.median(times)
+    extra = ""
+    if host is not None:
+        extra = f"  +{median - host:5.2f} s over the host, {median / host:4.2f}x"
+    return f"{name:8} median {median:5.2f} s  (min {min(times):.2f}, max {max(times):.2f}){extra}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--project", type=Path)
+    options = parser.parse_args()
+    settings = Settings.from_env()
+    print(f"sandbox image: {build_image(settings)}")
+    with tempfile.TemporaryDirectory(prefix="bench-sandbox-") as scratch:
+        if options.project:
+            project, what = options.project.resolve(), str(options.project)
+        else:
+            project, what = generated_project(Path(scratch)) or fixture_project(Path(scratch))
+        print(f"project: {what}; runs: {options.runs} each")
+        python = host_venv(settings)
+        host_run(project, python)  # warm the page cache
+        host = timed(lambda: host_run(project, python), options.runs)
+        cold = timed(lambda: sandbox_run(project, settings, warm=False), options.runs)
+        sandbox_run(project, settings, warm=True)  # prepares the warm container
+        warm = timed(lambda: sandbox_run(project, settings, warm=True), options.runs)
+        close_warm()
+    host_median = statistics.median(host)
+    print(line("host", host))
+    print(line("cold", cold, host_median))
+    print(line("warm", warm, host_median))
+    cold_over = statistics.median(cold) - host_median
+    warm_over = statistics.median(warm) - host_median
+    print(f"target cold within 1.5 s of the host: {'met' if cold_over <= 1.5 else 'MISSED'}")
+    print(f"target warm within 0.3 s of the host: {'met' if warm_over <= 0.3 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
