@@ -56,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--workspace", metavar="DIR", help="where to generate (default: a temp dir)")
     lsp = _command(commands, "lsp", "run the language server (stdio by default)", _lsp)
     lsp.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
+    mcp = _command(commands, "mcp", "run the MCP server (stdio by default)", _mcp)
+    mcp.add_argument("--http", action="store_true", help="serve streamable HTTP, bearer token")
+    mcp.add_argument("--host", default="127.0.0.1", help="HTTP address (default: 127.0.0.1)")
+    mcp.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765, 0: any)")
     return parser
 
 
@@ -108,3 +112,9 @@ def _lsp(args: argparse.Namespace) -> int:
     from service_creator.server.lsp import main as serve
 
     return serve(tcp=args.tcp)
+
+
+def _mcp(args: argparse.Namespace) -> int:
+    from service_creator.server.mcp import serve
+
+    return serve(http=args.http, host=args.host, port=args.port)

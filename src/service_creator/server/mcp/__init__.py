@@ -1,0 +1,29 @@
+"""The MCP front door: `service-creator mcp` (stdio) or `service-creator mcp --http`.
+
+server.py builds the `MCPServer` (tools, prompts, resources) over `tools/`; interview.py and
+elicit.py ask the interview by elicitation; jobs.py runs long work in the background;
+roots.py and state.py confine each client to its folders and sessions; http.py serves
+streamable HTTP with a bearer token. stdout carries the protocol: logs go to stderr.
+"""
+
+from __future__ import annotations
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+
+
+def serve(*, http: bool = False, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
+    from service_creator.config import Settings
+    from service_creator.server.mcp.views import ServerOptions
+
+    settings = Settings.from_env()
+    options = ServerOptions.from_env()
+    if http:
+        from service_creator.server.mcp.http import serve_http
+
+        serve_http(host, port, settings, options)
+    else:
+        from service_creator.server.mcp.server import build_server
+
+        build_server(settings, options).run("stdio")
+    return 0

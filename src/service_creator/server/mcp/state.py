@@ -1,0 +1,83 @@
+"""What one server process remembers: which client opened which session, and their results.
+
+A *scope* is whoever is calling: over HTTP the MCP session (its unguessable `Mcp-Session-Id`)
+of the authenticated principal; on the 2026-07-28 protocol, which has no sessions, the
+principal (bearer token) alone; on stdio there is one client per process. A scope sees only
+the interview sessions it opened with `start_interview`, and only its own jobs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from service_creator.config import Settings
+from service_creator.errors import SessionNotFoundError
+from service_creator.server.mcp.views import ServerOptions, TestRun
+
+if TYPE_CHECKING:
+    from service_creator.server.mcp.jobs import Jobs
+    from service_creator.tools.generate import GenerateOutput
+
+SESSION_HEADER = "mcp-session-id"
+
+
+def scope_of(headers: Mapping[str, str] | None) -> str:
+    """The caller's scope, from the request's HTTP headers (None on stdio and in memory)."""
+    from mcp.server.auth.middleware.auth_context import get_access_token
+
+    token = get_access_token()
+    scope = f"client={token.client_id}" if token is not None else "local"
+    session = (headers or {}).get(SESSION_HEADER)
+    return f"{scope} session={session}" if session else scope
+
+
+@dataclass
+class OpenSession:
+    """An interview session a scope opened, and what was last done with it."""
+
+    session_id: str
+    workspace: Path
+    generation: GenerateOutput | None = None
+    tests: TestRun | None = None
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._scopes: dict[str, dict[str, OpenSession]] = {}
+
+    def open(self, scope: str, session_id: str, workspace: Path) -> OpenSession:
+        sessions = self._scopes.setdefault(scope, {})
+        entry = sessions.get(session_id)
+        if entry is None or entry.workspace != workspace:
+            entry = sessions[session_id] = OpenSession(session_id, workspace)
+        return entry
+
+    def get(self, scope: str, session_id: str) -> OpenSession:
+        entry = self._scopes.get(scope, {}).get(session_id)
+        if entry is None:
+            raise SessionNotFoundError(
+                f"Unknown session '{session_id}' for this client",
+                hint="call start_interview with the workspace folder first; "
+                "it returns the session_id (and resumes an interview already there)",
+            )
+        return entry
+
+    def sessions(self, scope: str) -> list[OpenSession]:
+        return list(self._scopes.get(scope, {}).values())
+
+
+@dataclass
+class App:
+    """The lifespan state every tool, resource and prompt reaches through its context."""
+
+    settings: Settings
+    options: ServerOptions
+    jobs: Jobs
+    registry: Registry = field(default_factory=Registry)
+
+    @staticmethod
+    def of(ctx: Any) -> App:
+        return ctx.request_context.lifespan_context
