@@ -207,15 +207,16 @@ def execute(
     """Exec the runner as the sandbox user; kill the container at the deadline or on cancel."""
     api = container.client.api
     run_dir = f"{SRC}/{run_name}"
-    exec_id = api.exec_create(
-        container.id,
-        [PYTHON, f"{run_dir}/runner.py", run_dir],
-        user=settings.sandbox.user,
-        workdir=WORK,
-        environment={},
-    )["Id"]
+    command = [PYTHON, f"{run_dir}/runner.py", run_dir]
+    try:
+        exec_id = api.exec_create(
+            container.id, command, user=settings.sandbox.user, workdir=WORK, environment={}
+        )["Id"]
+    except (APIError, DockerException) as exc:
+        raise SandboxError(f"cannot start the tests in the sandbox: {exc}") from exc
     deadline = time.monotonic() + settings.sandbox.timeout + HOST_GRACE
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-exec") as pool:
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-exec")
+    try:
         future: Future = pool.submit(api.exec_start, exec_id, demux=True)
         stopped = wait(future, deadline, should_stop)
         if stopped:
@@ -223,11 +224,13 @@ def execute(
                 container.kill()
         try:
             stdout, stderr = future.result(timeout=30)
+            code = None if stopped else api.exec_inspect(exec_id).get("ExitCode")
         except (APIError, DockerException, OSError) as exc:
             if not stopped:
                 raise SandboxError(f"the sandbox run failed: {exc}") from exc
-            stdout, stderr = b"", b""
-    code = None if stopped else api.exec_inspect(exec_id).get("ExitCode")
+            stdout, stderr, code = b"", b"", None
+    finally:
+        pool.shutdown(wait=False)
     return Execution(
         stdout or b"",
         stderr or b"",
