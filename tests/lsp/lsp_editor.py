@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
@@ -229,6 +229,23 @@ def _offset(text: str, position: types.Position) -> int:
     return before + len(line)
 
 
+def fix_code_action_results(client: LanguageClient) -> None:
+    """lsprotocol 2025.0.0 reads every code action that has a `command` as a `Command`
+    (the `command` object turned into a string); a real editor tells them apart by the
+    type of `command`, and so does this test client."""
+    converter = client.protocol._converter
+
+    def code_action_or_command(obj: Any, _: type) -> Any:
+        if isinstance(obj.get("command"), str):
+            return converter.structure(obj, types.Command)
+        return converter.structure(obj, types.CodeAction)
+
+    converter.register_structure_hook(
+        Union[types.Command, types.CodeAction],  # noqa: UP007 - the exact key lsprotocol uses
+        code_action_or_command,
+    )
+
+
 async def start_editor(
     client: LanguageClient,
     root: Path,
@@ -242,6 +259,7 @@ async def start_editor(
     client.feature(types.WORKSPACE_APPLY_EDIT)(lambda p: editor.apply_edit(p))
     client.feature("serviceCreator/ask")(lambda p: editor.ask(p))
     client.feature("serviceCreator/status")(lambda p: editor.status(p))
+    fix_code_action_results(client)
     editor.initialized = await client.initialize_session(
         types.InitializeParams(
             capabilities=capabilities,

@@ -18,7 +18,10 @@ def main(tcp: str | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    from service_creator.server.lsp.convert import ExpectedErrorFilter
     from service_creator.server.lsp.server import build_server
+
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(ExpectedErrorFilter())
 
     server = build_server()
     if tcp is None:

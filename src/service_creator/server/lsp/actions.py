@@ -3,7 +3,8 @@
 - On a `service-creator` diagnostic of a failing test: "Fix with model" (runs
   `serviceCreator.fixFailure` with its `testId`) and "Re-run sandbox tests".
 - On each `def test_...` (top level, or in a `Test...` class) of a test file in a workspace
-  folder: "Run in sandbox" (`serviceCreator.runTests`). Test functions are found with
+  folder: "Run in sandbox" (`serviceCreator.runTests`; the sandbox runs the whole suite, and
+  the test's result shows as diagnostics). Test functions are found with
   tree-sitter, so a `def test_` in a string or comment is not one.
 """
 
@@ -95,11 +96,11 @@ def lenses_for(ls: ServiceCreatorServer, uri: str) -> list[types.CodeLens]:
     doc = ls.workspace.get_text_document(uri)
     units = ls.workspace.position_codec.client_num_units
     lenses = []
-    for name, row, column in find_test_functions(doc.source):
+    for _test, row, column in find_test_functions(doc.source):
         line = doc.lines[row] if row < len(doc.lines) else ""
         start = types.Position(line=row, character=units(line[:column]))
         end = types.Position(line=row, character=units(line.rstrip("\r\n")))
-        argument = {"workspace": str(root), "testId": f"{relative}::{name}"}
+        argument = {"workspace": str(root)}  # the sandbox runs the whole suite
         lenses.append(
             types.CodeLens(
                 range=types.Range(start=start, end=end),

@@ -11,10 +11,11 @@ Nothing here imports pydantic at module level: the server must start as fast as 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcRequestCancelled
 from pygls.protocol import default_converter
 
 if TYPE_CHECKING:
@@ -88,9 +89,27 @@ def _schema(model: type[BaseModel]) -> dict[str, Any]:
 
 def rpc_error(exc: Exception) -> JsonRpcException:
     """A ServiceCreatorError as a JSON-RPC error a client can show as it is."""
-    from service_creator.errors import InvalidAnswerError
+    from service_creator.errors import CancelledByUser, InvalidAnswerError
 
     data = {"kind": type(exc).__name__, "hint": getattr(exc, "hint", None)}
+    error: JsonRpcException
     if isinstance(exc, InvalidAnswerError):
-        return JsonRpcInvalidParams(str(exc), data=data)
-    return JsonRpcException(str(exc), code=REQUEST_FAILED, data=data)
+        error = JsonRpcInvalidParams(str(exc), data=data)
+    elif isinstance(exc, CancelledByUser):
+        error = JsonRpcRequestCancelled(str(exc), data=data)
+    else:
+        error = JsonRpcException(str(exc), code=REQUEST_FAILED, data=data)
+    error.expected = True  # type: ignore[attr-defined]  # the user's problem, not a bug
+    return error
+
+
+class ExpectedErrorFilter(logging.Filter):
+    """Keeps pygls from logging a traceback for errors we answer on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None and getattr(exc, "expected", False):
+            return False
+        return not (
+            isinstance(exc, JsonRpcInvalidParams) and record.name == "pygls.protocol.json_rpc"
+        )
