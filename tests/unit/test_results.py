@@ -53,8 +53,9 @@ def host_junit(root: Path, files: dict[str, str]) -> bytes:
     return junit.read_bytes()
 
 
-@pytest.fixture
-def project_junit(tmp_path: Path) -> tuple[Path, bytes]:
+@pytest.fixture(scope="module")
+def project_junit(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes]:
+    tmp_path = tmp_path_factory.mktemp("junit")
     files = {
         "app/__init__.py": "",
         "app/calc.py": CALC,
