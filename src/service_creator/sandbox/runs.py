@@ -175,7 +175,10 @@ def warm_run(
 
 
 def fingerprint(tag: str, settings: Settings) -> str:
-    text = json.dumps([tag, settings.sandbox.model_dump(mode="json")], sort_keys=True)
+    """What a warm container was made with; the timeout and output cap are per run."""
+    container_fields = {"memory", "cpus", "pids_limit", "tmpfs_size", "user"}
+    limits = settings.sandbox.model_dump(mode="json", include=container_fields)
+    text = json.dumps([tag, limits], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
