@@ -18,6 +18,7 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceError
 from mcp.server.mcpserver.prompts.base import UserMessage
 from mcp.types import Resource
+from pydantic import BaseModel
 
 from service_creator.errors import ServiceCreatorError
 from service_creator.server.mcp.state import App, OpenSession, scope_of
@@ -122,16 +123,28 @@ async def read_file(session_id: str, path: str, ctx: Context) -> str:
     return text
 
 
+def _complete(entry: OpenSession) -> bool:
+    from service_creator.core.session import SessionStore
+
+    try:
+        status = SessionStore(entry.workspace).load(entry.session_id).status
+    except ServiceCreatorError:
+        return False
+    return status in ("complete", "generated")
+
+
 def _session_resources(entry: OpenSession) -> list[Resource]:
     sid, base = entry.session_id, f"{BASE}/{entry.session_id}"
-    found = [
-        Resource(
-            uri=f"{base}/requirements",
-            name=f"requirements-{sid}",
-            description=f"Requirements of interview {sid}",
-            mime_type="application/json",
+    found = []
+    if _complete(entry):
+        found.append(
+            Resource(
+                uri=f"{base}/requirements",
+                name=f"requirements-{sid}",
+                description=f"Requirements of interview {sid}",
+                mime_type="application/json",
+            )
         )
-    ]
     if entry.tests is not None:
         found.append(
             Resource(
@@ -155,7 +168,10 @@ async def list_session_resources(ctx: Any, call_next: Any) -> Any:
     app: App = ctx.lifespan_context
     entries = app.registry.sessions(scope_of(headers))
     found = [r for e in entries for r in await asyncio.to_thread(_session_resources, e)]
-    return result.model_copy(update={"resources": [*result.resources, *found]})
+    if isinstance(result, BaseModel):
+        return result.model_copy(update={"resources": [*result.resources, *found]})
+    wire = [r.model_dump(mode="json", by_alias=True, exclude_none=True) for r in found]
+    return {**result, "resources": [*result.get("resources", []), *wire]}
 
 
 # --- prompts --------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ when a tool first needs them, so `tools/list` answers about as fast as a bare se
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Annotated, Any
@@ -269,7 +270,7 @@ async def get_job(
     job = app.jobs.get(scope, job_id)
     if job is None:
         raise ToolError(f"Unknown job '{job_id}' for this client; long tools return job ids")
-    return await _follow(ctx, app, job, min(wait_seconds, app.options.return_after))
+    return await _follow(ctx, app, job, min(wait_seconds, MAX_WAIT))
 
 
 def get_findings(session_id: SessionId, ctx: Context) -> FindingsView:
@@ -323,6 +324,7 @@ def build_server(
         ),
     ]
     for fn, hints in tools:
-        server.add_tool(fn, annotations=hints, structured_output=True)
+        description = inspect.cleandoc(fn.__doc__ or "")
+        server.add_tool(fn, description=description, annotations=hints, structured_output=True)
     content.register(server)
     return server
