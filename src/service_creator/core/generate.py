@@ -9,8 +9,14 @@ from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
 from typing import Protocol
 
+from service_creator.core.ledger import BudgetExceeded
+from service_creator.core.llm_errors import LLMError
 from service_creator.core.models import FileSpec, Finding, GeneratedFile, Requirements
 from service_creator.core.validate import validate
+from service_creator.errors import ServiceCreatorError
+
+# a model engine stops the generation cleanly on these; the files done so far are kept
+STOPS = (BudgetExceeded, LLMError)
 
 
 class Engine(Protocol):
@@ -41,6 +47,7 @@ class Generation:
     files: list[GeneratedFile] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     cancelled: bool = False
+    stopped: ServiceCreatorError | None = None  # why a model engine stopped early
 
 
 OnFileDone = Callable[[int, int, str], None]
@@ -76,12 +83,19 @@ async def generate(
             if is_cancelled():
                 result.cancelled = True
                 break
-            for path in graph.get_ready():
-                running[asyncio.create_task(one(by_path[path]))] = path
+            if result.stopped is None:  # once stopped, the files under way still finish
+                for path in graph.get_ready():
+                    running[asyncio.create_task(one(by_path[path]))] = path
+            if not running:
+                break
             finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
             for task in finished:
                 path = running.pop(task)
-                file, findings = task.result()
+                try:
+                    file, findings = task.result()
+                except STOPS as exc:
+                    result.stopped = result.stopped or exc
+                    continue
                 done[path] = file
                 result.findings.extend(findings)
                 graph.done(path)

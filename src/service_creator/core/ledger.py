@@ -55,6 +55,7 @@ class LedgerData(BaseModel):
     calls: list[CallRecord] = []
     stage_seconds: dict[str, float] = Field({}, description="Wall time while a stage was active")
     repair_rounds: int = 0
+    repair_given_up: list[str] = Field([], description="Files whose failure repeated unchanged")
     stopped: str | None = Field(None, description="Why the work stopped early, if it did")
     prompt_tokens: int = 0
     completion_tokens: int = 0

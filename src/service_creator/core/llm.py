@@ -41,6 +41,8 @@ def litellm_module() -> ModuleType:
 
             litellm.suppress_debug_info = True
             litellm.drop_params = True  # local backends reject parameters they do not know
+            for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy"):
+                logging.getLogger(name).setLevel(logging.WARNING)  # one INFO line per call
             _litellm = litellm
         return _litellm
 

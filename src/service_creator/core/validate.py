@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
+import threading
 from functools import cache
 
 import yaml
@@ -70,8 +71,14 @@ def _ruff_findings(file: GeneratedFile) -> list[Finding]:
     ]
 
 
+_black_import = threading.Lock()
+
+
 def _black(source: str) -> str:
-    import black  # 0.3 s to import: only when a Python file is validated
+    # 0.3 s to import: only when a Python file is validated. Files are validated in worker
+    # threads; two threads importing black at once can see it half-initialised, hence the lock.
+    with _black_import:
+        import black
 
     try:
         return black.format_str(source, mode=black.Mode(line_length=LINE_LENGTH))

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from pathlib import Path
+
+from pydantic import Field
 
 from service_creator.config import Settings
 from service_creator.core.generate import Engine, OfflineEngine, generate
@@ -12,7 +15,6 @@ from service_creator.core.models import Finding, WireModel
 from service_creator.core.plan import plan
 from service_creator.core.session import SessionStore
 from service_creator.core.workspace import FilesystemWriter
-from service_creator.errors import ConfigError
 from service_creator.tools.interview import SessionRef, open_session
 from service_creator.tools.ports import Progress, Writer
 
@@ -31,15 +33,19 @@ class GenerateOutput(WireModel):
     conflicts: list[str] = []
     findings: list[Finding] = []
     cancelled: bool = False
+    stopped: str | None = Field(
+        None, description="Why a model generation stopped early (budget, provider); work kept"
+    )
+    ledger: str | None = Field(None, description="The generation's token/cost ledger (models)")
 
 
-def engine_for(settings: Settings) -> Engine:
+def engine_for(settings: Settings, workspace: Path | None = None) -> Engine:
+    """The offline engine, or the model engine (its ledger stored in `workspace`)."""
     if settings.is_offline:
         return OfflineEngine()
-    raise ConfigError(
-        f"Model '{settings.model}' is not supported by this version",
-        hint="unset SERVICE_CREATOR_MODEL to use the offline engine",
-    )
+    from service_creator.core.llm_engine import ModelEngine
+
+    return ModelEngine(settings, workspace=workspace)
 
 
 async def generate_service(
@@ -56,20 +62,22 @@ async def generate_service(
     """
     session = await asyncio.to_thread(open_session, inp, settings, create=False)
     requirements = Interview(session).requirements()
-    engine = engine or engine_for(settings)
-    specs = plan(requirements)
+    engine = engine or engine_for(settings, Path(session.workspace))
+    # a model engine brings its own plan (+ API.md) and pipeline (repair rounds, docs, ledger)
+    specs = engine.plan(requirements) if hasattr(engine, "plan") else plan(requirements)
     progress.report(0, len(specs), f"Generating {len(specs)} files with the {engine.name} engine")
-    generation = await generate(
+    run = getattr(engine, "run", None) or partial(generate, engine=engine)
+    generation = await run(
         specs,
         requirements,
-        engine,
         on_file_done=lambda done, total, path: progress.report(done, total, path),
         is_cancelled=lambda: progress.cancelled,
+        concurrency=settings.concurrency,
     )
     writer = writer or FilesystemWriter(Path(session.workspace))
     label = f"Service Creator: generate {requirements.service_name}"
     written = await writer.apply(generation.files, label)
-    if not generation.cancelled:
+    if not generation.cancelled and generation.stopped is None:
         session.status = "generated"
         await asyncio.to_thread(SessionStore(Path(session.workspace)).save, session)
     return GenerateOutput(
@@ -82,4 +90,12 @@ async def generate_service(
         conflicts=written.conflicts,
         findings=generation.findings,
         cancelled=generation.cancelled,
+        stopped=str(generation.stopped) if generation.stopped else None,
+        ledger=_ledger_path(engine),
     )
+
+
+def _ledger_path(engine: Engine) -> str | None:
+    ledger = getattr(engine, "ledger", None)
+    path = ledger.path if ledger is not None else None
+    return str(path) if path is not None else None

@@ -1,0 +1,240 @@
+"""The model engine: every planned file written by a litellm model, one prompt per file.
+
+Each prompt (prompts/codegen.j2) carries the file's purpose, the requirements, the plan, and the
+symbol tables of the files it is built on (core/context.py), not their whole text. Files are
+generated along the plan's DAG (core/generate.py), then checked across files and repaired
+(core/repair.py), then README.md and API.md are written from the final symbol tables. The ledger
+records every call; a spent budget or a provider failure stops the work cleanly, keeping what
+was done.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from service_creator.config import Settings
+from service_creator.core.code_reply import code_from_reply, fence_for, join_continuation
+from service_creator.core.context import ContextIndex
+from service_creator.core.docs import api_markdown, plain_readme
+from service_creator.core.generate import STOPS, Generation, OnFileDone, generate
+from service_creator.core.ledger import Ledger
+from service_creator.core.llm import LLM, Message
+from service_creator.core.models import FileSpec, Finding, GeneratedFile, Location, Requirements
+from service_creator.core.plan import plan
+
+log = logging.getLogger(__name__)
+
+ContextMode = Literal["symbols", "whole"]
+MAX_CONTINUATIONS = 2
+CONTINUE = (
+    "Your reply was cut off. Continue exactly where it stopped: no repetition, no preamble, "
+    "and close the code block at the end."
+)
+README = "README.md"
+API_DOC = FileSpec(
+    path="API.md",
+    purpose="The HTTP API: every route and the models it takes and returns",
+    language="markdown",
+    depends_on=["api_endpoints.py", "schemas.py"],
+)
+DOCS = frozenset({README, API_DOC.path})
+NOTES: dict[str, list[str]] = {
+    "config.py": ["settings come from environment variables, with defaults that work in tests"],
+    "api_endpoints.py": [
+        "the FastAPI application object is a module-level variable named `app`",
+        "every route declares its request and response models from schemas.py",
+    ],
+    "test_suite.py": [
+        "pytest tests that call every route of api_endpoints.py through "
+        "fastapi.testclient.TestClient(app)",
+        "no network: the vendor device is the simulated one from vendor_integration.py",
+    ],
+    "vendor_integration.py": ["a simulated device is the default, so tests need no network"],
+}
+
+
+def stage_of(spec: FileSpec) -> str:
+    if spec.language == "markdown":
+        return "docs"
+    return "tests" if Path(spec.path).name.startswith("test") else "codegen"
+
+
+class ModelEngine:
+    """The `Engine` for any litellm model; `run` is the whole model pipeline."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        workspace: Path | None = None,
+        ledger: Ledger | None = None,
+        context: ContextMode = "symbols",
+    ) -> None:
+        self.name = settings.model
+        self.settings = settings
+        self.ledger = ledger or Ledger(
+            workspace, budget_tokens=settings.budget_tokens, budget_usd=settings.budget_usd
+        )
+        self.llm = LLM(settings, self.ledger)
+        self.context_mode = context
+        self.index = ContextIndex()
+        self.specs: list[FileSpec] = []
+        self._texts: dict[str, str] = {}
+
+    def plan(self, requirements: Requirements) -> list[FileSpec]:
+        """The offline plan, plus API.md."""
+        return [*plan(requirements), API_DOC]
+
+    # --- one file ----------------------------------------------------------------------------
+
+    async def render(
+        self, spec: FileSpec, requirements: Requirements, done: dict[str, GeneratedFile]
+    ) -> str:
+        for path in spec.depends_on:
+            if path in done:
+                self.remember(done[path])
+        prompt = self.codegen_prompt(spec, requirements, self.context_for(spec))
+        return await self.ask_file(spec, self.messages(requirements, spec, prompt), stage_of(spec))
+
+    def remember(self, file: GeneratedFile) -> None:
+        self.index.update(file.path, file.content)
+        self._texts[file.path] = file.content
+
+    def context_for(self, spec: FileSpec, extra: Sequence[str] = ()) -> str:
+        """What the files `spec` is built on (and `extra` files) define: symbol tables, or their
+        whole text in "whole" mode (the benchmark's baseline)."""
+        paths = list(dict.fromkeys([*spec.depends_on, *extra]))
+        if self.context_mode == "whole":
+            return "\n\n".join(f"# {p}\n{self._texts[p]}" for p in paths if p in self._texts)
+        wanted = spec.model_copy(update={"depends_on": paths})
+        return self.index.context_for(wanted)
+
+    def codegen_prompt(self, spec: FileSpec, requirements: Requirements, context: str) -> str:
+        from service_creator.prompts import render
+
+        return render(
+            "codegen.j2",
+            spec=spec,
+            requirements=requirements.model_dump(mode="json"),
+            plan=self.specs or self.plan(requirements),
+            context=context,
+            notes=NOTES.get(spec.path, []),
+            fence=fence_for(spec.language),
+        )
+
+    def messages(self, requirements: Requirements, spec: FileSpec, prompt: str) -> list[Message]:
+        from service_creator.prompts import render
+
+        system = render(
+            "system.j2",
+            requirements=requirements.model_dump(mode="json"),
+            fence=fence_for(spec.language),
+        )
+        return [{"role": "system", "content": system}, {"role": "user", "content": prompt}]
+
+    async def ask_file(self, spec: FileSpec, messages: list[Message], stage: str) -> str:
+        """The file's content from the model's reply; a cut-off reply is continued."""
+        reply = await self.llm.complete(stage, messages, purpose=spec.path)
+        text = reply.content
+        for _ in range(MAX_CONTINUATIONS):
+            if reply.finish_reason != "length":
+                break
+            more: list[Message] = [
+                *messages,
+                {"role": "assistant", "content": text},
+                {"role": "user", "content": CONTINUE},
+            ]
+            reply = await self.llm.complete(stage, more, purpose=f"{spec.path} (continued)")
+            text = join_continuation(text, reply.content)
+        code, complete = code_from_reply(text, spec)
+        if not complete or reply.finish_reason == "length":
+            log.warning("%s: the reply was still cut off; validation will tell", spec.path)
+        return code
+
+    # --- the pipeline ------------------------------------------------------------------------
+
+    async def run(
+        self,
+        specs: list[FileSpec],
+        requirements: Requirements,
+        *,
+        on_file_done: OnFileDone = lambda done, total, path: None,
+        is_cancelled: Callable[[], bool] = lambda: False,
+        concurrency: int | None = None,
+    ) -> Generation:
+        """Generate, check and repair, document. Raises the provider's error only when not a
+        single file could be generated; otherwise a stop is reported in `Generation.stopped`."""
+        from service_creator.core.repair import Repairer
+
+        self.specs = specs
+        code = [s for s in specs if s.path not in DOCS]
+        total = len(specs)
+        with self.ledger.stage("pipeline"):
+            generation = await generate(
+                code,
+                requirements,
+                self,
+                on_file_done=lambda done, _total, path: on_file_done(done, total, path),
+                is_cancelled=is_cancelled,
+                concurrency=concurrency or self.settings.concurrency,
+            )
+            if generation.stopped is not None and not generation.files:
+                self.ledger.stop(generation.stopped.message)
+                self.ledger.save()
+                raise generation.stopped
+            for file in generation.files:
+                self.remember(file)
+            if not generation.cancelled and generation.stopped is None:
+                generation = await Repairer(self, requirements).run(generation)
+            if not generation.cancelled:
+                await self._documents(specs, requirements, generation)
+                on_file_done(total, total, "documentation")
+        if generation.stopped is not None:
+            self.ledger.stop(generation.stopped.message)
+        self.ledger.save()
+        return generation
+
+    async def _documents(
+        self, specs: list[FileSpec], requirements: Requirements, generation: Generation
+    ) -> None:
+        wanted = {s.path: s for s in specs if s.path in DOCS}
+        tables = [t for t in (self.index.table(f.path) for f in generation.files) if t]
+        docs: list[GeneratedFile] = []
+        if API_DOC.path in wanted:
+            docs.append(
+                GeneratedFile(path=API_DOC.path, content=api_markdown(requirements, tables))
+            )
+        if README in wanted:
+            docs.append(await self._readme(wanted[README], requirements, generation, tables))
+        order = {s.path: i for i, s in enumerate(specs)}
+        generation.files = sorted([*generation.files, *docs], key=lambda f: order.get(f.path, 0))
+
+    async def _readme(
+        self,
+        spec: FileSpec,
+        requirements: Requirements,
+        generation: Generation,
+        tables: list[Any],
+    ) -> GeneratedFile:
+        if generation.stopped is None:
+            everything = spec.model_copy(update={"depends_on": [f.path for f in generation.files]})
+            prompt = self.codegen_prompt(everything, requirements, self.context_for(everything))
+            try:
+                content = await self.ask_file(
+                    spec, self.messages(requirements, spec, prompt), "docs"
+                )
+                return GeneratedFile(path=spec.path, content=content)
+            except STOPS as exc:
+                generation.stopped = exc
+        generation.findings.append(
+            Finding(
+                location=Location(path=spec.path, line=1),
+                message="README.md was written from the symbol tables, not by the model "
+                f"({generation.stopped.message if generation.stopped else 'no model'})",
+                severity="info",
+            )
+        )
+        return GeneratedFile(path=spec.path, content=plain_readme(requirements, tables))
