@@ -6,6 +6,7 @@ inputs (base image id, package pins, Dockerfile text) so it is rebuilt only when
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -31,12 +32,14 @@ PYTHON = f"{VENV}/bin/python"
 SANDBOX_PATH = f"{VENV}/bin:/usr/local/bin:/usr/bin:/bin"
 IMAGE_LABEL = "service-creator.sandbox-image"
 PACKAGES_LABEL = "service-creator.packages"
+BUILD_LABEL = "service-creator.sandbox-build"
 BASE_HINT = (
     "run `make sandbox-base` (builds it from Debian packages with debootstrap) "
     "or `docker pull {base}` where Docker Hub is reachable"
 )
 DOCKERFILE = """\
 FROM {base} AS build
+LABEL {build_label}="1"
 COPY wheels /wheels
 RUN python3 -m venv {venv} \\
  && {venv}/bin/python -m pip install --no-index --no-cache-dir --disable-pip-version-check \\
@@ -131,6 +134,8 @@ def build(client: docker.DockerClient, settings: Settings, tag: str, progress: P
         context = build_context(settings, tag, wheels)
     log.info("building sandbox image %s", tag)
     run_build(client, context, tag, progress)
+    with contextlib.suppress(APIError):  # the build stage, no longer needed
+        client.images.prune(filters={"dangling": True, "label": f"{BUILD_LABEL}=1"})
 
 
 def dockerfile(settings: Settings, tag: str, wheels: Path) -> str:
@@ -142,6 +147,7 @@ def dockerfile(settings: Settings, tag: str, wheels: Path) -> str:
         packages=" ".join(BASE_PACKAGES),
         image_label=IMAGE_LABEL,
         packages_label=PACKAGES_LABEL,
+        build_label=BUILD_LABEL,
         digest=tag.rsplit(":", 1)[1],
         installed=",".join(f"{name}=={version}" for name, version in dists),
     )
