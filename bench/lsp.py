@@ -1,0 +1,223 @@
+"""The language server's latency, in one run:
+
+1. spawn → `initialize` result, for `service-creator lsp` against a bare pygls server that
+   registers nothing (the floor: pygls's own import). Target: within 10% of the bare server.
+2. the end of a sandbox run → its `textDocument/publishDiagnostics`: from the sandbox's last
+   progress report ("reading the results", sent once the container is gone) to the last
+   diagnostics notification of that run. Target: under 50 ms.
+
+    .venv/bin/python bench/lsp.py [--runs 15] [--sandbox-runs 5]
+
+The client is a small raw JSON-RPC client over the server's stdio (no framework in between),
+timing with `time.perf_counter` at the moment each message is read. Needs Docker for part 2
+(`--sandbox-runs 0` skips it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+OURS = [sys.executable, "-m", "service_creator", "lsp"]
+BARE = [
+    sys.executable,
+    "-c",
+    "from pygls.lsp.server import LanguageServer; LanguageServer('bare', '0').start_io()",
+]
+
+
+class RawClient:
+    """Speaks LSP base protocol over a subprocess's stdio; answers the server's requests."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.next_id = 0
+        self.pending: dict[int, asyncio.Future] = {}
+        self.notifications: list[tuple[float, str, Any]] = []
+        self.listeners: list[tuple[str, asyncio.Future]] = []
+        self.reader = asyncio.ensure_future(self._read())
+
+    @classmethod
+    async def spawn(cls, command: list[str]) -> RawClient:
+        process = await asyncio.create_subprocess_exec(
+            *command,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        return cls(process)
+
+    def _send(self, message: dict[str, Any]) -> None:
+        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+        assert self.process.stdin is not None
+        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+    def request(self, method: str, params: Any) -> asyncio.Future:
+        self.next_id += 1
+        future = asyncio.get_running_loop().create_future()
+        self.pending[self.next_id] = future
+        self._send({"id": self.next_id, "method": method, "params": params})
+        return future
+
+    def notify(self, method: str, params: Any) -> None:
+        self._send({"method": method, "params": params})
+
+    def next_notification(self, method: str) -> asyncio.Future:
+        future = asyncio.get_running_loop().create_future()
+        self.listeners.append((method, future))
+        return future
+
+    async def _read(self) -> None:
+        stdout = self.process.stdout
+        assert stdout is not None
+        while True:
+            header = await stdout.readuntil(b"\r\n\r\n")
+            length = next(
+                int(line.split(b":")[1])
+                for line in header.split(b"\r\n")
+                if line.lower().startswith(b"content-length")
+            )
+            message = json.loads(await stdout.readexactly(length))
+            now = time.perf_counter()
+            if "method" in message and "id" in message:  # a request from the server
+                self._send({"id": message["id"], "result": None})
+            elif "method" in message:
+                self.notifications.append((now, message["method"], message.get("params")))
+                for method, future in list(self.listeners):
+                    if method == message["method"] and not future.done():
+                        future.set_result((now, message.get("params")))
+                        self.listeners.remove((method, future))
+            elif message.get("id") in self.pending:
+                self.pending.pop(message["id"]).set_result((now, message))
+
+    async def close(self) -> None:
+        await asyncio.wait_for(self.request("shutdown", None), 30)
+        self.notify("exit", None)
+        await asyncio.wait_for(self.process.wait(), 30)
+        self.reader.cancel()
+
+
+def initialize_params(root: Path) -> dict[str, Any]:
+    return {
+        "processId": None,
+        "rootUri": root.as_uri(),
+        "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
+        "capabilities": {"window": {"workDoneProgress": True}},
+    }
+
+
+async def time_to_initialize(command: list[str], root: Path) -> float:
+    start = time.perf_counter()
+    client = await RawClient.spawn(command)
+    arrived, response = await asyncio.wait_for(
+        client.request("initialize", initialize_params(root)), 60
+    )
+    assert "result" in response, response
+    client.notify("initialized", {})
+    await client.close()
+    return arrived - start
+
+
+async def startup(runs: int, root: Path) -> tuple[list[float], list[float]]:
+    bare: list[float] = []
+    ours: list[float] = []
+    await time_to_initialize(OURS, root)  # warm the disk cache for both
+    await time_to_initialize(BARE, root)
+    for _ in range(runs):  # interleaved, so both see the same machine load
+        bare.append(await time_to_initialize(BARE, root))
+        ours.append(await time_to_initialize(OURS, root))
+    return bare, ours
+
+
+# --- end of a sandbox run → publishDiagnostics ------------------------------------------------
+
+FAILING_MODULE = "def divide(a, b):\n    return a / b\n"
+
+
+def write_project(root: Path) -> None:
+    """30 tests in 3 files, 12 of them failing (in the test, or deeper in the project)."""
+    (root / "app").mkdir()
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "calc.py").write_text(FAILING_MODULE)
+    (root / "tests").mkdir()
+    for n in range(3):
+        tests = ["from app.calc import divide\n"]
+        for i in range(10):
+            if i % 5 == 0:
+                body = f"    assert divide({i}, 0) == 0\n"
+            elif i % 5 == 1:
+                body = f"    assert {i} + 1 == {i}\n"
+            else:
+                body = f"    assert divide({i}, 1) == {i}\n"
+            tests.append(f"\n\ndef test_{n}_{i}():\n{body}")
+        (root / "tests" / f"test_part{n}.py").write_text("".join(tests))
+
+
+async def diagnostics_latency(runs: int, root: Path) -> list[float]:
+    write_project(root)
+    client = await RawClient.spawn(OURS)
+    await asyncio.wait_for(client.request("initialize", initialize_params(root)), 60)
+    client.notify("initialized", {})
+    latencies = []
+    for _ in range(runs + 1):  # the first run also checks the image; not counted
+        client.notifications.clear()
+        _, response = await asyncio.wait_for(
+            client.request(
+                "workspace/executeCommand",
+                {"command": "serviceCreator.runTests", "arguments": [{"workspace": str(root)}]},
+            ),
+            300,
+        )
+        report = response["result"]["report"]
+        assert (report["passed"], report["failed"]) == (18, 12), report["message"]
+        ended = next(
+            t
+            for t, method, params in client.notifications
+            if method == "$/progress" and "reading the results" in str(params["value"])
+        )
+        published = [
+            t for t, method, _ in client.notifications if method == "textDocument/publishDiagnostics"
+        ]
+        assert len(published) == 4, published  # three test files and app/calc.py
+        latencies.append(max(published) - ended)
+    await client.close()
+    return latencies[1:]
+
+
+def ms(values: list[float]) -> str:
+    return (
+        f"median {statistics.median(values) * 1000:7.1f} ms, mean {statistics.mean(values) * 1000:7.1f}"
+        f" ms, min {min(values) * 1000:6.1f}, max {max(values) * 1000:6.1f}"
+    )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--sandbox-runs", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-lsp-") as tmp:
+        root = Path(tmp).resolve()
+        bare, ours = await startup(args.runs, root)
+        ratio = statistics.median(ours) / statistics.median(bare)
+        print(f"spawn -> initialize result, {args.runs} runs each, interleaved")
+        print(f"  bare pygls server      {ms(bare)}")
+        print(f"  service-creator lsp    {ms(ours)}")
+        print(f"  ratio (medians): {ratio:.3f}  target <= 1.10: {'met' if ratio <= 1.10 else 'MISSED'}")
+        if args.sandbox_runs:
+            latencies = await diagnostics_latency(args.sandbox_runs, root)
+            worst = max(latencies)
+            print(f"end of sandbox run -> publishDiagnostics, {args.sandbox_runs} runs")
+            print(f"  30 tests, 12 failing, 4 documents: {ms(latencies)}")
+            print(f"  target < 50 ms (worst run): {'met' if worst < 0.05 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
