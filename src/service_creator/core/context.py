@@ -1,0 +1,280 @@
+"""Context with tree-sitter: the symbol tables of a project's files, cached by content hash
+and updated incrementally, rendered as the context of the prompt for the files built on them.
+
+    index = ContextIndex.from_files(files)
+    index.update("schemas.py", new_text)      # reparses only what changed
+    index.context_for(spec)                   # the symbol tables of spec.depends_on
+
+A table is rebuilt only when its file's content hash changes. When the index still holds the
+previous tree of a file, the change is applied to it as one edit (the span between the common
+prefix and the common suffix of the old and new bytes) and the file is reparsed incrementally
+(`tree.edit` + `parser.parse(new, old_tree)`), which reuses every untouched subtree.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from service_creator.core import parsing
+from service_creator.core.extract import Row
+from service_creator.core.models import FileSpec, GeneratedFile
+from service_creator.core.symbols import (
+    Symbol,
+    SymbolTable,
+    extract_rows,
+    parse_rows,
+    symbols,
+    table_from_rows,
+)
+
+if TYPE_CHECKING:
+    from tree_sitter import Tree
+
+__all__ = ["ContextIndex", "Symbol", "SymbolTable", "symbols"]
+
+VERBATIM_LINES = 40  # files with no symbols (requirements.txt, ...) go into a prompt as text
+
+
+def content_hash(source: bytes) -> str:
+    return hashlib.blake2b(source, digest_size=16).hexdigest()
+
+
+@dataclass
+class _Entry:
+    path: str
+    digest: str
+    language: str
+    rows: list[Row]
+    errors: list[int]
+    source: bytes | None = None
+    tree: Tree | None = None
+    built: SymbolTable | None = None
+
+    @property
+    def table(self) -> SymbolTable:
+        """The pydantic table, built from the rows on first use."""
+        if self.built is None:
+            self.built = table_from_rows(self.path, self.language, self.rows, self.errors)
+        return self.built
+
+
+class ContextIndex:
+    """Symbol tables by path, each rebuilt only when its file's content hash changes.
+
+    `full_parses`, `incremental_parses` and `hash_hits` count the work done: a hash hit is a
+    content seen before (at this path or, within the last DIGEST_CACHE versions, any path)."""
+
+    DIGEST_CACHE = 1024
+
+    def __init__(self, keep_trees: bool = True) -> None:
+        self.keep_trees = keep_trees
+        self._entries: dict[str, _Entry] = {}
+        self._by_digest: dict[tuple[str, str], tuple[list[Row], list[int]]] = {}
+        self.full_parses = 0
+        self.incremental_parses = 0
+        self.hash_hits = 0
+
+    # --- building ---------------------------------------------------------------------------
+
+    @classmethod
+    def from_files(cls, files: Iterable[GeneratedFile]) -> ContextIndex:
+        index = cls()
+        for file in files:
+            index.update(file.path, file.content)
+        return index
+
+    @classmethod
+    def from_paths(
+        cls, paths: list[str], root: str = "", processes: int = 1, chunk: int = 64
+    ) -> ContextIndex:
+        """Index files on disk (paths relative to `root`), cold, over `processes` worker
+        processes when more than one. The tables are built from their rows on first use; the
+        trees stay in the workers, so a later `update` of such a file parses it in full once,
+        then incrementally."""
+        index = cls()
+        chunks = [paths[i : i + chunk] for i in range(0, len(paths), chunk)]
+        with _gc_paused():
+            if processes > 1:
+                with ProcessPoolExecutor(processes) as pool:
+                    for result in pool.map(_index_chunk, [root] * len(chunks), chunks):
+                        index._add(result)
+            else:
+                for part in chunks:
+                    index._add(_index_chunk(root, part))
+        return index
+
+    def _add(self, result: list[tuple[str, str, str, list[Row], list[int]]]) -> None:
+        for path, language, digest, rows, errors in result:
+            self._entries[path] = _Entry(path, digest, language, rows, errors)
+            self.full_parses += language in _PARSED
+
+    # --- updating ---------------------------------------------------------------------------
+
+    def update(self, path: str, content: str) -> SymbolTable:
+        """The symbol table of `path` with this content; reparsed only when it changed."""
+        source = content.encode()
+        digest = content_hash(source)
+        entry = self._entries.get(path)
+        if entry is not None and entry.digest == digest:
+            self.hash_hits += 1
+            return entry.table
+        language = entry.language if entry is not None else parsing.language_for(path)
+        tree = None
+        known = self._by_digest.get((language, digest))
+        if known is not None:
+            self.hash_hits += 1
+            rows, errors = known
+        elif language in _PARSED:
+            tree = self._parse(language, source, entry)
+            rows, errors = extract_rows(language, tree, source)
+        else:
+            rows, errors = parse_rows(language, source)
+        self._remember(language, digest, rows, errors)
+        keep = self.keep_trees and tree is not None
+        new = _Entry(path, digest, language, rows, errors, source, tree if keep else None)
+        self._entries[path] = new
+        return new.table
+
+    def _remember(self, language: str, digest: str, rows: list[Row], errors: list[int]) -> None:
+        if len(self._by_digest) >= self.DIGEST_CACHE:
+            del self._by_digest[next(iter(self._by_digest))]
+        self._by_digest[(language, digest)] = (rows, errors)
+
+    def _parse(self, language: str, source: bytes, entry: _Entry | None) -> Tree:
+        parser = parsing.parser(language)
+        if entry is None or entry.tree is None or entry.source is None:
+            self.full_parses += 1
+            return parser.parse(source)
+        old = entry.source
+        start, old_end, new_end = changed_span(old, source)
+        entry.tree.edit(
+            start_byte=start,
+            old_end_byte=old_end,
+            new_end_byte=new_end,
+            start_point=point_at(old, start),
+            old_end_point=point_at(old, old_end),
+            new_end_point=point_at(source, new_end),
+        )
+        entry.tree, tree = None, entry.tree  # edited: no longer the tree of entry.source
+        self.incremental_parses += 1
+        return parser.parse(source, tree)
+
+    def remove(self, path: str) -> None:
+        self._entries.pop(path, None)
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def table(self, path: str) -> SymbolTable | None:
+        entry = self._entries.get(path)
+        return entry.table if entry is not None else None
+
+    def source(self, path: str) -> bytes | None:
+        """The content a table was built from, when the index keeps it (not for `from_paths`)."""
+        entry = self._entries.get(path)
+        return entry.source if entry is not None else None
+
+    def tree(self, path: str) -> Tree | None:
+        """The parsed tree of `source(path)`, when the index keeps it."""
+        entry = self._entries.get(path)
+        return entry.tree if entry is not None else None
+
+    def tables(self) -> list[SymbolTable]:
+        return [entry.table for entry in self._entries.values()]
+
+    def paths(self) -> list[str]:
+        return list(self._entries)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._entries
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def context_for(self, spec: FileSpec) -> str:
+        """The rendered symbol tables of the files `spec` depends on, in its order. A file with
+        no symbols to show (requirements.txt, ...) comes as its first lines of text; a file not
+        in the index yet is named as such."""
+        parts = []
+        for path in spec.depends_on:
+            entry = self._entries.get(path)
+            if entry is None:
+                parts.append(f"# {path} (not generated yet)")
+            elif entry.rows or entry.language in _PARSED or entry.source is None:
+                parts.append(entry.table.render())
+            else:
+                parts.append(_verbatim(path, entry.language, entry.source))
+        return "\n\n".join(parts)
+
+
+_PARSED = frozenset(("python", "javascript", "yaml", "dockerfile"))
+
+
+def _verbatim(path: str, language: str, source: bytes) -> str:
+    lines = source.decode("utf-8", "replace").splitlines()
+    shown = "\n".join(lines[:VERBATIM_LINES])
+    more = (
+        f"\n... ({len(lines) - VERBATIM_LINES} more lines)" if len(lines) > VERBATIM_LINES else ""
+    )
+    return f"# {path} ({language})\n{shown}{more}"
+
+
+def _index_chunk(root: str, paths: list[str]) -> list[tuple[str, str, str, list[Row], list[int]]]:
+    """Worker: read, hash, parse and extract a chunk of files."""
+    out = []
+    with _gc_paused():
+        for path in paths:
+            with open(os.path.join(root, path), "rb") as handle:
+                source = handle.read()
+            language = parsing.language_for(path)
+            rows, errors = parse_rows(language, source)
+            out.append((path, language, content_hash(source), rows, errors))
+    return out
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a bulk load makes (acyclic) rows by the hundred
+    thousand: each collection would walk them all again."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+# --- the edit between two versions ----------------------------------------------------------
+
+
+def changed_span(old: bytes, new: bytes) -> tuple[int, int, int]:
+    """(start, old_end, new_end): `old[start:old_end]` became `new[start:new_end]`; the rest is
+    a common prefix and a common suffix (found by binary search over slice comparisons)."""
+    limit = min(len(old), len(new))
+    start = _common_length(old, new, limit, lambda b, n: b[:n])
+    tail = _common_length(old, new, limit - start, lambda b, n: b[len(b) - n :])
+    return start, len(old) - tail, len(new) - tail
+
+
+def _common_length(a: bytes, b: bytes, limit: int, part) -> int:  # type: ignore[no-untyped-def]
+    low, high = 0, limit
+    while low < high:
+        middle = (low + high + 1) // 2
+        if part(a, middle) == part(b, middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def point_at(source: bytes, offset: int) -> tuple[int, int]:
+    """(row, byte column) of a byte offset, as tree-sitter counts them."""
+    row = source.count(b"\n", 0, offset)
+    return row, offset - (source.rfind(b"\n", 0, offset) + 1)

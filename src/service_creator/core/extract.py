@@ -1,0 +1,97 @@
+"""What every symbol extractor shares: run a language's one combined query
+(`prompts/queries/<language>.scm`) over a parsed tree, and tidy the text it captures.
+
+The extractors (`extract_python`, `extract_other`) turn matches into rows
+`(kind, name, line, detail, parent)`.
+
+Rows are plain tuples: cheap to build, cheap to send between processes, and turned into
+`Symbol`s only by `symbols.table_from_rows`. Every pattern of a query is anchored at the root
+node, so the query cursor never starts a match below depth 0 and skips the bodies it does not
+need; the Python work per match is a handful of attribute reads.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import TYPE_CHECKING
+
+from service_creator.core import parsing
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+Row = tuple[str, str, int, str, str]
+Captures = dict[str, list["Node"]]
+
+MAX_DETAIL = 100
+_COMMENT = re.compile(r"[ \t]*#[^\n]*")
+_TIGHTEN = (
+    ("( ", "("),
+    ("[ ", "["),
+    ("{ ", "{"),
+    (", )", ")"),
+    (", ]", "]"),
+    (", }", "}"),
+    (" )", ")"),
+    (" ]", "]"),
+    (" }", "}"),
+)
+
+
+@cache
+def pattern_kinds(language: str, purpose: str = "") -> tuple[str, ...]:
+    """What each pattern of a query finds: the prefix of its first capture."""
+    query = parsing.query(language, purpose)
+    source = parsing.query_source(language, purpose).encode()
+    kinds = []
+    for index in range(query.pattern_count):
+        text = source[query.start_byte_for_pattern(index) : query.end_byte_for_pattern(index)]
+        found = re.search(rb"@(\w+)", text)
+        kinds.append(found.group(1).decode() if found else "")
+    return tuple(kinds)
+
+
+def matches(language: str, root: Node, purpose: str = "") -> list[tuple[str, Captures]]:
+    """The matches of a query over `root`, each with what its pattern finds. The symbol
+    queries (no `purpose`) are anchored at the root: no match starts below depth 0."""
+    from tree_sitter import QueryCursor
+
+    cursor = QueryCursor(parsing.query(language, purpose))
+    if not purpose:
+        cursor.set_max_start_depth(0)
+    kinds = pattern_kinds(language, purpose)
+    return [(kinds[index], captures) for index, captures in cursor.matches(root)]
+
+
+def squash(text: str, comments: bool = True) -> str:
+    """One line: comments dropped (when `comments`), whitespace runs collapsed, no space inside
+    brackets, no trailing comma before a closing bracket; at most MAX_DETAIL characters."""
+    if "\n" in text:
+        if comments and "#" in text:
+            text = _COMMENT.sub("", text)
+        text = " ".join(text.split())
+        for loose, tight in _TIGHTEN:
+            if loose in text:
+                text = text.replace(loose, tight)
+    return text if len(text) <= MAX_DETAIL else text[: MAX_DETAIL - 3] + "..."
+
+
+def text_of(node: Node, source: bytes, limit: int = 4 * MAX_DETAIL) -> str:
+    end = min(node.end_byte, node.start_byte + limit)
+    return source[node.start_byte : end].decode("utf-8", "replace")
+
+
+def string_value(literal: str) -> str:
+    """The contents of a Python string literal; an f-string's `{...}` fields become `{}`."""
+    literal = literal.strip()
+    start = 0
+    while start < len(literal) and literal[start] not in "\"'":
+        start += 1
+    prefix, body = literal[:start].lower(), literal[start:]
+    quote = body[:3] if body[:3] in ('"""', "'''") else body[:1]
+    body = body[len(quote) : len(body) - len(quote)] if body.endswith(quote) else body[len(quote) :]
+    if "f" in prefix:
+        body = re.sub(r"\{[^{}]*\}", "{}", body.replace("{{", "\0").replace("}}", "\1"))
+        body = body.replace("\0", "{").replace("\1", "}")
+    return body

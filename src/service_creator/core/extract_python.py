@@ -1,0 +1,119 @@
+"""Python symbols: imports, module variables, functions and classes with signatures, class
+fields and methods, FastAPI routes (a router's `APIRouter(prefix=...)` included)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from service_creator.core.extract import MAX_DETAIL, Captures, Row, squash, string_value
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+HTTP_METHODS = frozenset(("get", "post", "put", "patch", "delete", "head", "options", "trace"))
+_TRAILING_COMMENT = re.compile(r"#[^\n]*$")
+_PREFIX = re.compile(r"""APIRouter\s*\((?:.|\n)*?\bprefix\s*=\s*["']([^"']*)["']""")
+
+
+def python_rows(found: list[tuple[str, Captures]], source: bytes) -> list[Row]:
+    out: list[Row] = []
+    routes: list[Captures] = []
+    for kind, caps in found:
+        if kind == "method" or kind == "function":
+            node = caps[kind][0]
+            name = caps[kind + ".name"][0]
+            detail = _between(source, name.end_byte, caps[kind + ".body"][0].start_byte)
+            if source.startswith(b"async", node.start_byte):
+                detail = "async " + detail
+            parent = caps["method.class"][0].text.decode() if kind == "method" else ""
+            out.append((kind, name.text.decode(), node.start_point[0] + 1, detail, parent))
+        elif kind == "field":
+            out.append(_assignment(caps, "field", caps["field.class"][0].text.decode(), source))
+        elif kind == "variable":
+            out.append(_assignment(caps, "variable", "", source))
+        elif kind == "class":
+            name = caps["class.name"][0]
+            bases = _between(source, name.end_byte, caps["class.body"][0].start_byte)
+            out.append(
+                ("class", name.text.decode(), caps["class"][0].start_point[0] + 1, bases, "")
+            )
+        elif kind == "import":
+            out.extend(_python_imports(caps["import"][0]))
+        elif kind == "route":
+            routes.append(caps)
+    if routes:
+        out.extend(_routes(routes, source))
+    return out
+
+
+def _between(source: bytes, start: int, body: int) -> str:
+    """A signature or a class's bases: the source from the name to the body, without the colon
+    (and any comment after it)."""
+    text = source[start : min(body, start + 8 * MAX_DETAIL)].decode("utf-8", "replace").rstrip()
+    if not text.endswith(":"):
+        text = _TRAILING_COMMENT.sub("", text).rstrip()
+    return squash(text[:-1].rstrip() if text.endswith(":") else text)
+
+
+def _assignment(caps: Captures, kind: str, parent: str, source: bytes) -> Row:
+    name = caps[kind + ".name"][0]
+    node = caps[kind][0]
+    end = min(node.end_byte, name.end_byte + 4 * MAX_DETAIL)
+    rest = source[name.end_byte : end].decode("utf-8", "replace").strip()
+    return (kind, name.text.decode(), node.start_point[0] + 1, squash(rest), parent)
+
+
+def _python_imports(node: Node) -> list[Row]:
+    """One row per name an import binds, its detail the import of that one name."""
+    line = node.start_point[0] + 1
+    names = node.children_by_field_name("name")
+    if node.type == "import_statement":
+        module = ""
+    else:
+        module_node = node.child_by_field_name("module_name")
+        module = module_node.text.decode() if module_node else ""
+        if not names and any(c.type == "wildcard_import" for c in node.children):
+            return [("import", "*", line, f"from {module} import *", "")]
+    out: list[Row] = []
+    for name in names:
+        if name.type == "aliased_import":
+            original = name.child_by_field_name("name").text.decode()
+            bound = name.child_by_field_name("alias").text.decode()
+            phrase = f"{original} as {bound}"
+        else:
+            original = bound = name.text.decode()
+            phrase = original
+        detail = f"from {module} import {phrase}" if module else f"import {phrase}"
+        out.append(("import", bound, line, detail, ""))
+    return out
+
+
+def _routes(found: list[Captures], source: bytes) -> list[Row]:
+    """FastAPI routes; a router's `APIRouter(prefix=...)` is put in front of its paths."""
+    prefixes = _router_prefixes(source)
+    out: list[Row] = []
+    for caps in found:
+        method = caps["route.method"][0].text.decode()
+        if method not in HTTP_METHODS:
+            continue
+        path_node = caps["route.path"][0]
+        path = string_value(path_node.text.decode())
+        owner = caps["route.object"][0].text.decode()
+        detail = f"{method.upper()} {prefixes.get(owner, '')}{path}"
+        handler = caps["route.handler"][0].text.decode()
+        out.append(("route", handler, path_node.start_point[0] + 1, detail, ""))
+    return out
+
+
+def _router_prefixes(source: bytes) -> dict[str, str]:
+    if b"APIRouter" not in source:
+        return {}
+    text = source.decode("utf-8", "replace")
+    found = {}
+    for line_match in re.finditer(r"(?m)^(\w+)\s*(?::[^=\n]*)?=\s*APIRouter\s*\(", text):
+        call = text[line_match.start() : line_match.start() + 400]
+        prefix = _PREFIX.search(call)
+        if prefix:
+            found[line_match.group(1)] = prefix.group(1)
+    return found

@@ -1,0 +1,289 @@
+"""Symbol tables: what a file defines and uses, extracted with tree-sitter, rendered compactly
+for a prompt.
+
+`symbols(path, content)` parses a file and runs its language's one query
+(`prompts/queries/<language>.scm`); `ContextIndex` (core/context.py) caches the tables and
+updates them incrementally. SQL has no grammar here: its `CREATE TABLE`s are read with a
+regular expression (tables as classes, columns as fields).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel
+
+from service_creator.core import parsing
+from service_creator.core.extract import Row, matches
+from service_creator.core.extract_other import dockerfile_rows, javascript_rows, yaml_rows
+from service_creator.core.extract_python import python_rows
+
+if TYPE_CHECKING:
+    from tree_sitter import Tree
+
+SymbolKind = Literal[
+    "class",
+    "function",
+    "method",
+    "field",
+    "variable",
+    "route",
+    "import",
+    "export",
+    "key",
+    "kind",
+    "stage",
+    "port",
+]
+
+PYDANTIC_BASES = frozenset(("BaseModel", "BaseSettings", "RootModel", "pydantic.BaseModel"))
+IMPORTABLE = frozenset(("class", "function", "variable", "import"))
+
+_EXTRACTORS = {
+    "python": python_rows,
+    "javascript": javascript_rows,
+    "yaml": yaml_rows,
+    "dockerfile": dockerfile_rows,
+}
+_KEYWORDS = {"python": "def ", "javascript": "function "}
+
+
+class Symbol(BaseModel):
+    """One thing a file defines or imports. `detail` says the rest: a signature
+    `(self, x: int) -> str`, bases `(BaseModel)`, a route `GET /instances/{id}`, an import
+    `from models import Instance`, a field's `: int = 3`. `parent` is the enclosing class (or
+    Dockerfile stage) of a member."""
+
+    kind: SymbolKind
+    name: str
+    line: int
+    detail: str = ""
+    parent: str = ""
+
+
+class SymbolTable(BaseModel):
+    path: str
+    language: str
+    symbols: list[Symbol] = []
+    errors: list[int] = []  # lines with syntax errors
+
+    def names(self, kind: str | None = None) -> set[str]:
+        return {s.name for s in self.symbols if kind is None or s.kind == kind}
+
+    def top_level(self) -> set[str]:
+        """The names another module can import from this one."""
+        return {s.name for s in self.symbols if not s.parent and s.kind in IMPORTABLE}
+
+    def get(self, name: str, kind: str | None = None, parent: str = "") -> Symbol | None:
+        for symbol in self.symbols:
+            if symbol.name == name and symbol.parent == parent and kind in (None, symbol.kind):
+                return symbol
+        return None
+
+    def members(self, parent: str) -> list[Symbol]:
+        return [s for s in self.symbols if s.parent == parent]
+
+    def routes(self) -> list[tuple[str, str, Symbol]]:
+        """(METHOD, path template, symbol) of each route."""
+        return [(*s.detail.split(" ", 1), s) for s in self.symbols if s.kind == "route"]  # type: ignore[misc]
+
+    def pydantic_models(self) -> set[str]:
+        """Classes based on a pydantic model: BaseModel/BaseSettings, or a model of this file."""
+        models: set[str] = set()
+        classes = [s for s in self.symbols if s.kind == "class" and not s.parent]
+        grew = True
+        while grew:
+            grew = False
+            for cls in classes:
+                if cls.name not in models and _bases(cls.detail) & (PYDANTIC_BASES | models):
+                    models.add(cls.name)
+                    grew = True
+        return models
+
+    def render(self, header: bool = True) -> str:
+        """Compact text for a prompt: one line per symbol, members indented under their class
+        or stage, consecutive imports of one module on one line."""
+        return render(self, header)
+
+
+def _bases(detail: str) -> set[str]:
+    return {b.strip() for b in detail.strip("()").split(",") if "=" not in b}
+
+
+def table_from_rows(path: str, language: str, rows: list[Row], errors: list[int]) -> SymbolTable:
+    return SymbolTable.model_validate(
+        {
+            "path": path,
+            "language": language,
+            "symbols": [
+                {"kind": k, "name": n, "line": ln, "detail": d, "parent": p}
+                for k, n, ln, d, p in rows
+            ],
+            "errors": errors,
+        }
+    )
+
+
+def extract_rows(language: str, tree: Tree, source: bytes) -> tuple[list[Row], list[int]]:
+    """The symbol rows (in line order) and syntax-error lines of a parsed file."""
+    root = tree.root_node
+    found = _EXTRACTORS[language](matches(language, root), source)
+    found.sort(key=_line)
+    return found, parsing.error_lines(root)
+
+
+def _line(row: Row) -> int:
+    return row[2]
+
+
+def parse_rows(language: str, source: bytes) -> tuple[list[Row], list[int]]:
+    """Rows and error lines of a source, parsed cold; SQL by regex, others have none."""
+    if language in _EXTRACTORS:
+        return extract_rows(language, parsing.parser(language).parse(source), source)
+    if language == "sql":
+        return sql_rows(source.decode("utf-8", "replace")), []
+    return [], []
+
+
+def symbols(path: str, content: str, language: str | None = None) -> SymbolTable:
+    """The symbol table of one file; the language comes from the file name when not given."""
+    language = language or parsing.language_for(path)
+    rows, errors = parse_rows(language, content.encode())
+    return table_from_rows(path, language, rows, errors)
+
+
+# --- SQL (no grammar: CREATE TABLE by regular expression) -------------------------------------
+
+_CREATE_TABLE = re.compile(
+    r"CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?[\"`]?(\w+)[\"`]?\s*\(", re.IGNORECASE
+)
+_CONSTRAINT = re.compile(r"(PRIMARY|FOREIGN|UNIQUE|CHECK|CONSTRAINT)\b", re.IGNORECASE)
+
+
+def sql_rows(text: str) -> list[Row]:
+    out: list[Row] = []
+    for found in _CREATE_TABLE.finditer(text):
+        table = found.group(1)
+        out.append(("class", table, text.count("\n", 0, found.start()) + 1, "TABLE", ""))
+        depth, start, position = 1, found.end(), found.end()
+        while position < len(text) and depth:
+            depth += {"(": 1, ")": -1}.get(text[position], 0)
+            position += 1
+        offset = start
+        for column in _split_top_level(text[start : position - 1]):
+            stripped = column.strip()
+            line = text.count("\n", 0, offset + len(column) - len(column.lstrip())) + 1
+            offset += len(column) + 1
+            if stripped and not _CONSTRAINT.match(stripped):
+                name, _, rest = stripped.partition(" ")
+                out.append(("field", name.strip('"`'), line, " ".join(rest.split()), table))
+    return out
+
+
+def _split_top_level(body: str) -> list[str]:
+    parts, depth, current = [], 0, []
+    for char in body:
+        if char == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+# --- rendering --------------------------------------------------------------------------------
+
+
+def render(table: SymbolTable, header: bool = True) -> str:
+    lines = [f"# {table.path} ({table.language})"] if header else []
+    if table.errors:
+        lines.append(f"! syntax errors on lines {', '.join(map(str, table.errors[:10]))}")
+    members: dict[str, list[Symbol]] = {}
+    for symbol in table.symbols:
+        if symbol.parent:
+            members.setdefault(symbol.parent, []).append(symbol)
+    models = table.pydantic_models() if table.language == "python" else set()
+    # `export function f` is one line: the export of a declaration goes in front of it
+    exported = {
+        (s.detail or s.name, s.line): "export default " if s.name == "default" else "export "
+        for s in table.symbols
+        if s.kind == "export" and s.detail != "module.exports"
+    }
+    done: set[str] = set()
+    previous = ("", 0)
+    for symbol in table.symbols:
+        if symbol.parent:
+            continue
+        if symbol.kind in ("import", "export"):
+            group, item = _group(symbol, table.language)
+            if group and previous == (group, symbol.line if symbol.kind == "export" else 0):
+                lines[-1] += f", {item}"
+                continue
+            if symbol.kind == "export" and (symbol.detail or symbol.name, symbol.line) in {
+                (s.name, s.line) for s in table.symbols if s.kind != "export"
+            }:
+                continue
+            previous = (group, symbol.line if symbol.kind == "export" else 0)
+        else:
+            previous = ("", 0)
+        line = _render_one(symbol, table.language)
+        if symbol.kind != "export":
+            line = exported.get((symbol.name, symbol.line), "") + line
+        if symbol.kind == "class" and symbol.name in models:
+            line += "  # pydantic"
+        lines.append(line)
+        if symbol.name in members and symbol.name not in done and symbol.kind in ("class", "stage"):
+            done.add(symbol.name)
+            lines.extend("    " + _render_one(m, table.language) for m in members[symbol.name])
+    return "\n".join(lines)
+
+
+def _group(symbol: Symbol, language: str) -> tuple[str, str]:
+    """What consecutive imports (of one module) or exports (of one statement) share."""
+    if symbol.kind == "export":
+        return f"export {symbol.detail}", symbol.name
+    if language == "python" and symbol.detail.startswith("from "):
+        module, _, name = symbol.detail.rpartition(" import ")
+        return module, name
+    return "", ""
+
+
+def _render_one(symbol: Symbol, language: str) -> str:
+    kind, name, detail = symbol.kind, symbol.name, symbol.detail
+    if kind in ("function", "method"):
+        keyword = _KEYWORDS.get(language, "") if kind == "function" or language == "python" else ""
+        if detail.startswith(("async ", "static ", "get ", "set ")):
+            modifier, _, detail = detail.partition(" ")
+            keyword = f"{modifier} {keyword}"
+        return f"{keyword}{name}{detail}"
+    if kind == "class":
+        if language == "sql":
+            return f"TABLE {name}"
+        return (
+            f"class {name}{detail}"
+            if detail.startswith("(") or not detail
+            else (f"class {name} {detail}")
+        )
+    if kind == "variable" and language == "dockerfile":
+        keyword, _, value = detail.partition(" ")
+        return f"{keyword} {name}={value}" if value else f"{keyword} {name}"
+    if kind in ("field", "variable"):
+        return f"{name}{detail}" if detail.startswith(":") or not detail else f"{name} {detail}"
+    if kind == "import":
+        return detail
+    if kind == "route":
+        return f"{detail} -> {name}"
+    if kind == "export":
+        return f"{detail}: {name}" if detail == "module.exports" else f"export {name}"
+    if kind == "key":
+        return f"{name}: {detail}" if language == "yaml" else f"{name} {detail}"
+    if kind == "kind":
+        return f"{name} {detail}".rstrip()
+    if kind == "stage":
+        return f"FROM {detail}" + ("" if name.isdigit() else f" AS {name}")
+    if kind == "port":
+        return f"EXPOSE {name}"
+    return f"{kind} {name} {detail}".rstrip()
