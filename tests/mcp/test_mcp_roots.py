@@ -67,3 +67,10 @@ async def test_without_roots_any_folder_is_accepted(tmp_path):
     async with Client(make_server()) as client:
         result = await client.call_tool("start_interview", {"workspace": str(tmp_path / "any")})
     assert not result.is_error
+
+
+async def test_an_empty_roots_list_restricts_nothing(tmp_path):
+    """The MCP Inspector declares roots but lists none by default."""
+    async with Client(make_server(), list_roots_callback=roots_callback()) as client:
+        result = await client.call_tool("start_interview", {"workspace": str(tmp_path / "any")})
+    assert not result.is_error

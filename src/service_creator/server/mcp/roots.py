@@ -2,6 +2,9 @@
 
 A relative workspace is taken relative to the first root (the project the client has open),
 else to the server's working folder. Symlinks are resolved on both sides before comparing.
+A client that declares roots but lists none (the MCP Inspector does, by default) has not
+scoped anything, so any folder is accepted, as for a client without roots. Roots keep a
+model from wandering out of the user's project; they are not a defence against the client.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ def resolve_workspace(workspace: str, roots: ListRootsResult | None) -> Path:
     `roots` is None when the client does not offer roots: then any folder is accepted.
     """
     candidate = Path(workspace).expanduser()
-    if roots is None:
+    if roots is None or not roots.roots:
         return candidate.resolve()
     folders = [p for p in (root_path(r) for r in roots.roots) if p is not None]
     if not candidate.is_absolute() and folders:
