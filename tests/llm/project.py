@@ -1,4 +1,5 @@
-"""A small, consistent service project (already as ruff and black leave it) and a scripted model that "writes" it.
+"""A small, consistent service project (as ruff and black leave it), and a scripted model
+that "writes" it.
 
 `ScriptedModel` answers codegen prompts with these files wrapped in prose and fences (as models
 do), and lets a test override what it answers for a path: broken first, fixed on repair, etc.
@@ -124,9 +125,7 @@ def test_create_get_and_list():
     assert len(client.get("/instances").json()) >= 1
 '''
 
-README = (
-    "# vfw\n\nA virtual firewall as a service.\n\n```bash\nuvicorn api_endpoints:app\n```\n"
-)
+README = "# vfw\n\nA virtual firewall as a service.\n\n```bash\nuvicorn api_endpoints:app\n```\n"
 
 FILES = {
     "config.py": CONFIG,
