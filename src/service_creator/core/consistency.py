@@ -256,16 +256,18 @@ def _settings(project: _Project, config: str) -> list[Finding]:
 
 
 def _settings_class(table: SymbolTable) -> str | None:
-    classes = [s for s in table.symbols if s.kind == "class" and not s.parent]
-    for test in (
-        lambda c: "BaseSettings" in c.detail,
-        lambda c: c.name.endswith("Settings"),
-        lambda c: c.name.endswith("Config"),
-    ):
-        for cls in classes:
-            if test(cls):
-                return cls.name
-    return None
+    """The settings class of config.py: based on BaseSettings, else named `Settings`, else the
+    class a top-level function returns, else the one class named `...Settings`."""
+    classes = {s.name: s for s in table.symbols if s.kind == "class" and not s.parent}
+    based = [name for name, cls in classes.items() if "BaseSettings" in cls.detail]
+    if based or "Settings" in classes:
+        return based[0] if based else "Settings"
+    for function in table.symbols:
+        returned = function.detail.rpartition(" -> ")[2].strip("'\"")
+        if function.kind == "function" and not function.parent and returned in classes:
+            return returned
+    named = [name for name in classes if name.endswith("Settings")]
+    return named[0] if len(named) == 1 else None
 
 
 def _members(table: SymbolTable, cls: str) -> set[str]:

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 Row = tuple[str, str, int, str, str]
 Captures = dict[str, list["Node"]]
 
-MAX_DETAIL = 100
+MAX_DETAIL = 100  # a value: `= Field(default_factory=list)`, a YAML scalar
+MAX_SIGNATURE = 1000  # a signature or a class's bases: kept whole but for pathological ones
 _COMMENT = re.compile(r"[ \t]*#[^\n]*")
 _TIGHTEN = (
     ("( ", "("),
@@ -64,9 +65,9 @@ def matches(language: str, root: Node, purpose: str = "") -> list[tuple[str, Cap
     return [(kinds[index], captures) for index, captures in cursor.matches(root)]
 
 
-def squash(text: str, comments: bool = True) -> str:
+def squash(text: str, comments: bool = True, limit: int = MAX_DETAIL) -> str:
     """One line: comments dropped (when `comments`), whitespace runs collapsed, no space inside
-    brackets, no trailing comma before a closing bracket; at most MAX_DETAIL characters."""
+    brackets, no trailing comma before a closing bracket; at most `limit` characters."""
     if "\n" in text:
         if comments and "#" in text:
             text = _COMMENT.sub("", text)
@@ -74,12 +75,13 @@ def squash(text: str, comments: bool = True) -> str:
         for loose, tight in _TIGHTEN:
             if loose in text:
                 text = text.replace(loose, tight)
-    return text if len(text) <= MAX_DETAIL else text[: MAX_DETAIL - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def text_of(node: Node, source: bytes, limit: int = 4 * MAX_DETAIL) -> str:
-    end = min(node.end_byte, node.start_byte + limit)
-    return source[node.start_byte : end].decode("utf-8", "replace")
+def text_of(node: Node, limit: int = 4 * MAX_DETAIL) -> str:
+    """The source of a node, at most `limit` bytes of it (a value may be a huge literal)."""
+    text = node.text
+    return (text if len(text) <= limit else text[:limit]).decode("utf-8", "replace")
 
 
 def string_value(literal: str) -> str:

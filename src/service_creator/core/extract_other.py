@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from service_creator.core.extract import Captures, Row, squash
+from service_creator.core.extract import MAX_SIGNATURE, Captures, Row, squash, text_of
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -52,7 +52,7 @@ def javascript_rows(found: list[tuple[str, Captures]], source: bytes) -> list[Ro
         elif kind == "field":
             node = caps["field"][0]
             value = node.child_by_field_name("value")
-            detail = "= " + squash(_text(value), comments=False) if value else ""
+            detail = "= " + squash(text_of(value), comments=False) if value else ""
             out.append(
                 (
                     "field",
@@ -72,7 +72,7 @@ def javascript_rows(found: list[tuple[str, Captures]], source: bytes) -> list[Ro
 
 
 def _js_params(params: Node, owner: Node) -> str:
-    text = squash(_text(params), comments=False)
+    text = squash(text_of(params, 2 * MAX_SIGNATURE), comments=False, limit=MAX_SIGNATURE)
     head = owner.child(0)
     if head is not None and head.type in ("async", "static", "get", "set"):
         text = f"{head.type} {text}"
@@ -103,7 +103,7 @@ def _declarator(caps: Captures) -> list[Row]:
         return [("function", name, line, detail, "")]
     if value.type == "class":
         return [("class", name, line, "", "")]
-    return [("variable", name, line, "= " + squash(_text(value), comments=False), "")]
+    return [("variable", name, line, "= " + squash(text_of(value), comments=False), "")]
 
 
 def _require(name: Node, module: str, line: int) -> list[Row]:
@@ -243,8 +243,8 @@ def _yaml_summary(value: Node | None) -> str:
     if pairs:
         keys = [pair.child_by_field_name("key") for pair in pairs]
         return squash(", ".join(_yaml_scalar(k) for k in keys if k is not None))
-    if value.type == "flow_node" or "\n" not in _text(value):
-        return squash(_text(value))
+    if value.type == "flow_node" or "\n" not in text_of(value):
+        return squash(text_of(value))
     return ""
 
 
@@ -295,6 +295,6 @@ def _assignments(node: Node, keyword: str, stage: str) -> list[Row]:
         if name is None:
             continue
         value = pair.child_by_field_name("default") or pair.child_by_field_name("value")
-        detail = f"{keyword} {squash(_text(value), comments=False)}" if value else keyword
+        detail = f"{keyword} {squash(text_of(value), comments=False)}" if value else keyword
         out.append(("variable", _text(name), _line(pair), detail, stage))
     return out

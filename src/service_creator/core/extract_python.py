@@ -6,7 +6,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from service_creator.core.extract import MAX_DETAIL, Captures, Row, squash, string_value
+from service_creator.core.extract import (
+    MAX_DETAIL,
+    MAX_SIGNATURE,
+    Captures,
+    Row,
+    squash,
+    string_value,
+)
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -50,10 +57,11 @@ def python_rows(found: list[tuple[str, Captures]], source: bytes) -> list[Row]:
 def _between(source: bytes, start: int, body: int) -> str:
     """A signature or a class's bases: the source from the name to the body, without the colon
     (and any comment after it)."""
-    text = source[start : min(body, start + 8 * MAX_DETAIL)].decode("utf-8", "replace").rstrip()
+    end = min(body, start + 2 * MAX_SIGNATURE)
+    text = source[start:end].decode("utf-8", "replace").rstrip()
     if not text.endswith(":"):
         text = _TRAILING_COMMENT.sub("", text).rstrip()
-    return squash(text[:-1].rstrip() if text.endswith(":") else text)
+    return squash(text[:-1].rstrip() if text.endswith(":") else text, limit=MAX_SIGNATURE)
 
 
 def _assignment(caps: Captures, kind: str, parent: str, source: bytes) -> Row:
@@ -70,6 +78,8 @@ def _python_imports(node: Node) -> list[Row]:
     names = node.children_by_field_name("name")
     if node.type == "import_statement":
         module = ""
+    elif node.type == "future_import_statement":
+        module = "__future__"
     else:
         module_node = node.child_by_field_name("module_name")
         module = module_node.text.decode() if module_node else ""

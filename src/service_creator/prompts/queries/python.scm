@@ -7,6 +7,7 @@
 ; imports: `import x`, `import x.y as z`, `from x import y as z`, `from . import y`
 (module (import_statement) @import)
 (module (import_from_statement) @import)
+(module (future_import_statement) @import)
 
 ; module-level constants and variables: `X = 1`, `x: int = 1`
 (module (expression_statement (assignment left: (identifier) @variable.name) @variable))
