@@ -256,18 +256,26 @@ def _settings(project: _Project, config: str) -> list[Finding]:
 
 
 def _settings_class(table: SymbolTable) -> str | None:
-    """The settings class of config.py: based on BaseSettings, else named `Settings`, else the
-    class a top-level function returns, else the one class named `...Settings`."""
+    """The settings class of config.py: the class a top-level function returns or a top-level
+    variable is built from, else `Settings`, else one based on BaseSettings, else the one class
+    named `...Settings`."""
     classes = {s.name: s for s in table.symbols if s.kind == "class" and not s.parent}
+    for symbol in table.symbols:
+        if symbol.parent:
+            continue
+        if symbol.kind == "function":
+            made = symbol.detail.rpartition(" -> ")[2].strip("'\"")
+        elif symbol.kind == "variable":
+            made = symbol.detail.rpartition("= ")[2].partition("(")[0].strip()
+        else:
+            continue
+        if made in classes:
+            return made
+    if "Settings" in classes:
+        return "Settings"
     based = [name for name, cls in classes.items() if "BaseSettings" in cls.detail]
-    if based or "Settings" in classes:
-        return based[0] if based else "Settings"
-    for function in table.symbols:
-        returned = function.detail.rpartition(" -> ")[2].strip("'\"")
-        if function.kind == "function" and not function.parent and returned in classes:
-            return returned
     named = [name for name in classes if name.endswith("Settings")]
-    return named[0] if len(named) == 1 else None
+    return based[-1] if based else named[0] if len(named) == 1 else None
 
 
 def _members(table: SymbolTable, cls: str) -> set[str]:
