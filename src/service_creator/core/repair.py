@@ -93,13 +93,28 @@ class Repairer:
         across: list[Finding],
         given_up: set[str],
     ) -> dict[str, list[Finding]]:
+        """The findings to repair, by the file to change. While a file does not parse, only
+        such files: the cross-file findings about them would be consequences, not causes."""
+        unparsable = {p for p, fs in own.items() if p in files and any(map(does_not_parse, fs))}
+        if unparsable:
+            found = [f for p in sorted(unparsable) for f in own[p]]
+        else:
+            found = [f for fs in own.values() for f in fs] + across
         grouped: dict[str, list[Finding]] = {}
-        for finding in [f for fs in own.values() for f in fs] + across:
-            path = finding.location.path
+        for finding in found:
+            path = self.target_of(finding, files)
             wanted = path in files and path in self.specs and path not in given_up
             if wanted and needs_repair(finding):
                 grouped.setdefault(path, []).append(finding)
         return grouped
+
+    def target_of(self, finding: Finding, files: dict[str, GeneratedFile]) -> str:
+        """The file to change: where the finding is; for an untested route, the test file."""
+        if finding.code != "untested-route":
+            return finding.location.path
+        tests = [p for p in files if p in self.specs and p.rsplit("/", 1)[-1].startswith("test")]
+        built_on = [p for p in tests if finding.location.path in self.specs[p].depends_on]
+        return (built_on or tests or [finding.location.path])[0]
 
     async def _round(
         self, files: dict[str, GeneratedFile], problems: dict[str, list[Finding]]
@@ -132,7 +147,7 @@ class Repairer:
             "repair.j2",
             path=file.path,
             language=spec.language,
-            problems=[_describe(f) for f in findings],
+            problems=[_describe(f, file.path) for f in findings],
             content=file.content,
             context=self.engine.context_for(spec, related),
             fence=fence_for(spec.language),
@@ -166,6 +181,7 @@ class Repairer:
         return generation
 
 
-def _describe(finding: Finding) -> str:
+def _describe(finding: Finding, path: str) -> str:
     code = f" [{finding.code}]" if finding.code else ""
-    return f"line {finding.location.line}: {finding.message}{code}"
+    where = "" if finding.location.path == path else f"{finding.location.path} "
+    return f"{where}line {finding.location.line}: {finding.message}{code}"

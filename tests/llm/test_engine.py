@@ -1,0 +1,193 @@
+"""The model engine end to end through `generate_service`, against the scripted server: files
+from replies with prose and fences, the repair round, the consistency check, the budget, the
+ledger."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fake_openai import Reply
+from project import API, CONFIG, FILES, MANAGER, SCHEMAS, SPECS, TESTS, ScriptedModel
+
+from service_creator.config import Settings
+from service_creator.core.llm_engine import ModelEngine
+from service_creator.core.llm_errors import LLMError
+from service_creator.tools.generate import GenerateInput, GenerateOutput, generate_service
+from service_creator.tools.interview import StartInterviewInput, start_interview
+from service_creator.tools.ports import NoProgress
+from service_creator.tools.scripted import DEMO_ANSWERS, ScriptedAsker
+
+
+@pytest.fixture
+def model(server) -> ScriptedModel:
+    scripted = ScriptedModel()
+    server.responder = scripted
+    return scripted
+
+
+async def generate(workspace, settings: Settings) -> tuple[GenerateOutput, ModelEngine]:
+    await start_interview(
+        StartInterviewInput(workspace=str(workspace)),
+        Settings(),  # the offline graph: the interview is not under test here
+        ScriptedAsker(DEMO_ANSWERS),
+    )
+    engine = ModelEngine(settings, workspace=workspace)
+    engine.plan = lambda requirements: SPECS  # the small project of project.py
+    output = await generate_service(
+        GenerateInput(workspace=str(workspace)), settings, NoProgress(), engine=engine
+    )
+    return output, engine
+
+
+def prompt_for(server, path: str, kind: str = "Write the file") -> str:
+    calls = [c for c in server.calls if f"{kind} `{path}`" in c.prompt]
+    assert calls, f"no prompt for {path}"
+    return calls[-1].prompt
+
+
+async def test_a_model_writes_the_project_and_the_ledger_matches_the_server(
+    server, settings, model, tmp_path
+):
+    output, _engine = await generate(tmp_path, settings)
+    assert output.stopped is None and output.engine == "openai/fake-coder"
+    assert sorted(output.written) == sorted(s.path for s in SPECS)
+    assert [f for f in output.findings if f.severity == "error"] == []
+    assert (tmp_path / "api_endpoints.py").read_text() == API  # prose and fences stripped
+    assert (
+        "| POST | `/instances` | `create_instance(request: InstanceCreate) -> Instance`"
+        in (tmp_path / "API.md").read_text()
+    )
+    # the prompt carries the symbol tables of the dependencies, not their text
+    api_prompt = prompt_for(server, "api_endpoints.py")
+    assert "class InstanceCreate(BaseModel)" in api_prompt and "def create(self" in api_prompt
+    assert "too many instances" not in api_prompt
+
+    ledger = json.loads(Path(output.ledger).read_text())
+    assert output.ledger.startswith(str(tmp_path / ".service-creator" / "ledger"))
+    assert len(ledger["calls"]) == len(server.calls) == 6  # 5 files + the README
+    prompt, completion = server.usage
+    assert (ledger["prompt_tokens"], ledger["completion_tokens"]) == (prompt, completion)
+    assert sum(c["prompt_tokens"] for c in ledger["calls"]) == prompt
+    assert {c["model"] for c in ledger["calls"]} == {"openai/fake-coder"}
+    assert {c["stage"] for c in ledger["calls"]} == {"codegen", "tests", "docs"}
+    assert ledger["cost_usd"] is None and ledger["cost_complete"] is False
+    assert {"codegen", "tests", "docs", "pipeline"} <= set(ledger["stage_seconds"])
+    assert ledger["repair_rounds"] == 0 and ledger["stopped"] is None
+
+
+async def test_a_syntax_error_is_fixed_by_the_repair_round(server, settings, model, tmp_path):
+    model.overrides["schemas.py"] = ["class InstanceCreate(BaseModel:\n    name: str\n"]
+    output, engine = await generate(tmp_path, settings)
+    assert model.count("repair", "schemas.py") == 1
+    repair = prompt_for(server, "schemas.py", "The file")
+    assert "line 1: SyntaxError" in repair and "class InstanceCreate(BaseModel:" in repair
+    assert (tmp_path / "schemas.py").read_text() == SCHEMAS
+    assert [f for f in output.findings if f.severity == "error"] == []
+    assert engine.ledger.data.repair_rounds == 1
+    assert [c.stage for c in engine.ledger.data.calls].count("review") == 1
+
+
+async def test_an_import_of_a_missing_symbol_is_found_and_fixed(server, settings, model, tmp_path):
+    broken = MANAGER.replace(
+        "from schemas import Instance, InstanceCreate",
+        "from schemas import Instance, InstanceCreate, InstanceRecord",
+    ).replace("def all(self) -> list[Instance]:", "def all(self) -> list[InstanceRecord]:")
+    model.overrides["service_manager.py"] = [broken]
+    output, engine = await generate(tmp_path, settings)
+    assert model.count("repair", "service_manager.py") == 1
+    repair = prompt_for(server, "service_manager.py", "The file")
+    assert "InstanceRecord" in repair
+    assert "class Instance(BaseModel)" in repair  # what schemas.py really defines
+    assert (tmp_path / "service_manager.py").read_text() == MANAGER
+    assert [f for f in output.findings if f.source == "consistency"] == []
+    assert engine.ledger.data.repair_rounds == 1
+
+
+async def test_a_route_without_a_test_is_repaired_in_the_test_file(
+    server, settings, model, tmp_path
+):
+    untested = TESTS.replace('    assert len(client.get("/instances").json()) >= 1\n', "")
+    model.overrides["test_suite.py"] = [untested]
+    output, _engine = await generate(tmp_path, settings)
+    assert model.count("repair", "test_suite.py") == 1
+    assert model.count("repair", "api_endpoints.py") == 0  # the route stays; the test is added
+    repair = prompt_for(server, "test_suite.py", "The file")
+    assert "api_endpoints.py line 30: GET /instances (list_instances" in repair
+    assert (tmp_path / "test_suite.py").read_text() == TESTS
+    assert [f for f in output.findings if f.source == "consistency"] == []
+
+
+async def test_the_same_failure_twice_stops_the_repair_loop_early(
+    server, settings, model, tmp_path
+):
+    model.overrides["schemas.py"] = ["class Broken(:\n    pass\n"] * 4
+    output, engine = await generate(tmp_path, settings)
+    assert model.count("repair", "schemas.py") == 1  # not 3: the same failure came back
+    assert engine.ledger.data.repair_rounds == 1
+    assert engine.ledger.data.repair_given_up == ["schemas.py"]
+    assert "schemas.py" not in output.written and not (tmp_path / "schemas.py").exists()
+    assert any("schemas.py was not written" in f.message for f in output.findings)
+    assert "config.py" in output.written
+
+
+async def test_the_budget_stops_the_generation_cleanly_keeping_what_was_done(
+    server, settings, model, tmp_path
+):
+    limited = settings.model_copy(update={"budget_tokens": 1})
+    output, _engine = await generate(tmp_path, limited)
+    # config.py and schemas.py were under way together; nothing was asked for after them
+    assert sorted(p for k, p in model.seen) == ["config.py", "schemas.py"]
+    assert "token budget of 1" in output.stopped
+    assert {"config.py", "schemas.py"} <= set(output.written)
+    assert (tmp_path / "config.py").read_text() == CONFIG
+    assert not (tmp_path / "api_endpoints.py").exists()
+    ledger = json.loads(Path(output.ledger).read_text())
+    assert "token budget" in ledger["stopped"] and len(ledger["calls"]) == 2
+
+
+async def test_a_cut_off_reply_is_continued(server, settings, model, tmp_path):
+    half = len(CONFIG) // 2
+    model.overrides["config.py"] = [
+        Reply("Here it is:\n```python\n" + CONFIG[:half], finish_reason="length"),
+        Reply(CONFIG[half:] + "```\n"),
+    ]
+    _output, _ = await generate(tmp_path, settings)
+    assert (tmp_path / "config.py").read_text() == CONFIG
+    continued = [c for c in server.calls if "was cut off" in c.prompt]
+    assert len(continued) == 1
+    assert continued[0].body["messages"][-2]["role"] == "assistant"
+
+
+async def test_a_provider_failure_before_any_file_is_one_clear_error(server, settings, tmp_path):
+    server.responder = lambda call: Reply(status=401, error="invalid key")
+    with pytest.raises(LLMError) as caught:
+        await generate(tmp_path, settings)
+    assert "OPENAI_API_KEY" in str(caught.value) and "Traceback" not in str(caught.value)
+    assert not (tmp_path / "config.py").exists()
+
+
+async def test_the_model_engine_is_chosen_from_the_settings(settings, tmp_path):
+    from service_creator.tools.generate import engine_for
+
+    engine = engine_for(settings, tmp_path)
+    assert isinstance(engine, ModelEngine) and engine.name == "openai/fake-coder"
+    assert [s.path for s in engine.plan(_requirements())][-1] == "API.md"
+    assert FILES  # the scripted project is importable
+
+
+def _requirements():
+    from service_creator.core.models import Requirements
+
+    return Requirements(
+        service_type="vFirewall",
+        service_name="vfw-cisco",
+        vendors=["Cisco"],
+        features=["nat"],
+        pricing_model="monthly",
+        vendor_api="REST",
+        auth_methods=["api_key"],
+        logging=["json"],
+        deployment="both",
+    )
