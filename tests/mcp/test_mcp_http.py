@@ -160,7 +160,8 @@ async def _isolated(live: LiveServer, tmp_path, mode: str, token_b: str) -> None
         assert not any(sid in uri for uri in listed)
         with pytest.raises(Exception, match="Unknown session"):
             await bob.read_resource(f"service-creator://sessions/{sid}/report")
-        assert not (await alice.call_tool("get_session", {"session_id": sid})).is_error
+        for tool in ("get_session", "get_findings"):  # get_findings runs on a worker thread
+            assert not (await alice.call_tool(tool, {"session_id": sid})).is_error
 
 
 async def test_two_mcp_sessions_cannot_see_each_others_workspaces(live, tmp_path):

@@ -20,14 +20,16 @@ from mcp.server.mcpserver.prompts.base import UserMessage
 from mcp.types import Resource
 from pydantic import BaseModel
 
+from service_creator.core.models import TestReport
 from service_creator.errors import ServiceCreatorError
 from service_creator.server.mcp.state import App, OpenSession, scope_of
-from service_creator.server.mcp.views import FindingsView
+from service_creator.server.mcp.views import FindingsView, TestRun
 
 if TYPE_CHECKING:
     from mcp.server import MCPServer
 
     from service_creator.server.mcp.jobs import Job
+    from service_creator.tools.fix import FixFailureOutput
 
 BASE = "service-creator://sessions"
 TURN_BY_TURN = (
@@ -51,12 +53,35 @@ def next_step(job: Job) -> str:
     return "Call run_tests to test the service in the sandbox."
 
 
+def test_run(report: TestReport) -> TestRun:
+    from service_creator.sandbox.results import report_findings
+    from service_creator.tools.testing import exit_status
+
+    return TestRun(report=report, findings=report_findings(report), exit_code=exit_status(report))
+
+
+def last_tests(entry: OpenSession) -> TestRun | None:
+    """The session's last test run: this server's, else the one saved in the workspace."""
+    if entry.tests is None:
+        from service_creator.tools.fix import load_report
+
+        report = load_report(entry.workspace)
+        entry.tests = test_run(report) if report is not None else None
+    return entry.tests
+
+
+def remember_fix(entry: OpenSession, fix: FixFailureOutput) -> None:
+    if fix.report is not None:
+        entry.tests = test_run(fix.report)
+
+
 def findings_view(entry: OpenSession) -> FindingsView:
     findings = []
     view: dict[str, Any] = {"session_id": entry.session_id}
-    if entry.tests is not None:
-        report = entry.tests.report
-        findings += entry.tests.findings
+    tests = last_tests(entry)
+    if tests is not None:
+        report = tests.report
+        findings += tests.findings
         view |= {"test_outcome": report.outcome, "passed": report.passed}
         view |= {"failed": report.failed, "errors": report.errors}
         message = f"Last test run: {report.outcome}, {report.passed} passed, {report.failed} failed"
@@ -94,9 +119,10 @@ async def read_requirements(session_id: str, ctx: Context) -> str:
 
 async def read_report(session_id: str, ctx: Context) -> str:
     _, entry = _entry(ctx, session_id)
-    if entry.tests is None:
+    tests = await asyncio.to_thread(last_tests, entry)
+    if tests is None:
         raise ResourceError(f"Session '{session_id}' has no test run yet; call run_tests")
-    return entry.tests.model_dump_json(indent=2)
+    return tests.model_dump_json(indent=2)
 
 
 def _generated(entry: OpenSession) -> list[str]:
@@ -145,7 +171,7 @@ def _session_resources(entry: OpenSession) -> list[Resource]:
                 mime_type="application/json",
             )
         )
-    if entry.tests is not None:
+    if last_tests(entry) is not None:
         found.append(
             Resource(
                 uri=f"{base}/report",

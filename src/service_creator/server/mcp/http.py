@@ -118,9 +118,9 @@ def serve_http(host: str, port: int, settings: Settings, options: ServerOptions)
     app = server.streamable_http_app(
         streamable_http_path=PATH, transport_security=transport_security(host), host=host
     )
-    print(f"Service Creator MCP server listening on {listener.url}", file=sys.stderr)
     if generated:
         print(f"Bearer token (set {TOKEN_ENV} to choose one): {tokens[0]}", file=sys.stderr)
+    print(f"Service Creator MCP server listening on {listener.url}", file=sys.stderr)
     sys.stderr.flush()
     config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
     anyio.run(uvicorn.Server(config).serve, [listener.sock])

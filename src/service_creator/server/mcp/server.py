@@ -163,7 +163,7 @@ def job_view(job: Job) -> JobView:
         error=job.error,
         generation=result if job.kind == "generate_service" else None,
         test_run=result if job.kind == "run_tests" else None,
-        fix=result.model_dump(mode="json") if job.kind == "fix_failure" and result else None,
+        fix=result if job.kind == "fix_failure" else None,
         next_step=content.next_step(job),
     )
 
@@ -214,11 +214,11 @@ async def run_tests(session_id: SessionId, ctx: Context) -> JobView:
     app, _, entry = _session(ctx, session_id)
 
     async def work(progress: JobProgress) -> BaseModel:
+        from service_creator.tools.fix import run_tests_saved  # saved: fix_failure reads it
         from service_creator.tools.testing import RunTestsInput
-        from service_creator.tools.testing import run_tests as run_operation
 
         inp = RunTestsInput(workspace=str(entry.workspace))
-        output = await run_operation(inp, app.settings, progress)
+        output = await run_tests_saved(inp, app.settings, progress)
         return TestRun.model_validate(output.model_dump())
 
     return await _start(
@@ -231,28 +231,29 @@ async def fix_failure(
     test_id: Annotated[str, Field(description="A failing test's test_id, from get_findings")],
     ctx: Context,
 ) -> JobView:
-    """Have the configured model fix one failing test's cause, write the fix into the
-    workspace, and run the tests again.
+    """Repair what one failing test implicates, write the fix into the workspace, and run
+    the tests again; the result says whether the test now passes.
 
-    Needs a model (SERVICE_CREATOR_MODEL); the offline engine cannot repair code. Returns
-    within about 25 s, or 'running' with a job_id to follow with get_job.
+    With a model configured (SERVICE_CREATOR_MODEL) the model rewrites the failing file;
+    with the offline engine, generated files the user broke are restored. Returns within
+    about 25 s, or 'running' with a job_id to follow with get_job.
     """
     app, _, entry = _session(ctx, session_id)
 
     async def work(progress: JobProgress) -> BaseModel:
         from service_creator.core.workspace import FilesystemWriter
+        from service_creator.tools.fix import FixFailureInput
+        from service_creator.tools.fix import fix_failure as fix_operation
 
-        try:
-            from service_creator.tools.fix import FixFailureInput
-            from service_creator.tools.fix import fix_failure as fix_operation
-        except ImportError:
-            raise ServiceCreatorError("fix_failure is not available in this version") from None
         inp = FixFailureInput(
             workspace=str(entry.workspace), session_id=session_id, test_id=test_id
         )
-        return await fix_operation(inp, app.settings, progress, FilesystemWriter(entry.workspace))
+        writer = FilesystemWriter(entry.workspace)
+        return await fix_operation(inp, app.settings, progress, writer)
 
-    return await _start(ctx, session_id, "fix_failure", work, lambda out: None)
+    return await _start(
+        ctx, session_id, "fix_failure", work, lambda out: content.remember_fix(entry, out)
+    )
 
 
 async def get_job(

@@ -17,6 +17,7 @@ from pydantic import Field
 from service_creator.core.models import Finding, Outcome, TestReport, WireModel
 from service_creator.errors import ConfigError
 from service_creator.server.mcp.jobs import JobKind, JobStatus
+from service_creator.tools.fix import FixFailureOutput
 from service_creator.tools.generate import GenerateOutput
 
 DEFAULT_RETURN_AFTER = 25.0
@@ -73,7 +74,7 @@ class JobView(WireModel):
     error: str | None = Field(None, description="Why the job failed, and what to do about it")
     generation: GenerateOutput | None = Field(None, description="generate_service's result")
     test_run: TestRun | None = Field(None, description="run_tests's result")
-    fix: dict[str, Any] | None = Field(None, description="fix_failure's result")
+    fix: FixFailureOutput | None = Field(None, description="fix_failure's result")
     next_step: str = Field(description="What to call next")
 
 
