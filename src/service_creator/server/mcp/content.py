@@ -114,7 +114,7 @@ async def read_requirements(session_id: str, ctx: Context) -> str:
         raise ResourceError(exc.message) from None
     if state.requirements is None:
         raise ResourceError(f"The interview of session '{session_id}' is not complete yet")
-    return state.requirements.model_dump_json(indent=2)
+    return state.requirements.model_dump_json(indent=2, by_alias=True)
 
 
 async def read_report(session_id: str, ctx: Context) -> str:
@@ -122,7 +122,7 @@ async def read_report(session_id: str, ctx: Context) -> str:
     tests = await asyncio.to_thread(last_tests, entry)
     if tests is None:
         raise ResourceError(f"Session '{session_id}' has no test run yet; call run_tests")
-    return tests.model_dump_json(indent=2)
+    return tests.model_dump_json(indent=2, by_alias=True)
 
 
 def _generated(entry: OpenSession) -> list[str]:
