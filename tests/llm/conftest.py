@@ -54,6 +54,6 @@ def pytest_configure(config: pytest.Config) -> None:
     # litellm's own models trip pydantic deprecation warnings; they are not ours to fix
     for line in (
         "ignore::pydantic.warnings.PydanticDeprecatedSince211",
-        "ignore:Item .* is using the `ReadOnly` qualifier:UserWarning",
+        "ignore:Items? .* (is|are) using the `ReadOnly` qualifier:UserWarning",
     ):
         config.addinivalue_line("filterwarnings", line)
