@@ -388,3 +388,12 @@ def test_a_broken_offline_project_is_caught():
     files["api_endpoints.py"] = GeneratedFile(path="api_endpoints.py", content=broken)
     codes = sorted(f.code for f in check_consistency(list(files.values())))
     assert codes == ["import", "untested-route"]
+
+
+def test_a_path_variable_takes_its_last_value_before_the_call():
+    tests = TESTS.replace(
+        'client.request("DELETE", "http://testserver/instances/" + iid)',
+        'url = "/elsewhere"\n    url = f"/instances/{iid}"\n    client.delete(url)\n'
+        '    url = "/later"',
+    )
+    assert check_consistency(project(test_suite__py=tests)) == []

@@ -43,7 +43,7 @@ VERBATIM_LINES = 40  # files with no symbols (requirements.txt, ...) go into a p
 
 
 def content_hash(source: bytes) -> str:
-    return hashlib.blake2b(source, digest_size=16).hexdigest()
+    return hashlib.sha256(source).hexdigest()
 
 
 @dataclass

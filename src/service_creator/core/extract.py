@@ -53,6 +53,16 @@ def pattern_kinds(language: str, purpose: str = "") -> tuple[str, ...]:
     return tuple(kinds)
 
 
+def raw_matches(language: str, root: Node) -> tuple[tuple[str, ...], list[tuple[int, Captures]]]:
+    """What each pattern of the language's symbol query finds, and its matches over `root`
+    (pattern index, captures); no match starts below the root."""
+    from tree_sitter import QueryCursor
+
+    cursor = QueryCursor(parsing.query(language))
+    cursor.set_max_start_depth(0)
+    return pattern_kinds(language), cursor.matches(root)
+
+
 def matches(language: str, root: Node, purpose: str = "") -> list[tuple[str, Captures]]:
     """The matches of a query over `root`, each with what its pattern finds. The symbol
     queries (no `purpose`) are anchored at the root: no match starts below depth 0."""

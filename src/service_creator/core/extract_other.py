@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from service_creator.core.extract import MAX_SIGNATURE, Captures, Row, squash, text_of
+from service_creator.core.extract import MAX_SIGNATURE, Captures, Row, matches, squash, text_of
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -34,7 +34,8 @@ def _js_string(node: Node) -> str:
 # --- JavaScript -------------------------------------------------------------------------------
 
 
-def javascript_rows(found: list[tuple[str, Captures]], source: bytes) -> list[Row]:
+def javascript_rows(root: Node, source: bytes) -> list[Row]:
+    found = matches("javascript", root)
     out: list[Row] = []
     for kind, caps in found:
         if kind == "function" or kind == "method":
@@ -190,7 +191,8 @@ def _commonjs(caps: Captures) -> list[Row]:
 # --- YAML -------------------------------------------------------------------------------------
 
 
-def yaml_rows(found: list[tuple[str, Captures]], source: bytes) -> list[Row]:
+def yaml_rows(root: Node, source: bytes) -> list[Row]:
+    found = matches("yaml", root)
     documents: dict[int, list[Captures]] = {}
     for _, caps in found:
         documents.setdefault(caps["key.document"][0].start_byte, []).append(caps)
@@ -262,7 +264,8 @@ _INSTRUCTIONS = {
 }
 
 
-def dockerfile_rows(found: list[tuple[str, Captures]], source: bytes) -> list[Row]:
+def dockerfile_rows(root: Node, source: bytes) -> list[Row]:
+    found = matches("dockerfile", root)
     out: list[Row] = []
     stage, stages = "", 0
     ordered = sorted(found, key=lambda match: next(iter(match[1].values()))[0].start_byte)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel
 
 from service_creator.core import parsing
-from service_creator.core.extract import Row, matches
+from service_creator.core.extract import Row
 from service_creator.core.extract_other import dockerfile_rows, javascript_rows, yaml_rows
 from service_creator.core.extract_python import python_rows
 
@@ -128,7 +128,7 @@ def table_from_rows(path: str, language: str, rows: list[Row], errors: list[int]
 def extract_rows(language: str, tree: Tree, source: bytes) -> tuple[list[Row], list[int]]:
     """The symbol rows (in line order) and syntax-error lines of a parsed file."""
     root = tree.root_node
-    found = _EXTRACTORS[language](matches(language, root), source)
+    found = _EXTRACTORS[language](root, source)
     found.sort(key=_line)
     return found, parsing.error_lines(root)
 

@@ -58,11 +58,12 @@ def file_uses(index: ContextIndex, path: str) -> Uses:
         return Uses([], [], [])
     tree = index.tree(path) or parsing.parser("python").parse(source)
     found = matches("python", tree.root_node, "uses")
-    constants = {
-        caps["constant.name"][0].text.decode(): caps["constant.value"][0]
-        for kind, caps in found
-        if kind == "constant"
-    }
+    constants: dict[str, list[Node]] = {}
+    for kind, caps in found:
+        if kind == "constant":
+            constants.setdefault(caps["constant.name"][0].text.decode(), []).append(
+                caps["constant.value"][0]
+            )
     calls, attributes = [], []
     for kind, caps in found:
         if kind == "call":
@@ -82,7 +83,7 @@ def _attribute(caps: Captures) -> Attribute:
     return Attribute(caps[key][0].text.decode(), name.text.decode(), row + 1, column + 1, kind)
 
 
-def _call(caps: Captures, constants: dict[str, Node]) -> Call | None:
+def _call(caps: Captures, constants: dict[str, list[Node]]) -> Call | None:
     method = caps["call.method"][0].text.decode().upper()
     argument = caps["call.first"][0]
     if method == "REQUEST":
@@ -101,7 +102,13 @@ def _call(caps: Captures, constants: dict[str, Node]) -> Call | None:
     return Call(method, path, caps["call"][0].start_point[0] + 1)
 
 
-def _f_string_part(node: Node, constants: dict[str, Node], depth: int) -> str:
+def _assigned(use: Node, values: list[Node]) -> Node:
+    """The value of the last assignment before `use` (the first one when none is before)."""
+    before = [value for value in values if value.start_byte < use.start_byte]
+    return before[-1] if before else values[0]
+
+
+def _f_string_part(node: Node, constants: dict[str, list[Node]], depth: int) -> str:
     if node.type == "interpolation":
         expression = node.child_by_field_name("expression")
         value = _path_of(expression, constants, depth + 1) if expression is not None else None
@@ -111,7 +118,7 @@ def _f_string_part(node: Node, constants: dict[str, Node], depth: int) -> str:
     return node.text.decode()
 
 
-def _path_of(node: Node, constants: dict[str, Node], depth: int = 0) -> str | None:
+def _path_of(node: Node, constants: dict[str, list[Node]], depth: int = 0) -> str | None:
     """The text of a string-valued expression: a literal, an f-string, a constant, a `+` of
     those, `"...".format(...)`; any other part becomes `{}`. None when no string is in it."""
     if depth > 8:
@@ -124,7 +131,7 @@ def _path_of(node: Node, constants: dict[str, Node], depth: int = 0) -> str | No
         parts = [_path_of(c, constants, depth + 1) for c in node.named_children]
         return "".join(p or "" for p in parts)
     if node.type == "identifier" and node.text.decode() in constants:
-        return _path_of(constants[node.text.decode()], constants, depth + 1)
+        return _path_of(_assigned(node, constants[node.text.decode()]), constants, depth + 1)
     if node.type == "binary_operator" and node.child_by_field_name("operator").type == "+":
         left = _path_of(node.child_by_field_name("left"), constants, depth + 1)
         right = _path_of(node.child_by_field_name("right"), constants, depth + 1)

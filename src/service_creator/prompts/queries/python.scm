@@ -13,26 +13,26 @@
 (module (expression_statement (assignment left: (identifier) @variable.name) @variable))
 
 ; top-level functions, async and decorated ones too
-(module (function_definition name: (identifier) @function.name body: (block) @function.body) @function)
+(module (function_definition name: (identifier) @function.name body: (block) @function.body))
 (module (decorated_definition
-  definition: (function_definition name: (identifier) @function.name body: (block) @function.body) @function))
+  definition: (function_definition name: (identifier) @function.name body: (block) @function.body)))
 
 ; classes
-(module (class_definition name: (identifier) @class.name body: (block) @class.body) @class)
+(module (class_definition name: (identifier) @class.name body: (block) @class.body))
 (module (decorated_definition
-  definition: (class_definition name: (identifier) @class.name body: (block) @class.body) @class))
+  definition: (class_definition name: (identifier) @class.name body: (block) @class.body)))
 
 ; methods: the functions of a top-level class body
 (module [
   (class_definition name: (identifier) @method.class body: (block [
-    (function_definition name: (identifier) @method.name body: (block) @method.body) @method
+    (function_definition name: (identifier) @method.name body: (block) @method.body)
     (decorated_definition
-      definition: (function_definition name: (identifier) @method.name body: (block) @method.body) @method)
+      definition: (function_definition name: (identifier) @method.name body: (block) @method.body))
   ]))
   (decorated_definition definition: (class_definition name: (identifier) @method.class body: (block [
-    (function_definition name: (identifier) @method.name body: (block) @method.body) @method
+    (function_definition name: (identifier) @method.name body: (block) @method.body)
     (decorated_definition
-      definition: (function_definition name: (identifier) @method.name body: (block) @method.body) @method)
+      definition: (function_definition name: (identifier) @method.name body: (block) @method.body))
   ])))
 ])
 
