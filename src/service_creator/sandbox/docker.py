@@ -24,7 +24,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import docker
-from docker.errors import APIError, DockerException, NotFound
+from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 from docker.models.containers import Container
 from docker.types import Mount
 
@@ -58,6 +58,10 @@ PYTEST_ARGS = [
 ]
 _clients: dict[float, docker.DockerClient] = {}
 _swept = threading.Event()
+
+
+class ImageMissingError(SandboxError):
+    """The image was removed since it was checked."""
 
 
 def owner() -> str:
@@ -164,6 +168,8 @@ def create(client: docker.DockerClient, tag: str, settings: Settings, **labels: 
         return client.containers.create(
             tag, labels={LABEL: "1", OWNER_LABEL: owner(), **labels}, **options
         )
+    except ImageNotFound as exc:
+        raise ImageMissingError(f"the sandbox image {tag} is gone") from exc
     except (APIError, DockerException) as exc:
         raise SandboxError(f"cannot create the sandbox container: {exc}") from exc
 

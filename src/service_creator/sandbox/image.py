@@ -15,6 +15,7 @@ import re
 import tarfile
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import docker
@@ -53,7 +54,9 @@ LABEL {image_label}="1" service-creator.inputs="{digest}" {packages_label}="{ins
 CMD ["{venv}/bin/python"]
 """
 STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)")
-_known: dict[tuple[str, str], str] = {}
+RECHECK_SECONDS = 30.0
+_known: dict[tuple[str, str], tuple[str, float]] = {}
+_packages: dict[str, str] = {}  # tag → its packages label; a tag's content never changes
 _build_lock = threading.Lock()
 
 
@@ -92,17 +95,26 @@ def image_exists(client: docker.DockerClient, tag: str) -> bool:
 def ensure_image(
     client: docker.DockerClient, settings: Settings, progress: Progress | None = None
 ) -> str:
-    """The tag of an up-to-date sandbox image, building it when its inputs changed."""
+    """The tag of an up-to-date sandbox image, building it when its inputs changed.
+
+    A check that found the image is trusted for `RECHECK_SECONDS`, so quick re-runs skip it.
+    """
+    key = (settings.sandbox.base_image, settings.sandbox.image)
+    known = _known.get(key)
+    if known is not None and time.monotonic() - known[1] < RECHECK_SECONDS:
+        return known[0]
     base_id = base_image_id(client, settings)
     tag = image_tag(settings, base_id)
-    key = (base_id, tag)
-    if key in _known and image_exists(client, tag):
-        return tag
     with _build_lock:
         if not image_exists(client, tag):
             build(client, settings, tag, progress or NoProgress())
-    _known[key] = tag
+    _known[key] = (tag, time.monotonic())
     return tag
+
+
+def forget_image(settings: Settings) -> None:
+    """Drop the remembered check, e.g. after the image turned out to be gone."""
+    _known.pop((settings.sandbox.base_image, settings.sandbox.image), None)
 
 
 def build_image(
@@ -116,8 +128,14 @@ def build_image(
 
 def installed_packages(client: docker.DockerClient, tag: str) -> dict[str, str]:
     """Distributions in the image's venv (name → version), from its label."""
-    labels = client.images.get(tag).labels or {}
-    pairs = (item.split("==", 1) for item in labels.get(PACKAGES_LABEL, "").split(",") if item)
+    if tag not in _packages:
+        labels = client.images.get(tag).labels or {}
+        _packages[tag] = labels.get(PACKAGES_LABEL, "")
+    return parse_packages(_packages[tag])
+
+
+def parse_packages(label: str) -> dict[str, str]:
+    pairs = (item.split("==", 1) for item in label.split(",") if item)
     return {name: version for name, version in pairs}
 
 

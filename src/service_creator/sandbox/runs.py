@@ -23,7 +23,7 @@ from service_creator.config import Settings
 from service_creator.core.models import Location, TestCase, TestReport
 from service_creator.errors import SandboxError
 from service_creator.sandbox import docker as sandbox
-from service_creator.sandbox.image import PYTHON, ensure_image, installed_packages
+from service_creator.sandbox.image import PYTHON, ensure_image, forget_image, installed_packages
 from service_creator.sandbox.project import run_archive
 from service_creator.sandbox.results import REQUIREMENTS_ID, RawRun, build_report
 from service_creator.sandbox.wheelhouse import collect_extras, missing, read_requirements
@@ -55,6 +55,20 @@ _warm: dict[str, WarmContainer] = {}
 _warm_lock = threading.Lock()
 
 
+@dataclass
+class Run:
+    """One run's inputs, prepared on the host."""
+
+    client: docker.DockerClient
+    tag: str
+    workspace: Path
+    settings: Settings
+    archive: bytes
+    name: str
+    should_stop: Callable[[], bool]
+    progress: Progress
+
+
 def run_in_sandbox(
     workspace: Path,
     settings: Settings,
@@ -77,16 +91,19 @@ def run_in_sandbox(
     client = sandbox.docker_client(settings)
     tag = ensure_image(client, settings, progress)
     extras = project_extras(client, tag, workspace, settings)
-    run_name = f"run-{uuid.uuid4().hex[:12]}"
-    job = sandbox.job(settings, run_name, wheels=bool(extras.wheels))
-    archive = run_archive(workspace, run_name, job, extras.wheels)
+    name = f"run-{uuid.uuid4().hex[:12]}"
+    job = sandbox.job(settings, name, wheels=bool(extras.wheels))
+    archive = run_archive(workspace, name, job, extras.wheels)
     if should_stop():
         raise sandbox.cancelled_error()
     progress.report(1, STEPS, "copying the project into the sandbox")
-    if warm:
-        raw = warm_run(client, tag, workspace, settings, archive, run_name, should_stop, progress)
-    else:
-        raw = cold_run(client, tag, settings, archive, run_name, should_stop, progress)
+    run = Run(client, tag, workspace, settings, archive, name, should_stop, progress)
+    try:
+        raw = warm_run(run) if warm else cold_run(run)
+    except sandbox.ImageMissingError:  # removed since it was checked: check again, once
+        forget_image(settings)
+        run.tag = ensure_image(client, settings, progress)
+        raw = warm_run(run) if warm else cold_run(run)
     raw.extra_cases = extras.cases + raw.extra_cases
     progress.report(STEPS, STEPS, "reading the results")
     return build_report(raw, workspace)
@@ -95,21 +112,14 @@ def run_in_sandbox(
 # --- cold -------------------------------------------------------------------------------------
 
 
-def cold_run(
-    client: docker.DockerClient,
-    tag: str,
-    settings: Settings,
-    archive: bytes,
-    run_name: str,
-    should_stop: Callable[[], bool],
-    progress: Progress,
-) -> RawRun:
-    container = sandbox.create(client, tag, settings, **{"service-creator.mode": "cold"})
+def cold_run(run: Run) -> RawRun:
+    labels = {"service-creator.mode": "cold"}
+    container = sandbox.create(run.client, run.tag, run.settings, **labels)
     try:
-        sandbox.put(container, archive)
+        sandbox.put(container, run.archive)
         start(container)
-        progress.report(2, STEPS, "running the tests")
-        return finish(container, run_name, settings, should_stop)
+        run.progress.report(2, STEPS, "running the tests")
+        return finish(container, run)
     finally:
         sandbox.remove(container)
 
@@ -121,15 +131,13 @@ def start(container: Container) -> None:
         raise SandboxError(f"cannot start the sandbox container: {exc}") from exc
 
 
-def finish(
-    container: Container, run_name: str, settings: Settings, should_stop: Callable[[], bool]
-) -> RawRun:
-    execution = sandbox.execute(container, run_name, settings, should_stop)
+def finish(container: Container, run: Run) -> RawRun:
+    execution = sandbox.execute(container, run.name, run.settings, run.should_stop)
     if execution.killed:
         raise sandbox.cancelled_error()
     runner_died = not execution.stdout and not execution.timed_out
     oom = runner_died and (oom_events(container) > 0 or sandbox.container_oom_killed(container))
-    return sandbox.raw_run(execution, settings, oom)
+    return sandbox.raw_run(execution, run.settings, oom)
 
 
 def oom_events(container: Container) -> int:
@@ -145,32 +153,22 @@ def oom_events(container: Container) -> int:
 # --- warm -------------------------------------------------------------------------------------
 
 
-def warm_run(
-    client: docker.DockerClient,
-    tag: str,
-    workspace: Path,
-    settings: Settings,
-    archive: bytes,
-    run_name: str,
-    should_stop: Callable[[], bool],
-    progress: Progress,
-) -> RawRun:
-    entry = warm_container(client, tag, workspace, settings)
+def warm_run(run: Run) -> RawRun:
+    entry = warm_container(run.client, run.tag, run.workspace, run.settings)
     with entry.lock:
         try:
-            sandbox.put(entry.container, archive)
-            progress.report(2, STEPS, "running the tests")
-            raw = finish(entry.container, run_name, settings, should_stop)
+            sandbox.put(entry.container, run.archive)
+            run.progress.report(2, STEPS, "running the tests")
+            raw = finish(entry.container, run)
         except BaseException:
-            discard(workspace, entry)
+            discard(run.workspace, entry)
             raise
         if raw.error or raw.timed_out or raw.oom_killed:
-            discard(workspace, entry)  # do not trust a container that ended badly
+            discard(run.workspace, entry)  # do not trust a container that ended badly
         else:
-            previous, entry.previous = entry.previous, run_name
-            threading.Thread(
-                target=forget_run, args=(entry.container, previous), daemon=True
-            ).start()
+            previous, entry.previous = entry.previous, run.name
+            cleanup = threading.Thread(target=forget_run, args=(entry.container, previous))
+            cleanup.start()
     return raw
 
 
