@@ -47,11 +47,13 @@ SMALL_PROJECT = {"app/__init__.py": "", "app/calc.py": CALC, "tests/test_calc.py
 class Recorder:
     def __init__(self, cancel_at: str | None = None) -> None:
         self.messages: list[str] = []
+        self.threads: set[int] = set()
         self.cancel_at = cancel_at
         self.cancel = threading.Event()
 
     def report(self, done: int, total: int | None, message: str) -> None:
         self.messages.append(message)
+        self.threads.add(threading.get_ident())
         if self.cancel_at and self.cancel_at in message:
             self.cancel.set()
 
@@ -94,6 +96,7 @@ async def test_run_tests_tool_gives_findings_that_point_at_each_other(
     assert at_test.test_id == at_source.test_id == "tests/test_calc.py::test_divide_by_zero"
     assert ("tests/test_calc.py", 13) in places
     assert "running the tests" in progress.messages
+    assert progress.threads == {threading.get_ident()}  # reports arrive on the loop's thread
     text = render_report(out)
     assert "tests/test_calc.py:13" in text and "app/calc.py:2" in text
 
