@@ -46,3 +46,7 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
 	$(BIN)/ruff format src tests bench
+
+.PHONY: extension
+extension:
+	cd vscode-extension && npm ci && npm run lint && npm run compile && npm test && npm run package
