@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from service_creator.core.models import Location
-from service_creator.sandbox.docker import PYTEST_ARGS, read_results
+from service_creator.sandbox.docker import KEEPER, PYTEST_ARGS, read_results
 from service_creator.sandbox.results import (
     RawRun,
     build_report,
@@ -23,7 +23,7 @@ from service_creator.sandbox.results import (
     project_path,
     report_findings,
 )
-from service_creator.sandbox.runner import CappedBuffer
+from service_creator.sandbox.runner import KEEPER_CMDLINE, CappedBuffer
 
 CALC = "def divide(a, b):\n    return a / b\n"
 TESTS = (
@@ -221,3 +221,7 @@ def test_capped_buffer_keeps_head_and_tail() -> None:
     assert buffer.truncated and buffer.total == 500
     assert text.startswith("0000\n") and text.endswith("0099\n")
     assert "[... 400 bytes of output truncated ...]" in text
+
+
+def test_the_runner_spares_exactly_the_keeper_the_host_starts() -> None:
+    assert b"".join(part.encode() + b"\0" for part in KEEPER) == KEEPER_CMDLINE
