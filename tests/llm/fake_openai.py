@@ -12,6 +12,7 @@ request and the usage reported for it are recorded in `server.calls`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -159,7 +160,9 @@ class FakeOpenAI:
                     fake._release.wait(120)
                 elif reply.delay:
                     time.sleep(reply.delay)
-                self._answer(call, reply)
+                # the client may have given up (its timeout): then there is no one to answer
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self._answer(call, reply)
 
             def _answer(self, call: Call, reply: Reply) -> None:
                 if reply.raw_body is not None:

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from service_creator.config import Settings
 from service_creator.core.code_reply import code_from_reply, fence_for, join_continuation
 from service_creator.core.context import ContextIndex
+from service_creator.core.context_view import dependency_context
 from service_creator.core.docs import api_markdown, plain_readme
 from service_creator.core.generate import STOPS, Generation, OnFileDone, generate
 from service_creator.core.ledger import Ledger
@@ -41,6 +42,12 @@ API_DOC = FileSpec(
     depends_on=["api_endpoints.py", "schemas.py"],
 )
 DOCS = frozenset({README, API_DOC.path})
+# files the plan does not list as dependencies but that a service's files import from (the
+# offline project does): without them in the context, the model cannot know those names
+IMPORTS_TOO: dict[str, list[str]] = {
+    "api_endpoints.py": ["models.py", "vendor_integration.py"],
+    "test_suite.py": ["models.py"],
+}
 NOTES: dict[str, list[str]] = {
     "config.py": ["settings come from environment variables, with defaults that work in tests"],
     "api_endpoints.py": [
@@ -85,8 +92,12 @@ class ModelEngine:
         self._texts: dict[str, str] = {}
 
     def plan(self, requirements: Requirements) -> list[FileSpec]:
-        """The offline plan, plus API.md."""
-        return [*plan(requirements), API_DOC]
+        """The offline plan with the edges its files import across, plus API.md."""
+        specs = []
+        for spec in plan(requirements):
+            extra = [p for p in IMPORTS_TOO.get(spec.path, []) if p not in spec.depends_on]
+            specs.append(spec.model_copy(update={"depends_on": [*spec.depends_on, *extra]}))
+        return [*specs, API_DOC]
 
     # --- one file ----------------------------------------------------------------------------
 
@@ -104,13 +115,13 @@ class ModelEngine:
         self._texts[file.path] = file.content
 
     def context_for(self, spec: FileSpec, extra: Sequence[str] = ()) -> str:
-        """What the files `spec` is built on (and `extra` files) define: symbol tables, or their
-        whole text in "whole" mode (the benchmark's baseline)."""
+        """What the files `spec` is built on (and `extra` files) define: their symbol tables cut
+        to what `spec` can use (core/context_view.py), or their whole text in "whole" mode (the
+        benchmark's baseline)."""
         paths = list(dict.fromkeys([*spec.depends_on, *extra]))
         if self.context_mode == "whole":
             return "\n\n".join(f"# {p}\n{self._texts[p]}" for p in paths if p in self._texts)
-        wanted = spec.model_copy(update={"depends_on": paths})
-        return self.index.context_for(wanted)
+        return dependency_context(self.index, spec, paths)
 
     def codegen_prompt(self, spec: FileSpec, requirements: Requirements, context: str) -> str:
         from service_creator.prompts import render
@@ -118,7 +129,7 @@ class ModelEngine:
         return render(
             "codegen.j2",
             spec=spec,
-            requirements=requirements.model_dump(mode="json"),
+            requirements=requirements.model_dump(mode="json", exclude_none=True),
             plan=self.specs or self.plan(requirements),
             context=context,
             notes=NOTES.get(spec.path, []),

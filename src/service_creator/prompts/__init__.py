@@ -30,7 +30,7 @@ def _template_source(name: str) -> str | None:
 
 def data_block(text: Any, label: str = "data") -> str:
     """`text` fenced as data: `<<<DATA <tag> <label>` ... `DATA <tag>>>>`."""
-    body = text if isinstance(text, str) else json.dumps(text, indent=1, default=str)
+    body = text if isinstance(text, str) else json.dumps(text, default=str)  # compact: tokens
     tag = hashlib.sha256(body.encode("utf-8")).hexdigest()[:12]
     label = " ".join(str(label).split())[:80]
     return f"<<<DATA {tag} {label}\n{body.rstrip()}\nDATA {tag}>>>"

@@ -1,0 +1,105 @@
+"""What a file's prompt shows of the files it is built on: their symbol tables, cut to what the
+file can use.
+
+Every consumer sees a dependency's public definitions, never its own imports or private
+(`_name`) helpers. A Python file sees the rest in full (classes with fields and methods,
+functions with signatures, routes). A portal (JavaScript) or a document sees the API surface:
+routes, and the pydantic models and settings with their fields. Deployment and CI files (YAML,
+Dockerfile, text) see the settings (environment names), routes (health probes) and module-level
+constants; of a test file, only that it exists and how many tests it has. Files with no symbols
+(requirements.txt, pyproject.toml) come as their first lines, as `ContextIndex` shows them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+from service_creator.core.context import ContextIndex, Symbol, SymbolTable
+from service_creator.core.models import FileSpec
+
+LONG_VALUE = 40
+ALIAS = re.compile(r"^(Annotated|Literal|Union|Optional|[A-Z]\w*\s*\|)")
+API_SURFACE = frozenset({"javascript", "markdown"})
+DEPLOYMENT = frozenset({"yaml", "dockerfile", "text", "sql"})
+
+
+def is_test(path: str) -> bool:
+    name = PurePosixPath(path).name
+    return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+
+
+def is_private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def dependency_context(index: ContextIndex, consumer: FileSpec, paths: list[str]) -> str:
+    """The context of `consumer`'s prompt: a view of each file in `paths`, in order."""
+    parts = []
+    for path in paths:
+        table = index.table(path)
+        if table is None or not table.symbols:
+            single = consumer.model_copy(update={"depends_on": [path]})
+            parts.append(index.context_for(single))  # not generated yet, or shown as text
+        elif is_test(path) and consumer.language != "python":
+            tests = sum(1 for s in table.symbols if s.kind == "function" and not s.parent)
+            parts.append(f"# {path} ({table.language}): {tests} tests")
+        else:
+            parts.append(view(table, consumer.language, tests=is_test(consumer.path)).render())
+    return "\n\n".join(parts)
+
+
+def view(table: SymbolTable, consumer: str, *, tests: bool = False) -> SymbolTable:
+    """The part of `table` a file in the `consumer` language (a test file: `tests`) can use."""
+    public = [_short(s) for s in table.symbols if s.kind != "import" and not is_private(s.name)]
+    kept_parents = {s.name for s in public if not s.parent}
+    public = [s for s in public if not s.parent or s.parent in kept_parents]
+    if tests:  # tests call routes over HTTP: the handlers' signatures (injected params) are noise
+        handlers = {s.name for s in public if s.kind == "route"}
+        public = [s for s in public if not (s.kind == "function" and s.name in handlers)]
+    if consumer == "python" or table.language != "python":
+        return table.model_copy(update={"symbols": public})
+    shown = _data_classes(table, public)
+    if consumer in API_SURFACE:
+        keep = [s for s in public if s.kind == "route" or _in(s, shown)]
+    else:  # deployment and CI files: environment names, routes, constants
+        settings = {n for n in shown if "settings" in n.lower() or "config" in n.lower()}
+        keep = [
+            s
+            for s in public
+            if s.kind == "route"
+            or _in(s, settings)
+            or (s.kind == "variable" and not s.parent and s.name.isupper())
+        ]
+    return table.model_copy(update={"symbols": keep})
+
+
+def _short(symbol: Symbol) -> Symbol:
+    """A field or variable with a long value (a literal, a Field(...) call) shows `= ...`: its
+    name and type are what another file uses."""
+    if symbol.kind not in ("field", "variable") or table_language_free(symbol.detail):
+        return symbol
+    head, _, value = symbol.detail.partition("= ")
+    if len(value) <= LONG_VALUE:
+        return symbol
+    return symbol.model_copy(update={"detail": f"{head}= ..."})
+
+
+def table_language_free(detail: str) -> bool:
+    """Details without a value (`: int`), and type aliases (`= Literal[...]`), stay as they are."""
+    _, equals, value = detail.partition("= ")
+    return not equals or bool(ALIAS.match(value))
+
+
+def _data_classes(table: SymbolTable, symbols: list[Symbol]) -> set[str]:
+    """Pydantic models (settings included) and dataclass-like classes with fields."""
+    models = table.pydantic_models()
+    with_fields = {s.parent for s in symbols if s.kind == "field" and s.parent}
+    return {s.name for s in symbols if s.kind == "class" and not s.parent} & (models | with_fields)
+
+
+def _in(symbol: Symbol, classes: set[str]) -> bool:
+    """The class itself, or one of its fields."""
+    if symbol.parent:
+        return symbol.parent in classes and symbol.kind == "field"
+    return symbol.kind == "class" and symbol.name in classes
