@@ -25,7 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-OURS = [sys.executable, "-m", "service_creator", "lsp"]
+OURS = [sys.executable, "-m", "service_creator", "lsp"]  # what the VS Code extension runs
+SCRIPT = [str(Path(sys.executable).with_name("service-creator")), "lsp"]  # Neovim, Emacs
 BARE = [
     sys.executable,
     "-c",
@@ -125,15 +126,17 @@ async def time_to_initialize(command: list[str], root: Path) -> float:
     return arrived - start
 
 
-async def startup(runs: int, root: Path) -> tuple[list[float], list[float]]:
-    bare: list[float] = []
-    ours: list[float] = []
-    await time_to_initialize(OURS, root)  # warm the disk cache for both
-    await time_to_initialize(BARE, root)
-    for _ in range(runs):  # interleaved, so both see the same machine load
-        bare.append(await time_to_initialize(BARE, root))
-        ours.append(await time_to_initialize(OURS, root))
-    return bare, ours
+async def startup(runs: int, root: Path) -> dict[str, list[float]]:
+    commands = {"bare pygls server": BARE, "python -m service_creator lsp": OURS}
+    if Path(SCRIPT[0]).exists():
+        commands["service-creator lsp"] = SCRIPT
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for command in commands.values():  # warm the disk cache
+        await time_to_initialize(command, root)
+    for _ in range(runs):  # interleaved, so every command sees the same machine load
+        for name, command in commands.items():
+            times[name].append(await time_to_initialize(command, root))
+    return times
 
 
 # --- end of a sandbox run → publishDiagnostics ------------------------------------------------
@@ -183,7 +186,9 @@ async def diagnostics_latency(runs: int, root: Path) -> list[float]:
             if method == "$/progress" and "reading the results" in str(params["value"])
         )
         published = [
-            t for t, method, _ in client.notifications if method == "textDocument/publishDiagnostics"
+            t
+            for t, method, _ in client.notifications
+            if method == "textDocument/publishDiagnostics"
         ]
         assert len(published) == 4, published  # three test files and app/calc.py
         latencies.append(max(published) - ended)
@@ -192,10 +197,9 @@ async def diagnostics_latency(runs: int, root: Path) -> list[float]:
 
 
 def ms(values: list[float]) -> str:
-    return (
-        f"median {statistics.median(values) * 1000:7.1f} ms, mean {statistics.mean(values) * 1000:7.1f}"
-        f" ms, min {min(values) * 1000:6.1f}, max {max(values) * 1000:6.1f}"
-    )
+    median, mean = statistics.median(values) * 1000, statistics.mean(values) * 1000
+    low, high = min(values) * 1000, max(values) * 1000
+    return f"median {median:7.1f} ms, mean {mean:7.1f} ms, min {low:6.1f}, max {high:6.1f}"
 
 
 async def main() -> None:
@@ -205,12 +209,19 @@ async def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-lsp-") as tmp:
         root = Path(tmp).resolve()
-        bare, ours = await startup(args.runs, root)
-        ratio = statistics.median(ours) / statistics.median(bare)
+        times = await startup(args.runs, root)
+        bare = times["bare pygls server"]
         print(f"spawn -> initialize result, {args.runs} runs each, interleaved")
-        print(f"  bare pygls server      {ms(bare)}")
-        print(f"  service-creator lsp    {ms(ours)}")
-        print(f"  ratio (medians): {ratio:.3f}  target <= 1.10: {'met' if ratio <= 1.10 else 'MISSED'}")
+        for name, values in times.items():
+            print(f"  {name:30} {ms(values)}")
+        for name, values in list(times.items())[1:]:
+            by_median = statistics.median(values) / statistics.median(bare)
+            by_min = min(values) / min(bare)
+            verdict = "met" if by_median <= 1.10 else "MISSED"
+            print(
+                f"  {name}: {by_median:.3f}x bare (medians), {by_min:.3f}x (minimums);"
+                f" target <= 1.10x: {verdict}"
+            )
         if args.sandbox_runs:
             latencies = await diagnostics_latency(args.sandbox_runs, root)
             worst = max(latencies)

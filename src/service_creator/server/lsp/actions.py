@@ -28,21 +28,6 @@ RUN_TESTS = "serviceCreator.runTests"
 OUR_SOURCE = "service-creator"
 
 
-def register(server: ServiceCreatorServer) -> None:
-    @server.feature(
-        types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
-    )
-    def code_actions(
-        ls: ServiceCreatorServer, params: types.CodeActionParams
-    ) -> list[types.CodeAction] | None:
-        return actions_for(ls, params.text_document.uri, params.context.diagnostics) or None
-
-    @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
-    def code_lens(ls: ServiceCreatorServer, params: types.CodeLensParams) -> list[types.CodeLens]:
-        return lenses_for(ls, params.text_document.uri)
-
-
 def actions_for(
     ls: ServiceCreatorServer, uri: str, diagnostics: list[types.Diagnostic]
 ) -> list[types.CodeAction]:

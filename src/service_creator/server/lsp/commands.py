@@ -1,4 +1,5 @@
-"""The `serviceCreator.*` commands: decode the one camelCase argument, call the tool, encode.
+"""The `serviceCreator.*` commands (registered in server.py): decode the one camelCase
+argument, call the tool, encode the result.
 
 Each command takes one object argument (a tools input model, camelCase; `workspace` defaults
 to the first workspace folder) and returns the tool's output model as camelCase JSON. A
@@ -23,13 +24,6 @@ from service_creator.server.lsp.diagnostics import GENERATE, TESTS
 from service_creator.server.lsp.server import Job, ServiceCreatorServer
 
 log = logging.getLogger(__name__)
-
-START_INTERVIEW = "serviceCreator.startInterview"
-ANSWER_QUESTION = "serviceCreator.answerQuestion"
-GENERATE_SERVICE = "serviceCreator.generate"
-RUN_TESTS = "serviceCreator.runTests"
-FIX_FAILURE = "serviceCreator.fixFailure"
-SHOW_SESSION = "serviceCreator.showSession"
 
 
 @dataclass
@@ -215,12 +209,3 @@ def warn_unsaved(ls: ServiceCreatorServer, root: Path) -> None:
             f"{'has' if len(unsaved) == 1 else 'have'} unsaved changes; "
             "the sandbox tests the saved files."
         )
-
-
-def register(server: ServiceCreatorServer) -> None:
-    server.command(START_INTERVIEW)(start_interview)
-    server.command(ANSWER_QUESTION)(answer_question)
-    server.command(SHOW_SESSION)(show_session)
-    server.command(GENERATE_SERVICE)(generate)
-    server.command(RUN_TESTS)(run_tests)
-    server.command(FIX_FAILURE)(fix_failure)

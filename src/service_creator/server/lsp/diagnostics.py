@@ -160,11 +160,10 @@ def _read_lines(path: str | None) -> list[str]:
         return []
 
 
-def register(server: ServiceCreatorServer) -> None:
-    @server.feature(types.TEXT_DOCUMENT_HOVER)
-    def hover(ls: ServiceCreatorServer, params: types.HoverParams) -> types.Hover | None:
-        found = ls.diagnostics.findings_at(params.text_document.uri, params.position.line)
-        if not found:
-            return None
-        text = "\n\n".join(f"**{f.source}** {f.code or ''}: {f.message}" for _, f in found)
-        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text))
+def hover_for(ls: ServiceCreatorServer, uri: str, line: int) -> types.Hover | None:
+    """The messages of the findings on the 0-based `line`, if any."""
+    found = ls.diagnostics.findings_at(uri, line)
+    if not found:
+        return None
+    text = "\n\n".join(f"**{f.source}** {f.code or ''}: {f.message}" for _, f in found)
+    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text))
