@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import random
 from pathlib import Path
 
 import pytest
 
 from service_creator.core import parsing
-from service_creator.core.context import ContextIndex, changed_span, point_at, symbols
+from service_creator.core.context import ContextIndex, symbols
+from service_creator.core.incremental import changed_span, point_at
 from service_creator.core.models import FileSpec, GeneratedFile
 
 
@@ -502,26 +504,71 @@ def test_incremental_updates_give_the_cold_parse_table():
         table = index.update("models.py", text)
         assert rows(table) == rows(symbols("models.py", text)), (old, new)
         assert table.errors == symbols("models.py", text).errors
-    # the repair brings back content seen two edits before: no parse at all
-    assert (index.full_parses, index.incremental_parses, index.hash_hits) == (1, len(EDITS) - 1, 1)
+    # the syntax error is parsed cold; its repair brings back content seen before: no parse
+    assert (index.full_parses, index.incremental_parses, index.hash_hits) == (2, len(EDITS) - 2, 1)
     assert index.table("models.py").errors == []
 
 
-def test_random_edits_of_a_real_module_keep_incremental_equal_to_cold():
+SNIPPETS = (
+    "X_{n} = {n}\n",
+    "def added_{n}(a: int, *rest) -> None:\n{i}    pass\n",
+    "class Added{n}(Base):\n{i}    field_{n}: int = {n}\n",
+    "import os as os_{n}\n",
+    "a_{n} = 1; b_{n} = 2\n",
+    "@app.get('/x/{n}')\n{i}def route_{n}(): ...\n",
+)
+
+
+def valid_edit(source: str, generator: random.Random, n: int) -> str:
+    """A random edit that leaves valid Python: a statement inserted before a line with that
+    line's indentation, a line deleted, or a name changed."""
+    lines = source.splitlines(keepends=True)
+    while True:
+        at = generator.randrange(len(lines))
+        indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())].rstrip("\n")
+        choice = generator.random()
+        if choice < 0.5:
+            snippet = generator.choice(SNIPPETS).format(n=n, i=indent)
+            edited = [*lines[:at], indent + snippet, *lines[at:]]
+        elif choice < 0.8:
+            edited = lines[:at] + lines[at + 1 :]
+        else:
+            edited = [*lines[:at], lines[at].replace("self", "this", 1), *lines[at + 1 :]]
+        text = "".join(edited)
+        try:
+            ast.parse(text)
+        except SyntaxError:
+            continue
+        return text
+
+
+@pytest.mark.parametrize("module", ["consistency.py", "symbols.py"])
+def test_random_valid_edits_of_a_real_module_are_incremental_and_equal_to_cold(module):
+    source = Path(parsing.__file__).with_name(module).read_text()
+    generator = random.Random(7)
+    index = ContextIndex()
+    index.update(module, source)
+    for n in range(60):
+        source = valid_edit(source, generator, n)
+        assert rows(index.update(module, source)) == rows(symbols(module, source)), n
+    assert (index.full_parses, index.incremental_parses + index.hash_hits) == (1, 60)
+    assert index.spliced_updates == index.incremental_parses
+
+
+def test_random_breaking_edits_still_give_the_cold_table():
+    """Edits anywhere, most leaving a syntax error: then the table is the cold parse's."""
     source = Path(parsing.__file__).with_name("consistency.py").read_text()
     generator = random.Random(4)
     index = ContextIndex()
     index.update("consistency.py", source)
-    for _ in range(40):
-        start = generator.randrange(len(source))
+    for _ in range(60):
+        start = generator.randrange(len(source) + 1)
         end = min(len(source), start + generator.choice((0, 1, 5, 40, 300)))
         insert = generator.choice(("", "x", "\n", "def f(a):\n    pass\n", "é", "  (", "class"))
         source = source[:start] + insert + source[end:]
-        assert rows(index.update("consistency.py", source)) == rows(
-            symbols("consistency.py", source)
-        )
-    assert index.full_parses == 1
-    assert index.incremental_parses + index.hash_hits == 40
+        table = index.update("consistency.py", source)
+        cold = symbols("consistency.py", source)
+        assert (rows(table), table.errors) == (rows(cold), cold.errors)
 
 
 def test_changed_span_and_points():

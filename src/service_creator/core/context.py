@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from service_creator.core import parsing
 from service_creator.core.extract import Row
+from service_creator.core.incremental import Edit, Splice, reparse, splice
 from service_creator.core.models import FileSpec, GeneratedFile
 from service_creator.core.symbols import (
     Symbol,
@@ -69,7 +70,9 @@ class ContextIndex:
     """Symbol tables by path, each rebuilt only when its file's content hash changes.
 
     `full_parses`, `incremental_parses` and `hash_hits` count the work done: a hash hit is a
-    content seen before (at this path or, within the last DIGEST_CACHE versions, any path)."""
+    content seen before (at this path or, within the last DIGEST_CACHE versions, any path).
+    After an incremental parse only the top-level statements the edit touched are queried
+    again (`spliced_updates`, see core/incremental.py)."""
 
     DIGEST_CACHE = 1024
 
@@ -80,6 +83,7 @@ class ContextIndex:
         self.full_parses = 0
         self.incremental_parses = 0
         self.hash_hits = 0
+        self.spliced_updates = 0  # incremental parses whose rows were spliced, not re-extracted
 
     # --- building ---------------------------------------------------------------------------
 
@@ -126,19 +130,25 @@ class ContextIndex:
             self.hash_hits += 1
             return entry.table
         language = entry.language if entry is not None else parsing.language_for(path)
-        tree = None
+        tree, table = None, None
         known = self._by_digest.get((language, digest))
         if known is not None:
             self.hash_hits += 1
             rows, errors = known
         elif language in _PARSED:
-            tree = self._parse(language, source, entry)
-            rows, errors = extract_rows(language, tree, source)
+            tree, cut = self._parse(language, source, entry)
+            if cut is not None and entry is not None:
+                self.spliced_updates += 1
+                rows, errors = cut.rows(entry.rows), parsing.error_lines(tree.root_node)
+                if entry.built is not None:
+                    table = cut.table(entry.built, rows, errors)
+            else:
+                rows, errors = extract_rows(language, tree, source)
         else:
             rows, errors = parse_rows(language, source)
         self._remember(language, digest, rows, errors)
         keep = self.keep_trees and tree is not None
-        new = _Entry(path, digest, language, rows, errors, source, tree if keep else None)
+        new = _Entry(path, digest, language, rows, errors, source, tree if keep else None, table)
         self._entries[path] = new
         return new.table
 
@@ -147,24 +157,24 @@ class ContextIndex:
             del self._by_digest[next(iter(self._by_digest))]
         self._by_digest[(language, digest)] = (rows, errors)
 
-    def _parse(self, language: str, source: bytes, entry: _Entry | None) -> Tree:
-        parser = parsing.parser(language)
+    def _parse(
+        self, language: str, source: bytes, entry: _Entry | None
+    ) -> tuple[Tree, Splice | None]:
+        """The tree of `source`: reparsed incrementally from the entry's tree when there is one
+        (with how its rows change), else parsed in full."""
         if entry is None or entry.tree is None or entry.source is None:
             self.full_parses += 1
-            return parser.parse(source)
-        old = entry.source
-        start, old_end, new_end = changed_span(old, source)
-        entry.tree.edit(
-            start_byte=start,
-            old_end_byte=old_end,
-            new_end_byte=new_end,
-            start_point=point_at(old, start),
-            old_end_point=point_at(old, old_end),
-            new_end_point=point_at(source, new_end),
-        )
-        entry.tree, tree = None, entry.tree  # edited: no longer the tree of entry.source
+            return parsing.parser(language).parse(source), None
+        edit = Edit.between(entry.source, source)
+        old_tree, entry.tree = entry.tree, None  # edited below: no longer the tree of its source
+        tree = reparse(language, old_tree, source, edit)
+        if tree.root_node.has_error:
+            # error recovery may differ between an incremental and a cold parse of broken text:
+            # the table of a file with syntax errors is the cold parse's, as it would be at start
+            self.full_parses += 1
+            return parsing.parser(language).parse(source), None
         self.incremental_parses += 1
-        return parser.parse(source, tree)
+        return tree, splice(language, old_tree, tree, source, edit, entry.rows)
 
     def remove(self, path: str) -> None:
         self._entries.pop(path, None)
@@ -249,32 +259,3 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-# --- the edit between two versions ----------------------------------------------------------
-
-
-def changed_span(old: bytes, new: bytes) -> tuple[int, int, int]:
-    """(start, old_end, new_end): `old[start:old_end]` became `new[start:new_end]`; the rest is
-    a common prefix and a common suffix (found by binary search over slice comparisons)."""
-    limit = min(len(old), len(new))
-    start = _common_length(old, new, limit, lambda b, n: b[:n])
-    tail = _common_length(old, new, limit - start, lambda b, n: b[len(b) - n :])
-    return start, len(old) - tail, len(new) - tail
-
-
-def _common_length(a: bytes, b: bytes, limit: int, part) -> int:  # type: ignore[no-untyped-def]
-    low, high = 0, limit
-    while low < high:
-        middle = (low + high + 1) // 2
-        if part(a, middle) == part(b, middle):
-            low = middle
-        else:
-            high = middle - 1
-    return low
-
-
-def point_at(source: bytes, offset: int) -> tuple[int, int]:
-    """(row, byte column) of a byte offset, as tree-sitter counts them."""
-    row = source.count(b"\n", 0, offset)
-    return row, offset - (source.rfind(b"\n", 0, offset) + 1)

@@ -53,13 +53,18 @@ def pattern_kinds(language: str, purpose: str = "") -> tuple[str, ...]:
     return tuple(kinds)
 
 
-def raw_matches(language: str, root: Node) -> tuple[tuple[str, ...], list[tuple[int, Captures]]]:
+def raw_matches(
+    language: str, root: Node, lines: tuple[int, int] | None = None
+) -> tuple[tuple[str, ...], list[tuple[int, Captures]]]:
     """What each pattern of the language's symbol query finds, and its matches over `root`
-    (pattern index, captures); no match starts below the root."""
+    (pattern index, captures), or over the statements that meet `lines` (first, last; 1-based);
+    no match starts below the root."""
     from tree_sitter import QueryCursor
 
     cursor = QueryCursor(parsing.query(language))
     cursor.set_max_start_depth(0)
+    if lines is not None:
+        cursor.set_point_range((lines[0] - 1, 0), (lines[1], 0))
     return pattern_kinds(language), cursor.matches(root)
 
 

@@ -24,10 +24,10 @@ _TRAILING_COMMENT = re.compile(r"#[^\n]*$")
 _PREFIX = re.compile(r"""APIRouter\s*\((?:.|\n)*?\bprefix\s*=\s*["']([^"']*)["']""")
 
 
-def python_rows(root: Node, source: bytes) -> list[Row]:
-    """The rows of a module. The hot path of a bulk index: one branch per pattern kind, the
-    capture names literal, every text sliced once."""
-    kinds, found = raw_matches("python", root)
+def python_rows(root: Node, source: bytes, lines: tuple[int, int] | None = None) -> list[Row]:
+    """The rows of a module (or of its statements that meet `lines`). The hot path of a bulk
+    index: one branch per pattern kind, the capture names literal, every text sliced once."""
+    kinds, found = raw_matches("python", root, lines)
     out: list[Row] = []
     add = out.append
     routes: list[Captures] = []

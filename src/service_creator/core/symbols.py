@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from service_creator.core import parsing
 from service_creator.core.extract import Row
@@ -20,7 +20,7 @@ from service_creator.core.extract_other import dockerfile_rows, javascript_rows,
 from service_creator.core.extract_python import python_rows
 
 if TYPE_CHECKING:
-    from tree_sitter import Tree
+    from tree_sitter import Node, Tree
 
 SymbolKind = Literal[
     "class",
@@ -113,16 +113,19 @@ def _bases(detail: str) -> set[str]:
 
 def table_from_rows(path: str, language: str, rows: list[Row], errors: list[int]) -> SymbolTable:
     return SymbolTable.model_validate(
-        {
-            "path": path,
-            "language": language,
-            "symbols": [
-                {"kind": k, "name": n, "line": ln, "detail": d, "parent": p}
-                for k, n, ln, d, p in rows
-            ],
-            "errors": errors,
-        }
+        {"path": path, "language": language, "symbols": _dicts(rows), "errors": errors}
     )
+
+
+def symbols_from_rows(rows: list[Row]) -> list[Symbol]:
+    return _SYMBOLS.validate_python(_dicts(rows))
+
+
+def _dicts(rows: list[Row]) -> list[dict[str, object]]:
+    return [{"kind": k, "name": n, "line": ln, "detail": d, "parent": p} for k, n, ln, d, p in rows]
+
+
+_SYMBOLS = TypeAdapter(list[Symbol])
 
 
 def extract_rows(language: str, tree: Tree, source: bytes) -> tuple[list[Row], list[int]]:
@@ -135,6 +138,13 @@ def extract_rows(language: str, tree: Tree, source: bytes) -> tuple[list[Row], l
 
 def _line(row: Row) -> int:
     return row[2]
+
+
+def rows_in_lines(language: str, root: Node, source: bytes, first: int, last: int) -> list[Row]:
+    """The rows of the statements that meet lines first..last (1-based), on those lines."""
+    found = python_rows(root, source, (first, last))
+    found.sort(key=_line)
+    return [row for row in found if first <= row[2] <= last]
 
 
 def parse_rows(language: str, source: bytes) -> tuple[list[Row], list[int]]:

@@ -1,0 +1,153 @@
+"""Incremental update of one file: the edit between two versions, the incremental reparse, and
+the symbol rows of the new version built from the old ones.
+
+Only the top-level statements the edit (or tree-sitter's changed ranges) touches are queried
+again; the rows before them are kept, the rows after them are kept with their lines shifted.
+So an update costs in proportion to the statements edited, not to the size of the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from service_creator.core import parsing
+from service_creator.core.extract import Row
+from service_creator.core.symbols import Symbol, SymbolTable, rows_in_lines, symbols_from_rows
+
+if TYPE_CHECKING:
+    from tree_sitter import Node, Tree
+
+# languages whose rows are each owned by one top-level statement (a Python route's path depends
+# on an `APIRouter(prefix=...)` elsewhere: files with one are extracted whole)
+SPLICEABLE = frozenset(("python",))
+
+
+@dataclass(frozen=True)
+class Edit:
+    """`old[start:old_end]` became `new[start:new_end]`; points are (row, byte column)."""
+
+    start: int
+    old_end: int
+    new_end: int
+    start_point: tuple[int, int]
+    old_end_point: tuple[int, int]
+    new_end_point: tuple[int, int]
+
+    @classmethod
+    def between(cls, old: bytes, new: bytes) -> Edit:
+        start, old_end, new_end = changed_span(old, new)
+        return cls(
+            start,
+            old_end,
+            new_end,
+            point_at(old, start),
+            point_at(old, old_end),
+            point_at(new, new_end),
+        )
+
+
+def reparse(language: str, tree: Tree, source: bytes, edit: Edit) -> Tree:
+    """Apply `edit` to `tree` (in place) and parse `source` reusing what it did not touch."""
+    tree.edit(
+        start_byte=edit.start,
+        old_end_byte=edit.old_end,
+        new_end_byte=edit.new_end,
+        start_point=edit.start_point,
+        old_end_point=edit.old_end_point,
+        new_end_point=edit.new_end_point,
+    )
+    return parsing.parser(language).parse(source, tree)
+
+
+@dataclass(frozen=True)
+class Splice:
+    """The rows of the new version: `old[:keep]`, then `fresh`, then `old[resume:]` shifted."""
+
+    keep: int
+    fresh: list[Row]
+    resume: int
+    shift: int
+
+    def rows(self, old: list[Row]) -> list[Row]:
+        shifted = [(k, n, line + self.shift, d, p) for k, n, line, d, p in old[self.resume :]]
+        return old[: self.keep] + self.fresh + shifted
+
+    def table(self, old: SymbolTable, rows: list[Row], errors: list[int]) -> SymbolTable:
+        """The new table, reusing the Symbols of the rows kept in front."""
+        kept: list[Symbol] = old.symbols[: self.keep]
+        built = symbols_from_rows(rows[self.keep :])
+        return SymbolTable.model_construct(
+            path=old.path, language=old.language, symbols=kept + built, errors=errors
+        )
+
+
+def splice(
+    language: str, old_tree: Tree, tree: Tree, source: bytes, edit: Edit, old: list[Row]
+) -> Splice | None:
+    """How the rows change, from the statements the edit touched; None when the file must be
+    extracted whole."""
+    if language not in SPLICEABLE or b"APIRouter" in source:
+        return None
+    low, high = edit.start, max(edit.new_end, edit.start + 1)
+    for changed in old_tree.changed_ranges(tree):
+        low, high = min(low, changed.start_byte), max(high, changed.end_byte)
+    root = tree.root_node
+    # widen [low, high) to the lines of the whole top-level statements it touches
+    start_row = point_at(source, low)[0]
+    first = _statement_from(root, low)
+    if first is not None and first.start_byte <= low:
+        start_row = min(start_row, first.start_point[0])
+    # the region ends on the edit's last row at least: the old text after the edit starts there
+    end_row = max(edit.new_end_point[0], point_at(source, max(high - 1, 0))[0])
+    last = _statement_from(root, high - 1)
+    if last is not None and last.start_byte < high:
+        end_row = max(end_row, last.end_point[0])
+    shift = edit.new_end_point[0] - edit.old_end_point[0]
+    fresh = rows_in_lines(language, root, source, start_row + 1, end_row + 1)
+    keep = resume = 0
+    for index, row in enumerate(old):  # rows are in line order
+        if row[2] <= start_row:
+            keep = index + 1
+        if row[2] <= end_row - shift + 1:
+            resume = index + 1
+    return Splice(keep, fresh, max(resume, keep), shift)
+
+
+def _statement_from(root: Node, byte: int) -> Node | None:
+    """The first top-level statement that ends after `byte` (a tree cursor: safe past the end,
+    where `Node.first_child_for_byte` is not)."""
+    cursor = root.walk()
+    return cursor.node if cursor.goto_first_child_for_byte(byte) is not None else None
+
+
+# --- the edit between two versions ----------------------------------------------------------
+
+
+def changed_span(old: bytes, new: bytes) -> tuple[int, int, int]:
+    """(start, old_end, new_end): `old[start:old_end]` became `new[start:new_end]`; the rest is
+    a common prefix and a common suffix, found by binary search over memoryview comparisons."""
+    limit = min(len(old), len(new))
+    a, b = memoryview(old), memoryview(new)
+    low, high = 0, limit  # the common prefix
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    start = low
+    low, high = 0, limit - start  # the common suffix, not overlapping the prefix
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[len(old) - middle : len(old) - low] == b[len(new) - middle : len(new) - low]:
+            low = middle
+        else:
+            high = middle - 1
+    return start, len(old) - low, len(new) - low
+
+
+def point_at(source: bytes, offset: int) -> tuple[int, int]:
+    """(row, byte column) of a byte offset, as tree-sitter counts them."""
+    row = source.count(b"\n", 0, offset)
+    return row, offset - (source.rfind(b"\n", 0, offset) + 1)
