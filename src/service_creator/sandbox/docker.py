@@ -230,7 +230,8 @@ def execute(
                 container.kill()
         try:
             stdout, stderr = future.result(timeout=30)
-            code = None if stopped else api.exec_inspect(exec_id).get("ExitCode")
+            # the runner reports pytest's status itself; the exec's only matters when it died
+            code = None if stopped or stdout else api.exec_inspect(exec_id).get("ExitCode")
         except (APIError, DockerException, OSError) as exc:
             if not stopped:
                 raise SandboxError(f"the sandbox run failed: {exc}") from exc
