@@ -224,7 +224,7 @@ export const api: Record<string, Record<string, unknown>> = {
   workspace: {},
   commands: {},
   languages: {},
-  env: {},
+  env: { appName: 'Visual Studio Code', language: 'en', uiKind: 1 },
   extensions: {
     getExtension: (id: string): unknown => installedExtensions.get(id),
   },

@@ -131,7 +131,7 @@ function interviewNotice(result: unknown): Notice {
   const where = s?.step !== undefined ? ` at step ${s.step}/${s.totalSteps ?? '?'}` : '';
   return {
     level: 'info',
-    message: `Service Creator: interview paused${where}; nothing is lost.${more}`,
+    message: `Service Creator: interview paused${where}; nothing is lost.`,
     actions: [{ title: 'Resume', command: CLIENT_COMMANDS.resumeInterview }],
   };
 }
