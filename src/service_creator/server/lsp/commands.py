@@ -146,8 +146,8 @@ async def generate(ls: ServiceCreatorServer, *arguments: Any) -> Any:
 
 async def run_tests(ls: ServiceCreatorServer, *arguments: Any) -> Any:
     from service_creator.server.lsp.progress import LspProgress
+    from service_creator.tools.fix import run_tests_saved as run_sandbox  # fixes read the report
     from service_creator.tools.testing import RunTestsInput
-    from service_creator.tools.testing import run_tests as run_sandbox
 
     async with running(ls, "runTests", RunTestsInput, arguments, exclusive=True) as run:
         warn_unsaved(ls, run.root)
