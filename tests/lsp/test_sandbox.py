@@ -199,3 +199,73 @@ async def progress_until(editor: Editor, text: str) -> str:
     while (token := seen()) is None:
         await asyncio.wait_for(editor.client.wait_for_notification(types.PROGRESS), WAIT)
     return token
+
+
+BROKEN_FROM = 'assert response.json()["status"] == "ok"'
+BROKEN_TO = 'assert response.json()["status"] == "broken"'
+
+
+async def test_generated_project_failure_fix_code_action_and_regeneration(
+    sandbox_image: str, code: Editor
+) -> None:
+    state = await code.command("startInterview")
+    assert state["status"] == "complete"
+    await code.command("generate")
+    suite = code.root / "test_suite.py"
+    original = suite.read_text()
+    broken = original.replace(BROKEN_FROM, BROKEN_TO, 1)
+    assert broken != original
+    line = broken.splitlines().index("    " + BROKEN_TO)  # 0-based
+    suite.write_text(broken)  # the user breaks a test and saves it
+    suite_uri = code.open("test_suite.py")
+
+    result = await code.command("runTests")
+
+    assert result["report"]["outcome"] == "failed", result["report"]["message"]
+    assert result["report"]["failed"] == 1
+    (failure,) = code.client.diagnostics[suite_uri]
+    assert failure.range.start.line == line
+    assert failure.data["testId"] == "test_suite.py::test_healthz_needs_no_credentials"
+    assert code.client.diagnostics[suite_uri][0].source == "service-creator"
+
+    # the quick fix runs fixFailure: the file comes back through the editor, the tests pass
+    actions = await code.client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=suite_uri),
+            range=failure.range,
+            context=types.CodeActionContext(diagnostics=[failure]),
+        )
+    )
+    fix = actions[0]
+    assert fix.title.startswith("Fix with model")
+    edits_before = len(code.edits)
+    fixed = await asyncio.wait_for(
+        code.client.workspace_execute_command_async(
+            types.ExecuteCommandParams(
+                command=fix.command.command, arguments=list(fix.command.arguments)
+            )
+        ),
+        WAIT * 2,
+    )
+    assert fixed["files"] == ["test_suite.py"], fixed["message"]
+    assert fixed["report"]["outcome"] == "passed"
+    (edit,) = code.edits[edits_before:]
+    (change,) = edit.edit.document_changes
+    assert change.text_document.uri == suite_uri
+    assert change.text_document.version == 1  # the open document, at the editor's version
+    assert code.documents[suite_uri].text == original
+    assert not code.client.diagnostics[suite_uri]  # cleared by the passing run
+
+    # a failure again; regenerating the file clears its diagnostics without a new run
+    suite.write_text(broken)
+    code.change(suite_uri, broken)
+    await code.command("runTests")
+    assert code.client.diagnostics[suite_uri]
+    suite.unlink()  # the user throws the broken file away and regenerates it
+    code.client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=suite_uri))
+    )
+    del code.documents[suite_uri]
+    regenerated = await code.command("generate")
+    assert regenerated["written"] == ["test_suite.py"]
+    assert not code.client.diagnostics[suite_uri]
