@@ -48,8 +48,15 @@ def check_shapes(tools) -> None:
     assert (wait["minimum"], wait["maximum"]) == (0, 25)
     state = by_name["start_interview"].output_schema["properties"]
     assert {"sessionId", "status", "question", "summary", "requirements"} <= state.keys()
-    job = by_name["generate_service"].output_schema["properties"]
-    assert {"jobId", "status", "done", "total", "generation", "testRun", "nextStep"} <= job.keys()
+    job = {"jobId", "status", "done", "total", "message", "error", "nextStep"}
+    for tool, result in [("generate_service", "generation"), ("run_tests", "testRun")]:
+        assert by_name[tool].output_schema["properties"].keys() == job | {
+            "kind",
+            "sessionId",
+            "elapsedSeconds",
+            result,
+        }
+    assert {"generation", "testRun", "fix"} <= by_name["get_job"].output_schema["properties"].keys()
     assert by_name["fix_failure"].annotations.open_world_hint is True
     assert by_name["generate_service"].annotations.open_world_hint is False  # offline engine
 

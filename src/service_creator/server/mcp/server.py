@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import anyio
 from mcp.server import MCPServer
@@ -28,7 +28,18 @@ from service_creator.server.mcp import content
 from service_creator.server.mcp.interview import error_text, run_start_interview
 from service_creator.server.mcp.jobs import Job, JobKind, JobProgress, Jobs, ProgressForwarder
 from service_creator.server.mcp.state import App, OpenSession, scope_of
-from service_creator.server.mcp.views import MAX_WAIT, FindingsView, JobView, ServerOptions, TestRun
+from service_creator.server.mcp.views import (
+    MAX_WAIT,
+    RESULT_FIELD,
+    FindingsView,
+    FixJob,
+    GenerateJob,
+    JobBase,
+    JobView,
+    ServerOptions,
+    TestRun,
+    TestsJob,
+)
 from service_creator.tools import interview as interview_tools
 from service_creator.tools.generate import GenerateInput
 from service_creator.tools.generate import generate_service as generate_operation
@@ -41,6 +52,7 @@ Order: start_interview (then answer_question until the status is 'complete', unl
 questions were asked through forms) -> generate_service -> run_tests -> get_findings ->
 fix_failure. Long calls return a job_id; follow it with get_job."""
 
+V = TypeVar("V", bound=JobBase)
 SessionId = Annotated[str, Field(description="The session_id start_interview returned")]
 
 
@@ -149,9 +161,10 @@ async def get_session(session_id: SessionId, ctx: Context) -> interview_tools.In
 # --- long work: jobs ------------------------------------------------------------------------
 
 
-def job_view(job: Job) -> JobView:
+def job_view(job: Job, view: type[V]) -> V:
+    """The job as `view` (its kind's model, or JobView), with the result once succeeded."""
     result = job.result if job.status == "succeeded" else None
-    return JobView(
+    return view(
         job_id=job.id,
         kind=job.kind,
         session_id=job.session_id,
@@ -161,30 +174,30 @@ def job_view(job: Job) -> JobView:
         message=job.message,
         elapsed_seconds=round(job.elapsed, 3),
         error=job.error,
-        generation=result if job.kind == "generate_service" else None,
-        test_run=result if job.kind == "run_tests" else None,
-        fix=result if job.kind == "fix_failure" else None,
         next_step=content.next_step(job),
+        **{RESULT_FIELD[job.kind]: result},
     )
 
 
-async def _follow(ctx: Context, app: App, job: Job, seconds: float) -> JobView:
+async def _follow(ctx: Context, app: App, job: Job, seconds: float, view: type[V]) -> V:
     await app.jobs.wait(job, seconds, ProgressForwarder(ctx.report_progress))
-    return job_view(job)
+    return job_view(job, view)
 
 
-async def _start(ctx: Context, session_id: str, kind: JobKind, work: Any, on_done: Any) -> JobView:
+async def _start(
+    ctx: Context, session_id: str, kind: JobKind, work: Any, on_done: Any, view: type[V]
+) -> V:
     app, scope, _ = _session(ctx, session_id)
     job = app.jobs.running(scope, session_id, kind) or app.jobs.start(
         kind, scope, session_id, work, on_done
     )
-    view = await _follow(ctx, app, job, app.options.return_after)
-    if view.status == "failed":
-        raise ToolError(view.error or f"{kind} failed")
-    return view
+    shown = await _follow(ctx, app, job, app.options.return_after, view)
+    if shown.status == "failed":
+        raise ToolError(shown.error or f"{kind} failed")
+    return shown
 
 
-async def generate_service(session_id: SessionId, ctx: Context) -> JobView:
+async def generate_service(session_id: SessionId, ctx: Context) -> GenerateJob:
     """Generate the whole service project into the session's workspace from the finished
     interview: API, vendor integrations, billing, tests, Dockerfile, docker-compose,
     Kubernetes manifests, CI.
@@ -200,11 +213,16 @@ async def generate_service(session_id: SessionId, ctx: Context) -> JobView:
         return await generate_operation(inp, app.settings, progress, engine=app.options.engine)
 
     return await _start(
-        ctx, session_id, "generate_service", work, lambda out: setattr(entry, "generation", out)
+        ctx,
+        session_id,
+        "generate_service",
+        work,
+        lambda out: setattr(entry, "generation", out),
+        GenerateJob,
     )
 
 
-async def run_tests(session_id: SessionId, ctx: Context) -> JobView:
+async def run_tests(session_id: SessionId, ctx: Context) -> TestsJob:
     """Run the generated project's tests in an isolated Docker sandbox (no network, limited
     memory and time) and report the outcome.
 
@@ -222,7 +240,7 @@ async def run_tests(session_id: SessionId, ctx: Context) -> JobView:
         return TestRun.model_validate(output.model_dump())
 
     return await _start(
-        ctx, session_id, "run_tests", work, lambda out: setattr(entry, "tests", out)
+        ctx, session_id, "run_tests", work, lambda out: setattr(entry, "tests", out), TestsJob
     )
 
 
@@ -230,7 +248,7 @@ async def fix_failure(
     session_id: SessionId,
     test_id: Annotated[str, Field(description="A failing test's test_id, from get_findings")],
     ctx: Context,
-) -> JobView:
+) -> FixJob:
     """Repair what one failing test implicates, write the fix into the workspace, and run
     the tests again; the result says whether the test now passes.
 
@@ -252,7 +270,7 @@ async def fix_failure(
         return await fix_operation(inp, app.settings, progress, writer)
 
     return await _start(
-        ctx, session_id, "fix_failure", work, lambda out: content.remember_fix(entry, out)
+        ctx, session_id, "fix_failure", work, lambda out: content.remember_fix(entry, out), FixJob
     )
 
 
@@ -271,7 +289,7 @@ async def get_job(
     job = app.jobs.get(scope, job_id)
     if job is None:
         raise ToolError(f"Unknown job '{job_id}' for this client; long tools return job ids")
-    return await _follow(ctx, app, job, min(wait_seconds, MAX_WAIT))
+    return await _follow(ctx, app, job, min(wait_seconds, MAX_WAIT), JobView)
 
 
 def get_findings(session_id: SessionId, ctx: Context) -> FindingsView:

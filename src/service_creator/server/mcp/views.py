@@ -62,7 +62,7 @@ class TestRun(WireModel):
     exit_code: int = Field(description="0 all passed, 1 some failed, 2 the run itself failed")
 
 
-class JobView(WireModel):
+class JobBase(WireModel):
     job_id: str = Field(description="Pass to get_job to follow the job")
     kind: JobKind
     session_id: str
@@ -72,10 +72,36 @@ class JobView(WireModel):
     message: str = Field(description="What the job is doing now")
     elapsed_seconds: float
     error: str | None = Field(None, description="Why the job failed, and what to do about it")
+    next_step: str = Field(description="What to call next")
+
+
+class GenerateJob(JobBase):
+    generation: GenerateOutput | None = Field(None, description="The result, once succeeded")
+
+
+class TestsJob(JobBase):
+    __test__ = False
+
+    test_run: TestRun | None = Field(None, description="The result, once succeeded")
+
+
+class FixJob(JobBase):
+    fix: FixFailureOutput | None = Field(None, description="The result, once succeeded")
+
+
+class JobView(JobBase):
+    """get_job's answer: the job, with the result of its kind once it succeeded."""
+
     generation: GenerateOutput | None = Field(None, description="generate_service's result")
     test_run: TestRun | None = Field(None, description="run_tests's result")
     fix: FixFailureOutput | None = Field(None, description="fix_failure's result")
-    next_step: str = Field(description="What to call next")
+
+
+RESULT_FIELD: dict[str, str] = {
+    "generate_service": "generation",
+    "run_tests": "test_run",
+    "fix_failure": "fix",
+}
 
 
 class FindingsView(WireModel):
