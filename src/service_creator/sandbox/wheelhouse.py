@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 SANDBOX_PYTHON = "3.11"
 DOWNLOAD_TIMEOUT = 600.0
+EXTRAS_BUDGET = 120.0
 # What the generated services import, and pytest; exact pins so the image tag is reproducible.
 BASE_PACKAGES: tuple[str, ...] = (
     "pytest==9.2.0",
@@ -143,14 +145,26 @@ def missing(
 
 
 def collect_extras(
-    requirements: list[str], installed: dict[str, str], wheelhouse: Path, dest: Path
+    requirements: list[str],
+    installed: dict[str, str],
+    wheelhouse: Path,
+    dest: Path,
+    budget: float = EXTRAS_BUDGET,
 ) -> Collected:
-    """Wheels for the requirements the image lacks; the ones that cannot be had, with why."""
+    """Wheels for the requirements the image lacks; the ones that cannot be had, with why.
+
+    When they cannot all be had together, each is tried alone to name the culprits, within
+    `budget` seconds overall (an unreachable index must not stall a test run for long).
+    """
     result = Collected()
     if not requirements:
         return result
+    deadline = time.monotonic() + budget
     if collect(requirements, wheelhouse, dest) is not None:
         for requirement in requirements:  # find out which ones fail, one by one
+            if time.monotonic() > deadline:
+                result.unavailable[requirement] = f"not tried: over the {budget:g} s limit"
+                continue
             with tempfile.TemporaryDirectory() as scratch:
                 problem = collect([requirement], wheelhouse, Path(scratch))
             if problem is not None:
