@@ -3,7 +3,7 @@
 `{model, stageModels, apiBase, sandbox: {memory, cpus, pidsLimit, timeout, baseImage, ...}}`
 (camelCase, as VS Code and other editors send it) overrides the environment
 (`SERVICE_CREATOR_*`). Empty and null values are ignored, so an editor's unset defaults do not
-hide the environment. An invalid section is reported once as a warning and ignored.
+hide the environment. An invalid section is ignored, with a warning.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from service_creator.config import SandboxSettings, Settings
 from service_creator.errors import ConfigError
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
-_last_warning: str | None = None
 
 
 def snake(name: str) -> str:
@@ -24,7 +23,6 @@ def snake(name: str) -> str:
 
 
 def settings_from(section: dict[str, Any], warn: Callable[[str], None]) -> Settings:
-    global _last_warning
     settings = Settings.from_env()
     overrides = _known(section, Settings.model_fields, exclude={"sandbox"})
     sandbox = _known(_dict(section.get("sandbox")), SandboxSettings.model_fields, exclude=set())
@@ -38,10 +36,7 @@ def settings_from(section: dict[str, Any], warn: Callable[[str], None]) -> Setti
             {**settings.model_dump(exclude={"sandbox"}), **overrides, "sandbox": merged_sandbox}
         )
     except (ValueError, ConfigError) as exc:
-        message = f"Service Creator: ignoring the serviceCreator settings: {exc}"
-        if message != _last_warning:
-            _last_warning = message
-            warn(message)
+        warn(f"Service Creator: ignoring the serviceCreator settings: {exc}")
         return settings
 
 

@@ -95,6 +95,7 @@ class State:
     support: ClientSupport = field(default_factory=ClientSupport)
     settings_overrides: dict[str, Any] = field(default_factory=dict)
     busy: set[str] = field(default_factory=set)
+    warned: set[str] = field(default_factory=set)
 
 
 class ServiceCreatorServer(LanguageServer):
@@ -159,7 +160,12 @@ class ServiceCreatorServer(LanguageServer):
                 self.state.settings_overrides = _as_dict(answer[0] if answer else None)
             except Exception as exc:  # the client failed to answer: keep the last known
                 log.warning("workspace/configuration failed: %s", exc)
-        return settings_from(self.state.settings_overrides, self.show_warning)
+        return settings_from(self.state.settings_overrides, self._warn_once)
+
+    def _warn_once(self, message: str) -> None:
+        if message not in self.state.warned:
+            self.state.warned.add(message)
+            self.show_warning(message)
 
     # --- messages to the client ------------------------------------------------------------
 
