@@ -184,3 +184,23 @@ def test_jobs_are_visible_to_their_scope_only():
             assert len(job.id) >= 20
 
     anyio.run(main)
+
+
+async def test_a_generated_session_is_reopened_after_a_restart(workspace):
+    async with Client(make_server()) as client:
+        sid = await interviewed(client, workspace)
+        await client.call_tool("generate_service", {"session_id": sid})
+    async with Client(make_server()) as client:  # a new server process knows no session
+        assert (await client.call_tool("get_session", {"session_id": sid})).is_error
+        reopened = await client.call_tool(
+            "start_interview", {"workspace": str(workspace), "session_id": sid}
+        )
+        state = reopened.structured_content
+        assert (state["sessionId"], state["status"]) == (sid, "generated")
+        assert state["requirements"]["serviceName"] == ANSWERS["service_name"]
+        found = await client.call_tool("get_findings", {"session_id": sid})
+        assert found.structured_content["message"] == "No test run yet: call run_tests."
+        unknown = await client.call_tool(
+            "start_interview", {"workspace": str(workspace), "session_id": "0123456789ab"}
+        )
+        assert unknown.is_error and "No session '0123456789ab'" in unknown.content[0].text

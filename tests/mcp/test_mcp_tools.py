@@ -11,7 +11,7 @@ from service_creator.tools.testing import RunTestsOutput
 
 TOOLS = {
     # name: (required arguments, optional arguments, read-only)
-    "start_interview": ({"workspace"}, {"restart"}, False),
+    "start_interview": ({"workspace"}, {"restart", "session_id"}, False),
     "answer_question": ({"session_id", "answer"}, {"question_id"}, False),
     "get_session": ({"session_id"}, set(), True),
     "generate_service": ({"session_id"}, set(), False),

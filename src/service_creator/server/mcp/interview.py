@@ -146,7 +146,7 @@ def _input_required(requests: dict[str, Any], state: RoundState) -> InputRequire
 
 
 async def run_start_interview(
-    ctx: Context, workspace: str, restart: bool
+    ctx: Context, workspace: str, restart: bool, session_id: str | None = None
 ) -> InterviewState | InputRequiredResult:
     app = App.of(ctx)
     modern = is_modern(ctx)
@@ -166,7 +166,8 @@ async def run_start_interview(
 
     if state.session_id is None:
         opened = await start_interview(
-            StartInterviewInput(workspace=state.workspace, restart=restart), app.settings
+            StartInterviewInput(workspace=state.workspace, session_id=session_id, restart=restart),
+            app.settings,
         )
         state.session_id = opened.session_id
     app.registry.open(scope_of(ctx.headers), state.session_id, Path(state.workspace))

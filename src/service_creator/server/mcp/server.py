@@ -100,6 +100,10 @@ async def start_interview(
     restart: Annotated[
         bool, Field(description="Start a new interview instead of resuming the last one")
     ] = False,
+    session_id: Annotated[
+        str | None,
+        Field(description="Reopen this session of the workspace (e.g. after a restart)"),
+    ] = None,
 ) -> interview_tools.InterviewState | InputRequiredResult:
     """Start, or resume, the interview that specifies the service; call this first.
 
@@ -108,10 +112,10 @@ async def start_interview(
     the requirements), paused (the user declined), or after a batch of questions (call again
     to continue). Otherwise it returns the current question (text, explanation, kind,
     options): ask the user and send the answer with answer_question. The returned session_id
-    is what every other tool takes.
+    is what every other tool takes; a finished session is reopened by passing it back.
     """
     with tool_errors():
-        return await run_start_interview(ctx, workspace, restart)
+        return await run_start_interview(ctx, workspace, restart, session_id)
 
 
 async def answer_question(
