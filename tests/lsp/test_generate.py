@@ -174,3 +174,27 @@ async def test_plain_client_gets_the_files_on_disk(basic: Editor) -> None:
     assert basic.edits == []  # no workspace/applyEdit without documentChanges
     assert (basic.root / "api_endpoints.py").is_file()
     assert basic.client.progress_reports == {}  # no work-done progress either
+
+
+async def test_requests_are_answered_while_generating(code: Editor) -> None:
+    await complete_interview(code)
+    (code.root / "notes.py").write_text("def test_note():\n    pass\n")
+    uri = code.open("notes.py")
+    run = asyncio.ensure_future(code.command("generate"))
+    await progress_until(code, file_done)
+
+    hover = await asyncio.wait_for(
+        code.client.text_document_hover_async(
+            types.HoverParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                position=types.Position(line=0, character=0),
+            )
+        ),
+        WAIT,
+    )
+    session = await code.command("showSession")
+
+    assert hover is None  # no findings there, but answered
+    assert session["status"] == "complete"
+    assert not run.done(), "the generation finished before the other requests were answered"
+    assert len((await asyncio.wait_for(run, WAIT))["written"]) == FILES
