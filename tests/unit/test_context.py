@@ -624,3 +624,16 @@ def test_from_paths_matches_from_files_in_one_and_two_processes(tmp_path):
         index.update("models.py", PYTHON + "\nY = 2\n")
         index.update("models.py", PYTHON + "\nY = 3\n")
         assert index.incremental_parses == 1
+
+
+def test_a_router_prefix_change_updates_routes_elsewhere_in_the_file():
+    index = ContextIndex()
+    index.update("api.py", ROUTES)
+    edited = ROUTES.replace('prefix="/v1"', 'prefix="/v2"')
+    table = index.update("api.py", edited)
+    assert "POST /v2/instances/{instance_id}/usage" in {s.detail for s in table.symbols}
+    assert index.spliced_updates == 0  # the prefix is not in the routes' statements
+    edited = edited.replace("def startup(): ...", "def startup(x: int): ...")
+    table = index.update("api.py", edited)
+    assert index.spliced_updates == 1
+    assert rows(table) == rows(symbols("api.py", edited))

@@ -174,7 +174,7 @@ class ContextIndex:
             self.full_parses += 1
             return parsing.parser(language).parse(source), None
         self.incremental_parses += 1
-        return tree, splice(language, old_tree, tree, source, edit, entry.rows)
+        return tree, splice(language, old_tree, tree, entry.source, source, edit, entry.rows)
 
     def remove(self, path: str) -> None:
         self._entries.pop(path, None)

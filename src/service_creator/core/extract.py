@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from service_creator.core import parsing
 
 if TYPE_CHECKING:
-    from tree_sitter import Node
+    from tree_sitter import Node, Query
 
 Row = tuple[str, str, int, str, str]
 Captures = dict[str, list["Node"]]
@@ -54,18 +54,42 @@ def pattern_kinds(language: str, purpose: str = "") -> tuple[str, ...]:
 
 
 def raw_matches(
-    language: str, root: Node, lines: tuple[int, int] | None = None
+    language: str, root: Node, statements: list[Node] | None = None
 ) -> tuple[tuple[str, ...], list[tuple[int, Captures]]]:
     """What each pattern of the language's symbol query finds, and its matches over `root`
-    (pattern index, captures), or over the statements that meet `lines` (first, last; 1-based);
-    no match starts below the root."""
+    (pattern index, captures); no match starts below the root. With `statements` (children of
+    the root), the matches within those statements only."""
     from tree_sitter import QueryCursor
 
-    cursor = QueryCursor(parsing.query(language))
-    cursor.set_max_start_depth(0)
-    if lines is not None:
-        cursor.set_point_range((lines[0] - 1, 0), (lines[1], 0))
-    return pattern_kinds(language), cursor.matches(root)
+    if statements is None:
+        cursor = QueryCursor(parsing.query(language))
+        cursor.set_max_start_depth(0)
+        return pattern_kinds(language), cursor.matches(root)
+    found = []
+    for statement in statements:
+        cursor = QueryCursor(statement_query(language))
+        cursor.set_max_start_depth(0)
+        found += cursor.matches(statement)
+    return pattern_kinds(language), found
+
+
+@cache
+def statement_query(language: str) -> Query:
+    """The symbol query with each pattern's root anchor (`(module X)` -> `X`) taken off, to run
+    over one top-level statement. Same patterns, same order: `pattern_kinds` holds for both."""
+    from tree_sitter import Query
+
+    query = parsing.query(language)
+    source = parsing.query_source(language).encode()
+    patterns = []
+    for index in range(query.pattern_count):
+        text = source[query.start_byte_for_pattern(index) : query.end_byte_for_pattern(index)]
+        text = b"\n".join(line.split(b";", 1)[0] for line in text.splitlines()).strip()
+        anchored = re.match(rb"^\((\w+)\s(.*)\)$", text, re.DOTALL)
+        if anchored is None:
+            raise ValueError(f"{language}.scm pattern {index} is not anchored at the root")
+        patterns.append(anchored.group(2))
+    return Query(parsing.language(language), b"\n".join(patterns).decode())
 
 
 def matches(language: str, root: Node, purpose: str = "") -> list[tuple[str, Captures]]:

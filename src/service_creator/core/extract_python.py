@@ -21,13 +21,14 @@ if TYPE_CHECKING:
 
 HTTP_METHODS = frozenset(("get", "post", "put", "patch", "delete", "head", "options", "trace"))
 _TRAILING_COMMENT = re.compile(r"#[^\n]*$")
+_ASSIGNED = re.compile(r"(\w+)\s*(?::[^=]*)?=\s*$")
 _PREFIX = re.compile(r"""APIRouter\s*\((?:.|\n)*?\bprefix\s*=\s*["']([^"']*)["']""")
 
 
-def python_rows(root: Node, source: bytes, lines: tuple[int, int] | None = None) -> list[Row]:
-    """The rows of a module (or of its statements that meet `lines`). The hot path of a bulk
+def python_rows(root: Node, source: bytes, statements: list[Node] | None = None) -> list[Row]:
+    """The rows of a module (or of some of its top-level statements). The hot path of a bulk
     index: one branch per pattern kind, the capture names literal, every text sliced once."""
-    kinds, found = raw_matches("python", root, lines)
+    kinds, found = raw_matches("python", root, statements)
     out: list[Row] = []
     add = out.append
     routes: list[Captures] = []
@@ -111,7 +112,7 @@ def _python_imports(node: Node) -> list[Row]:
 
 def _routes(found: list[Captures], source: bytes) -> list[Row]:
     """FastAPI routes; a router's `APIRouter(prefix=...)` is put in front of its paths."""
-    prefixes = _router_prefixes(source)
+    prefixes = router_prefixes(source)
     out: list[Row] = []
     for caps in found:
         method = caps["route.method"][0].text.decode()
@@ -126,14 +127,16 @@ def _routes(found: list[Captures], source: bytes) -> list[Row]:
     return out
 
 
-def _router_prefixes(source: bytes) -> dict[str, str]:
-    if b"APIRouter" not in source:
-        return {}
-    text = source.decode("utf-8", "replace")
+def router_prefixes(source: bytes) -> dict[str, str]:
+    """`{"router": "/v1"}` for each top-level `router = APIRouter(prefix="/v1", ...)`."""
     found = {}
-    for line_match in re.finditer(r"(?m)^(\w+)\s*(?::[^=\n]*)?=\s*APIRouter\s*\(", text):
-        call = text[line_match.start() : line_match.start() + 400]
-        prefix = _PREFIX.search(call)
-        if prefix:
-            found[line_match.group(1)] = prefix.group(1)
+    at = source.find(b"APIRouter")
+    while at != -1:
+        line = source.rfind(b"\n", 0, at) + 1
+        target = _ASSIGNED.match(source[line:at].decode("utf-8", "replace"))
+        if target:
+            prefix = _PREFIX.match(source[at : at + 400].decode("utf-8", "replace"))
+            if prefix:
+                found[target.group(1)] = prefix.group(1)
+        at = source.find(b"APIRouter", at + 9)
     return found

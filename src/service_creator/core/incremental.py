@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING
 
 from service_creator.core import parsing
 from service_creator.core.extract import Row
+from service_creator.core.extract_python import router_prefixes
 from service_creator.core.symbols import Symbol, SymbolTable, rows_in_lines, symbols_from_rows
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Tree
 
-# languages whose rows are each owned by one top-level statement (a Python route's path depends
-# on an `APIRouter(prefix=...)` elsewhere: files with one are extracted whole)
+# languages whose rows each come from one top-level statement (but a Python route's path also
+# depends on its router's `APIRouter(prefix=...)`, which is checked apart)
 SPLICEABLE = frozenset(("python",))
 
 
@@ -37,14 +38,21 @@ class Edit:
     @classmethod
     def between(cls, old: bytes, new: bytes) -> Edit:
         start, old_end, new_end = changed_span(old, new)
+        row, column = point_at(old, start)  # the one count from the top; the rest is local
         return cls(
             start,
             old_end,
             new_end,
-            point_at(old, start),
-            point_at(old, old_end),
-            point_at(new, new_end),
+            (row, column),
+            _point_after(old, start, row, old_end),
+            _point_after(new, start, row, new_end),
         )
+
+
+def _point_after(source: bytes, start: int, row: int, offset: int) -> tuple[int, int]:
+    """The point of `offset`, knowing that `start` (<= offset) is on `row`."""
+    row += source.count(b"\n", start, offset)
+    return row, offset - (source.rfind(b"\n", 0, offset) + 1)
 
 
 def reparse(language: str, tree: Tree, source: bytes, edit: Edit) -> Tree:
@@ -83,23 +91,32 @@ class Splice:
 
 
 def splice(
-    language: str, old_tree: Tree, tree: Tree, source: bytes, edit: Edit, old: list[Row]
+    language: str,
+    old_tree: Tree,
+    tree: Tree,
+    old_source: bytes,
+    source: bytes,
+    edit: Edit,
+    old: list[Row],
 ) -> Splice | None:
     """How the rows change, from the statements the edit touched; None when the file must be
-    extracted whole."""
-    if language not in SPLICEABLE or b"APIRouter" in source:
+    extracted whole (another language, or a router's prefix changed: its routes are elsewhere)."""
+    if language not in SPLICEABLE:
+        return None
+    routers = b"APIRouter" in source or b"APIRouter" in old_source
+    if routers and router_prefixes(source) != router_prefixes(old_source):
         return None
     low, high = edit.start, max(edit.new_end, edit.start + 1)
     for changed in old_tree.changed_ranges(tree):
         low, high = min(low, changed.start_byte), max(high, changed.end_byte)
     root = tree.root_node
     # widen [low, high) to the lines of the whole top-level statements it touches
-    start_row = point_at(source, low)[0]
+    start_row = edit.start_point[0] - source.count(b"\n", low, edit.start)
     first = _statement_from(root, low)
     if first is not None and first.start_byte <= low:
         start_row = min(start_row, first.start_point[0])
     # the region ends on the edit's last row at least: the old text after the edit starts there
-    end_row = max(edit.new_end_point[0], point_at(source, max(high - 1, 0))[0])
+    end_row = edit.new_end_point[0] + source.count(b"\n", edit.new_end, max(high - 1, 0))
     last = _statement_from(root, high - 1)
     if last is not None and last.start_byte < high:
         end_row = max(end_row, last.end_point[0])
@@ -126,13 +143,13 @@ def _statement_from(root: Node, byte: int) -> Node | None:
 
 def changed_span(old: bytes, new: bytes) -> tuple[int, int, int]:
     """(start, old_end, new_end): `old[start:old_end]` became `new[start:new_end]`; the rest is
-    a common prefix and a common suffix, found by binary search over memoryview comparisons."""
+    a common prefix and a common suffix, found by binary search (each step compares only the
+    half not known yet, so about 2n bytes are compared in all)."""
     limit = min(len(old), len(new))
-    a, b = memoryview(old), memoryview(new)
-    low, high = 0, limit  # the common prefix
+    low, high = 0, limit  # the common prefix: old[:low] == new[:low]
     while low < high:
         middle = (low + high + 1) // 2
-        if a[low:middle] == b[low:middle]:
+        if old[low:middle] == new[low:middle]:
             low = middle
         else:
             high = middle - 1
@@ -140,7 +157,7 @@ def changed_span(old: bytes, new: bytes) -> tuple[int, int, int]:
     low, high = 0, limit - start  # the common suffix, not overlapping the prefix
     while low < high:
         middle = (low + high + 1) // 2
-        if a[len(old) - middle : len(old) - low] == b[len(new) - middle : len(new) - low]:
+        if old[len(old) - middle : len(old) - low] == new[len(new) - middle : len(new) - low]:
             low = middle
         else:
             high = middle - 1

@@ -141,8 +141,14 @@ def _line(row: Row) -> int:
 
 
 def rows_in_lines(language: str, root: Node, source: bytes, first: int, last: int) -> list[Row]:
-    """The rows of the statements that meet lines first..last (1-based), on those lines."""
-    found = python_rows(root, source, (first, last))
+    """The rows on lines first..last (1-based) of the top-level statements that meet them."""
+    cursor = root.walk()
+    statements = []
+    if cursor.goto_first_child_for_point((first - 1, 0)) is not None:
+        statements.append(cursor.node)
+        while cursor.goto_next_sibling() and cursor.node.start_point[0] < last:
+            statements.append(cursor.node)
+    found = python_rows(root, source, statements)
     found.sort(key=_line)
     return [row for row in found if first <= row[2] <= last]
 
