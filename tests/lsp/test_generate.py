@@ -73,8 +73,9 @@ async def test_generation_is_one_labelled_edit_with_progress(code: Editor) -> No
     (values,) = code.client.progress_reports.values()
     assert values[0].kind == "begin" and values[0].cancellable is True
     reports = [v.message for v in values if v.kind == "report"]
-    assert f"{FILES}/{FILES} .github/workflows/ci.yml" in reports
-    assert any(m.startswith("1/16 ") for m in reports)
+    done = [m.split(" ", 1) for m in reports[1:]]  # after "0/16 Generating 16 files ..."
+    assert [n for n, _ in done] == [f"{i}/{FILES}" for i in range(1, FILES + 1)]
+    assert sorted(path for _, path in done) == sorted(result["files"])
     assert values[-1].kind == "end" and values[-1].message == f"{FILES} of {FILES} files written"
     assert code.statuses[-1]["text"] == "Service generated"
 
