@@ -56,3 +56,10 @@ def test_markdown_keeps_its_own_fences_and_loses_only_an_outer_one():
     assert code_from_reply(f"```markdown\n{inner}```", README) == (inner, True)
     assert code_from_reply(inner, README) == (inner, True)
     assert code_from_reply(f"````md\n{inner}````", README) == (inner, True)
+
+
+def test_markdown_with_prose_around_a_tagged_block_keeps_its_inner_fences():
+    inner = "# Title\n\n```bash\nmake run\n```\n\nMore text.\n"
+    reply = f"Sure! Here is `README.md`:\n\n```markdown\n{inner}```\n\nHope it helps."
+    assert code_from_reply(reply, README) == (inner, True)
+    assert code_from_reply("```md\n# Title\n\nText", README) == ("# Title\n\nText\n", False)

@@ -89,6 +89,17 @@ async def test_a_syntax_error_is_fixed_by_the_repair_round(server, settings, mod
     assert [c.stage for c in engine.ledger.data.calls].count("review") == 1
 
 
+async def test_the_readme_is_written_again_when_a_repair_changed_what_it_describes(
+    server, settings, model, tmp_path
+):
+    model.overrides["config.py"] = ["class Settings(BaseModel:\n    port: int\n"]
+    model.overrides["README.md"] = ["# first draft, from a broken config\n"]
+    await generate(tmp_path, settings)
+    assert model.count("repair", "config.py") == 1
+    assert model.count("codegen", "README.md") == 2
+    assert (tmp_path / "README.md").read_text() == FILES["README.md"]
+
+
 async def test_an_import_of_a_missing_symbol_is_found_and_fixed(server, settings, model, tmp_path):
     broken = MANAGER.replace(
         "from schemas import Instance, InstanceCreate",

@@ -101,16 +101,25 @@ def pick(found: list[Block], spec: FileSpec) -> Block:
 
 
 def _markdown(reply: str) -> tuple[str, bool]:
-    """A Markdown file holds fences of its own: only an outer fence around everything goes."""
-    text = reply.strip()
-    lines = text.splitlines()
-    opening = _OPEN.match(lines[0].strip()) if lines else None
-    if opening and opening.group("info").strip().lower() in ("", "markdown", "md"):
-        fence = opening.group("fence")
-        if len(lines) > 1 and _closes(lines[-1], fence):
-            return "\n".join(lines[1:-1]).strip("\n") + "\n", True
-        return "\n".join(lines[1:]).strip("\n") + "\n", False
-    return text + "\n", True
+    """A Markdown file holds fences of its own: only an outer fence goes, one tagged markdown
+    (prose around it dropped) or a bare one around the whole reply. It closes at the last line
+    that is just its fence."""
+    lines = reply.strip().splitlines()
+    start = next((i for i, line in enumerate(lines) if _markdown_opening(line, i)), None)
+    if start is None:
+        return reply.strip() + "\n", True
+    fence = _OPEN.match(lines[start].strip()).group("fence")  # type: ignore[union-attr]
+    ends = [i for i in range(start + 1, len(lines)) if _closes(lines[i], fence)]
+    body = lines[start + 1 : ends[-1]] if ends else lines[start + 1 :]
+    return "\n".join(body).strip("\n") + "\n", bool(ends)
+
+
+def _markdown_opening(line: str, index: int) -> bool:
+    opening = _OPEN.match(line.strip())
+    if opening is None:
+        return False
+    info = opening.group("info").strip().lower()
+    return info in ("markdown", "md") or (index == 0 and not info)
 
 
 def _unfenced(reply: str, spec: FileSpec) -> str:

@@ -62,47 +62,61 @@ async def generate(
     is_cancelled: Callable[[], bool] = lambda: False,
     concurrency: int = 4,
 ) -> Generation:
-    """Every file of `specs`, each started once the files it depends on are done."""
+    """Every file of `specs`, each started once the files it depends on are rendered.
+
+    A file's validation (parse, ruff, black) runs beside the files built on it, not before
+    them: they see its rendered content (its symbols do not depend on formatting), and the
+    validated version once it is ready. `concurrency` bounds the renders under way.
+    """
     by_path = {spec.path: spec for spec in specs}
     graph = TopologicalSorter({s.path: [d for d in s.depends_on if d in by_path] for s in specs})
     graph.prepare()
-    done: dict[str, GeneratedFile] = {}
+    done: dict[str, GeneratedFile] = {}  # what a render sees of the files it is built on
+    validated: dict[str, GeneratedFile] = {}
     result = Generation()
     limit = asyncio.Semaphore(concurrency)
 
-    async def one(spec: FileSpec) -> tuple[GeneratedFile, list[Finding]]:
+    async def render(spec: FileSpec) -> GeneratedFile:
         async with limit:
             content = await engine.render(spec, requirements, done)
-            return await asyncio.to_thread(
-                validate, spec, GeneratedFile(path=spec.path, content=content)
-            )
+        return GeneratedFile(path=spec.path, content=content)
 
-    running: dict[asyncio.Task, str] = {}
+    rendering: dict[asyncio.Task, str] = {}
+    checking: dict[asyncio.Task, str] = {}
     try:
-        while graph.is_active():
+        while graph.is_active() or checking:
             if is_cancelled():
                 result.cancelled = True
                 break
             if result.stopped is None:  # once stopped, the files under way still finish
                 for path in graph.get_ready():
-                    running[asyncio.create_task(one(by_path[path]))] = path
-            if not running:
+                    rendering[asyncio.create_task(render(by_path[path]))] = path
+            if not rendering and not checking:
                 break
-            finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            finished, _ = await asyncio.wait(
+                [*rendering, *checking], return_when=asyncio.FIRST_COMPLETED
+            )
             for task in finished:
-                path = running.pop(task)
-                try:
+                if task in checking:
+                    path = checking.pop(task)
                     file, findings = task.result()
+                    done[path] = validated[path] = file
+                    result.findings.extend(findings)
+                    on_file_done(len(validated), len(specs), path)
+                    continue
+                path = rendering.pop(task)
+                try:
+                    file = task.result()
                 except STOPS as exc:
                     result.stopped = result.stopped or exc
                     continue
                 done[path] = file
-                result.findings.extend(findings)
                 graph.done(path)
-                on_file_done(len(done), len(specs), path)
+                check = asyncio.to_thread(validate, by_path[path], file)
+                checking[asyncio.ensure_future(check)] = path
     finally:
-        for task in running:
+        for task in [*rendering, *checking]:
             task.cancel()
     order = {spec.path: i for i, spec in enumerate(specs)}
-    result.files = sorted(done.values(), key=lambda f: order[f.path])
+    result.files = sorted(validated.values(), key=lambda f: order[f.path])
     return result

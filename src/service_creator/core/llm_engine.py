@@ -1,9 +1,10 @@
 """The model engine: every planned file written by a litellm model, one prompt per file.
 
 Each prompt (prompts/codegen.j2) carries the file's purpose, the requirements, the plan, and the
-symbol tables of the files it is built on (core/context.py), not their whole text. Files are
-generated along the plan's DAG (core/generate.py), then checked across files and repaired
-(core/repair.py), then README.md and API.md are written from the final symbol tables. The ledger
+symbol tables of the files it is built on (core/context.py, cut by core/context_view.py), not
+their whole text. Files (the README too) are generated along the plan's DAG (core/generate.py),
+then checked across files and repaired (core/repair.py); then API.md is written from the final
+symbol tables, and the README again if a repair changed a file it was written from. The ledger
 records every call; a spent budget or a provider failure stops the work cleanly, keeping what
 was done.
 """
@@ -181,8 +182,9 @@ class ModelEngine:
         from service_creator.core.repair import Repairer
 
         self.specs = specs
-        code = [s for s in specs if s.path not in DOCS]
+        code = [s for s in specs if s.path != API_DOC.path]  # the README too, from its deps
         total = len(specs)
+        changed: set[str] = set()
         with self.ledger.stage("pipeline"):
             generation = await generate(
                 code,
@@ -199,9 +201,11 @@ class ModelEngine:
             for file in generation.files:
                 self.remember(file)
             if not generation.cancelled and generation.stopped is None:
-                generation = await Repairer(self, requirements).run(generation)
+                repairer = Repairer(self, requirements)
+                generation = await repairer.run(generation)
+                changed = repairer.changed
             if not generation.cancelled:
-                await self._documents(specs, requirements, generation)
+                await self._documents(specs, requirements, generation, changed)
                 on_file_done(total, total, "documentation")
         if generation.stopped is not None:
             self.ledger.stop(generation.stopped.message)
@@ -209,19 +213,26 @@ class ModelEngine:
         return generation
 
     async def _documents(
-        self, specs: list[FileSpec], requirements: Requirements, generation: Generation
+        self,
+        specs: list[FileSpec],
+        requirements: Requirements,
+        generation: Generation,
+        changed: set[str],
     ) -> None:
+        """API.md from the final symbol tables; the README again if a repair changed a file it
+        was written from (or written from the tables when the model could not)."""
         wanted = {s.path: s for s in specs if s.path in DOCS}
         tables = [t for t in (self.index.table(f.path) for f in generation.files) if t]
-        docs: list[GeneratedFile] = []
+        files = {f.path: f for f in generation.files}
         if API_DOC.path in wanted:
-            docs.append(
-                GeneratedFile(path=API_DOC.path, content=api_markdown(requirements, tables))
+            files[API_DOC.path] = GeneratedFile(
+                path=API_DOC.path, content=api_markdown(requirements, tables)
             )
-        if README in wanted:
-            docs.append(await self._readme(wanted[README], requirements, generation, tables))
+        readme = wanted.get(README)
+        if readme is not None and (README not in files or changed & set(readme.depends_on)):
+            files[README] = await self._readme(readme, requirements, generation, tables)
         order = {s.path: i for i, s in enumerate(specs)}
-        generation.files = sorted([*generation.files, *docs], key=lambda f: order.get(f.path, 0))
+        generation.files = sorted(files.values(), key=lambda f: order.get(f.path, 0))
 
     async def _readme(
         self,
@@ -231,12 +242,8 @@ class ModelEngine:
         tables: list[Any],
     ) -> GeneratedFile:
         if generation.stopped is None:
-            everything = spec.model_copy(update={"depends_on": [f.path for f in generation.files]})
-            prompt = self.codegen_prompt(everything, requirements, self.context_for(everything))
             try:
-                content = await self.ask_file(
-                    spec, self.messages(requirements, spec, prompt), "docs"
-                )
+                content = await self.render(spec, requirements, {})
                 return GeneratedFile(path=spec.path, content=content)
             except STOPS as exc:
                 generation.stopped = exc

@@ -56,6 +56,7 @@ class Repairer:
         self.engine = engine
         self.requirements = requirements
         self.specs = {s.path: s for s in engine.specs}
+        self.changed: set[str] = set()  # files a repair rewrote
 
     async def run(self, generation: Generation) -> Generation:
         files = {f.path: f for f in generation.files}
@@ -72,6 +73,8 @@ class Repairer:
             log.info("repair round %d: %s", round_, ", ".join(sorted(problems)))
             repaired, stopped = await self._round(files, problems)
             for path, (file, findings) in repaired.items():
+                if file.content != files[path].content:
+                    self.changed.add(path)
                 files[path] = file
                 own[path] = findings
                 self.engine.remember(file)
