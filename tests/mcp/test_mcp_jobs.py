@@ -60,25 +60,43 @@ async def test_generation_reports_progress_and_returns_the_files(server, workspa
 
 
 async def test_a_job_that_outlives_the_call_is_followed_with_get_job(workspace):
-    """return_after=0 stands for the 30-s limit: the call returns the job at once."""
+    """return_after=0 stands for the 30-s limit: the call returns the job at once. One file is
+    held back, so the job is certainly still running while its progress is read."""
     held = max(SPECS, key=lambda s: len(s.depends_on))
     engine = GatedEngine(held.path)
+    progressed = anyio.Event()
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        if done > 0:
+            progressed.set()
+
     async with Client(make_server(return_after=0, engine=engine)) as client:
         sid = await interviewed(client, workspace)
         started = await client.call_tool("generate_service", {"session_id": sid})
         first = started.structured_content
         assert first["status"] == "running" and first["jobId"]
         assert "get_job" in first["nextStep"] and first["generation"] is None
-        with anyio.fail_after(WAIT):
-            await engine.reached.wait()
-        running = await client.call_tool("get_job", {"job_id": first["jobId"]})
-        middle = running.structured_content
-        assert middle["status"] == "running"
-        assert len(held.depends_on) <= middle["done"] < middle["total"] == len(SPECS)
-        again = await client.call_tool("generate_service", {"session_id": sid})
-        assert again.structured_content["jobId"] == first["jobId"]  # joins, no second run
-        engine.gate.set()
-        final = await finish_job(client, middle)
+        followed: list[dict] = []
+
+        async def follow() -> None:  # a get_job that waits, with progress notifications
+            arguments = {"job_id": first["jobId"], "wait_seconds": 25}
+            result = await client.call_tool("get_job", arguments, progress_callback=on_progress)
+            followed.append(result.structured_content)
+
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(follow)
+            with anyio.fail_after(WAIT):
+                await engine.reached.wait()
+                await progressed.wait()
+            running = await client.call_tool("get_job", {"job_id": first["jobId"]})
+            middle = running.structured_content
+            assert middle["status"] == "running" and middle["generation"] is None
+            assert 0 < middle["done"] < middle["total"] == len(SPECS)
+            assert middle["message"] in {s.path for s in SPECS}
+            again = await client.call_tool("generate_service", {"session_id": sid})
+            assert again.structured_content["jobId"] == first["jobId"]  # joins, no second run
+            engine.gate.set()
+        final = await finish_job(client, followed[0])
     assert final["status"] == "succeeded" and final["done"] == len(SPECS)
     assert (workspace / held.path).is_file()
 

@@ -56,7 +56,9 @@ V = TypeVar("V", bound=JobBase)
 SessionId = Annotated[str, Field(description="The session_id start_interview returned")]
 
 
-def _hints(title: str, *, read_only: bool, idempotent: bool, open_world: bool = False) -> Any:
+def _hints(
+    title: str, *, read_only: bool, idempotent: bool, open_world: bool = False
+) -> ToolAnnotations:
     return ToolAnnotations(
         title=title,
         read_only_hint=read_only,
