@@ -637,3 +637,50 @@ def test_a_router_prefix_change_updates_routes_elsewhere_in_the_file():
     table = index.update("api.py", edited)
     assert index.spliced_updates == 1
     assert rows(table) == rows(symbols("api.py", edited))
+
+
+def test_brief_rendering_drops_private_names_and_folds_foreign_imports():
+    source = """\
+from __future__ import annotations
+import json
+from dataclasses import dataclass, field
+from models import Instance
+from .schemas import Out
+import httpx
+
+_CACHE = {}
+LIMIT = 3
+
+
+class Client:
+    _session: object = None
+    timeout: float = 5.0
+
+    def __init__(self, url: str) -> None: ...
+    def _retry(self) -> None: ...
+    def get(self, path: str) -> dict: ...
+
+
+class _Hidden:
+    x: int = 1
+
+
+def _helper(): ...
+def public(instance: Instance) -> Out: ...
+"""
+    table = symbols("client.py", source)
+    assert table.render(brief=True, project={"models", "schemas"}) == (
+        "# client.py (python)\n"
+        "# imports: json, dataclasses, httpx\n"
+        "from models import Instance\n"
+        "from .schemas import Out\n"
+        "LIMIT = 3\n"
+        "class Client\n"
+        "    timeout: float = 5.0\n"
+        "    def __init__(self, url: str) -> None\n"
+        "    def get(self, path: str) -> dict\n"
+        "def public(instance: Instance) -> Out"
+    )
+    full = table.render()
+    assert "_helper" in full
+    assert "import json" in full

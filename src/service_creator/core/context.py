@@ -16,8 +16,9 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -98,23 +99,38 @@ class ContextIndex:
     def from_paths(
         cls, paths: list[str], root: str = "", processes: int = 1, chunk: int = 64
     ) -> ContextIndex:
-        """Index files on disk (paths relative to `root`), cold, over `processes` worker
-        processes when more than one. The tables are built from their rows on first use; the
-        trees stay in the workers, so a later `update` of such a file parses it in full once,
-        then incrementally."""
+        """Index files on disk (paths relative to `root`), cold, over `processes` processes:
+        this one and `processes - 1` workers, each taking the next chunk of files when done
+        with one (this process's share is never pickled). The tables are built from their
+        rows on first use; the workers' trees stay there, so a later `update` of such a file
+        parses it in full once, then incrementally."""
         index = cls()
-        chunks = [paths[i : i + chunk] for i in range(0, len(paths), chunk)]
+        pending = deque(paths[i : i + chunk] for i in range(0, len(paths), chunk))
         with _gc_paused():
             if processes > 1:
-                with ProcessPoolExecutor(processes) as pool:
-                    for result in pool.map(_index_chunk, [root] * len(chunks), chunks):
-                        index._add(result)
-            else:
-                for part in chunks:
-                    index._add(_index_chunk(root, part))
+                with ProcessPoolExecutor(processes - 1) as pool:
+                    index._share(pool, processes - 1, root, pending)
+            while pending:
+                index._add(_index_chunk(root, pending.popleft()))
         return index
 
-    def _add(self, result: list[tuple[str, str, str, list[Row], list[int]]]) -> None:
+    def _share(
+        self, pool: ProcessPoolExecutor, workers: int, root: str, pending: deque[list[str]]
+    ) -> None:
+        running: set[Future[list[_Indexed]]] = set()
+        while pending or running:
+            while pending and len(running) < 2 * workers:  # one chunk queued behind each
+                running.add(pool.submit(_index_chunk, root, pending.popleft()))
+            if pending:
+                self._add(_index_chunk(root, pending.popleft()))
+                finished = {future for future in running if future.done()}
+            else:
+                finished = wait(running, return_when=FIRST_COMPLETED).done
+            for future in finished:
+                self._add(future.result())
+            running -= finished
+
+    def _add(self, result: list[_Indexed]) -> None:
         for path, language, digest, rows, errors in result:
             self._entries[path] = _Entry(path, digest, language, rows, errors)
             self.full_parses += language in _PARSED
@@ -208,16 +224,20 @@ class ContextIndex:
         return len(self._entries)
 
     def context_for(self, spec: FileSpec) -> str:
-        """The rendered symbol tables of the files `spec` depends on, in its order. A file with
-        no symbols to show (requirements.txt, ...) comes as its first lines of text; a file not
-        in the index yet is named as such."""
+        """The rendered symbol tables of the files `spec` depends on, in its order, brief: no
+        private names, the imports of modules outside the project on one line. A file with no
+        symbols to show (requirements.txt, ...) comes as its first lines of text; a file not in
+        the index yet is named as such."""
         parts = []
+        modules = {
+            p.removesuffix(".py").replace("/", ".") for p in self._entries if p.endswith(".py")
+        }
         for path in spec.depends_on:
             entry = self._entries.get(path)
             if entry is None:
                 parts.append(f"# {path} (not generated yet)")
             elif entry.rows or entry.language in _PARSED or entry.source is None:
-                parts.append(entry.table.render())
+                parts.append(entry.table.render(brief=True, project=modules))
             else:
                 parts.append(_verbatim(path, entry.language, entry.source))
         return "\n\n".join(parts)
@@ -235,7 +255,10 @@ def _verbatim(path: str, language: str, source: bytes) -> str:
     return f"# {path} ({language})\n{shown}{more}"
 
 
-def _index_chunk(root: str, paths: list[str]) -> list[tuple[str, str, str, list[Row], list[int]]]:
+_Indexed = tuple[str, str, str, list[Row], list[int]]  # path, language, digest, rows, errors
+
+
+def _index_chunk(root: str, paths: list[str]) -> list[_Indexed]:
     """Worker: read, hash, parse and extract a chunk of files."""
     out = []
     with _gc_paused():

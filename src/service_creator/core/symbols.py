@@ -10,6 +10,7 @@ regular expression (tables as classes, columns as fields).
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, TypeAdapter
@@ -46,7 +47,6 @@ _EXTRACTORS = {
     "yaml": yaml_rows,
     "dockerfile": dockerfile_rows,
 }
-_KEYWORDS = {"python": "def ", "javascript": "function "}
 
 
 class Symbol(BaseModel):
@@ -101,10 +101,15 @@ class SymbolTable(BaseModel):
                     grew = True
         return models
 
-    def render(self, header: bool = True) -> str:
+    def render(
+        self, header: bool = True, brief: bool = False, project: Collection[str] = ()
+    ) -> str:
         """Compact text for a prompt: one line per symbol, members indented under their class
-        or stage, consecutive imports of one module on one line."""
-        return render(self, header)
+        or stage, consecutive imports of one module on one line. `brief` leaves out private
+        names and folds the imports of modules outside `project` into one line."""
+        from service_creator.core.outline import render
+
+        return render(self, header, brief, project)
 
 
 def _bases(detail: str) -> set[str]:
@@ -208,98 +213,3 @@ def _split_top_level(body: str) -> list[str]:
         current.append(char)
     parts.append("".join(current))
     return parts
-
-
-# --- rendering --------------------------------------------------------------------------------
-
-
-def render(table: SymbolTable, header: bool = True) -> str:
-    lines = [f"# {table.path} ({table.language})"] if header else []
-    if table.errors:
-        lines.append(f"! syntax errors on lines {', '.join(map(str, table.errors[:10]))}")
-    members: dict[str, list[Symbol]] = {}
-    for symbol in table.symbols:
-        if symbol.parent:
-            members.setdefault(symbol.parent, []).append(symbol)
-    models = table.pydantic_models() if table.language == "python" else set()
-    # `export function f` is one line: the export of a declaration goes in front of it
-    exported = {
-        (s.detail or s.name, s.line): "export default " if s.name == "default" else "export "
-        for s in table.symbols
-        if s.kind == "export" and s.detail != "module.exports"
-    }
-    done: set[str] = set()
-    previous = ("", 0)
-    for symbol in table.symbols:
-        if symbol.parent:
-            continue
-        if symbol.kind in ("import", "export"):
-            group, item = _group(symbol, table.language)
-            if group and previous == (group, symbol.line if symbol.kind == "export" else 0):
-                lines[-1] += f", {item}"
-                continue
-            if symbol.kind == "export" and (symbol.detail or symbol.name, symbol.line) in {
-                (s.name, s.line) for s in table.symbols if s.kind != "export"
-            }:
-                continue
-            previous = (group, symbol.line if symbol.kind == "export" else 0)
-        else:
-            previous = ("", 0)
-        line = _render_one(symbol, table.language)
-        if symbol.kind != "export":
-            line = exported.get((symbol.name, symbol.line), "") + line
-        if symbol.kind == "class" and symbol.name in models:
-            line += "  # pydantic"
-        lines.append(line)
-        if symbol.name in members and symbol.name not in done and symbol.kind in ("class", "stage"):
-            done.add(symbol.name)
-            lines.extend("    " + _render_one(m, table.language) for m in members[symbol.name])
-    return "\n".join(lines)
-
-
-def _group(symbol: Symbol, language: str) -> tuple[str, str]:
-    """What consecutive imports (of one module) or exports (of one statement) share."""
-    if symbol.kind == "export":
-        return f"export {symbol.detail}", symbol.name
-    if language == "python" and symbol.detail.startswith("from "):
-        module, _, name = symbol.detail.rpartition(" import ")
-        return module, name
-    return "", ""
-
-
-def _render_one(symbol: Symbol, language: str) -> str:
-    kind, name, detail = symbol.kind, symbol.name, symbol.detail
-    if kind in ("function", "method"):
-        keyword = _KEYWORDS.get(language, "") if kind == "function" or language == "python" else ""
-        if detail.startswith(("async ", "static ", "get ", "set ")):
-            modifier, _, detail = detail.partition(" ")
-            keyword = f"{modifier} {keyword}"
-        return f"{keyword}{name}{detail}"
-    if kind == "class":
-        if language == "sql":
-            return f"TABLE {name}"
-        return (
-            f"class {name}{detail}"
-            if detail.startswith("(") or not detail
-            else (f"class {name} {detail}")
-        )
-    if kind == "variable" and language == "dockerfile":
-        keyword, _, value = detail.partition(" ")
-        return f"{keyword} {name}={value}" if value else f"{keyword} {name}"
-    if kind in ("field", "variable"):
-        return f"{name}{detail}" if detail.startswith(":") or not detail else f"{name} {detail}"
-    if kind == "import":
-        return detail
-    if kind == "route":
-        return f"{detail} -> {name}"
-    if kind == "export":
-        return f"{detail}: {name}" if detail == "module.exports" else f"export {name}"
-    if kind == "key":
-        return f"{name}: {detail}" if language == "yaml" else f"{name} {detail}"
-    if kind == "kind":
-        return f"{name} {detail}".rstrip()
-    if kind == "stage":
-        return f"FROM {detail}" + ("" if name.isdigit() else f" AS {name}")
-    if kind == "port":
-        return f"EXPOSE {name}"
-    return f"{kind} {name} {detail}".rstrip()
