@@ -52,6 +52,17 @@ def build_parser() -> argparse.ArgumentParser:
     generate = _command(commands, "generate", "generate the service project", _generate)
     _workspace_args(generate)
 
+    test = _command(commands, "test", "run the project's tests in the Docker sandbox", _test)
+    test.add_argument("--workspace", metavar="DIR", default=".", help="project folder (default: .)")
+    test.add_argument("--warm", action="store_true", help="reuse a prepared container")
+    test.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+    sandbox = commands.add_parser("sandbox", help="manage the sandbox image")
+    sandbox_commands = sandbox.add_subparsers(title="sandbox commands", metavar="COMMAND")
+    _command(
+        sandbox_commands, "build", "build the sandbox image (only when inputs changed)", _build
+    )
+
     demo = _command(commands, "demo", "scripted interview, generation and tests", _demo)
     demo.add_argument("--workspace", metavar="DIR", help="where to generate (default: a temp dir)")
     lsp = _command(commands, "lsp", "run the language server (stdio by default)", _lsp)
@@ -99,6 +110,25 @@ def _generate(args: argparse.Namespace) -> int:
         _emit_json(output)
     else:
         print_generation(output)
+    return 0
+
+
+def _test(args: argparse.Namespace) -> int:
+    from service_creator.commands import run_sandbox_tests
+    from service_creator.tools.testing import render_report
+
+    output = asyncio.run(run_sandbox_tests(args.workspace, warm=args.warm, quiet=args.json))
+    if args.json:
+        _emit_json(output)
+    else:
+        print(render_report(output))
+    return output.exit_code
+
+
+def _build(args: argparse.Namespace) -> int:
+    from service_creator.commands import build_sandbox_image
+
+    print(asyncio.run(build_sandbox_image()))
     return 0
 
 

@@ -9,11 +9,25 @@ from pathlib import Path
 
 from service_creator.config import Settings
 from service_creator.core.models import AnswerValue, Question
+from service_creator.sandbox.runs import close_warm
 from service_creator.terminal import ProgressBar, TerminalAsker
 from service_creator.tools.generate import GenerateInput, GenerateOutput, generate_service
-from service_creator.tools.interview import InterviewState, StartInterviewInput, start_interview
+from service_creator.tools.interview import (
+    InterviewState,
+    StartInterviewInput,
+    resolve_workspace,
+    start_interview,
+)
 from service_creator.tools.ports import Asker, NoProgress
 from service_creator.tools.scripted import DEMO_ANSWERS, ScriptedAsker
+from service_creator.tools.testing import (
+    BuildSandboxInput,
+    RunTestsInput,
+    RunTestsOutput,
+    build_sandbox,
+    exit_status,
+    render_report,
+)
 
 
 def _echo(question: Question, value: AnswerValue) -> None:
@@ -58,6 +72,20 @@ def print_generation(output: GenerateOutput) -> None:
         print(f"  {loc.path}:{loc.line}: [{finding.source}] {finding.message}", file=out)
 
 
+async def run_sandbox_tests(workspace: str, *, warm: bool, quiet: bool) -> RunTestsOutput:
+    from service_creator.tools.fix import run_tests_saved  # saved: `fix` reads the last report
+
+    settings = Settings.from_env()
+    progress = NoProgress() if quiet else ProgressBar()
+    inp = RunTestsInput(workspace=str(resolve_workspace(workspace)), warm=warm or None)
+    return await run_tests_saved(inp, settings, progress)
+
+
+async def build_sandbox_image() -> str:
+    output = await build_sandbox(BuildSandboxInput(), Settings.from_env(), ProgressBar())
+    return output.image
+
+
 async def run_demo(workspace: str | None) -> int:
     """The scripted end-to-end run: interview, generation, then the tests in the sandbox."""
     root = Path(workspace or tempfile.mkdtemp(prefix="service-creator-demo-"))
@@ -72,9 +100,41 @@ async def run_demo(workspace: str | None) -> int:
         GenerateInput(workspace=str(root), session_id=state.session_id), settings, ProgressBar()
     )
     print_generation(output)
+    print("\nRunning the service's tests in the Docker sandbox...", file=sys.stderr)
+    tests = await run_sandbox_tests(str(root), warm=True, quiet=False)
+    print(render_report(tests))
+    if tests.exit_code == 0:
+        tests = await _demo_break_and_fix(root, settings)
+    close_warm(root)
+    print(f"\nThe service is in {root}", file=sys.stderr)
+    return tests.exit_code
+
+
+DEMO_BUG = ("(quantity * unit_price)", "(quantity + unit_price)")
+
+
+async def _demo_break_and_fix(root: Path, settings: Settings) -> RunTestsOutput:
+    """A hand edit breaks the billing; the failure shows at its lines; the fix restores it."""
+    from service_creator.tools.fix import FixFailureInput, fix_failure
+
+    target = root / "service_manager.py"
+    target.write_text(target.read_text().replace(*DEMO_BUG))
     print(
-        "\nThe sandbox test run is not part of this version yet; "
-        f"run `pytest` in {root} to test the service on this machine.",
+        f"\nA hand edit breaks the billing in service_manager.py: {DEMO_BUG[1]}.",
         file=sys.stderr,
     )
-    return 0
+    broken = await run_sandbox_tests(str(root), warm=True, quiet=False)
+    print(render_report(broken))
+    failing = next((t for t in broken.report.tests if t.outcome == "failed"), None)
+    if failing is None:
+        return broken
+    print(f"\nFixing {failing.id} with the {settings.model} engine...", file=sys.stderr)
+    fixed = await fix_failure(
+        FixFailureInput(workspace=str(root), test_id=failing.id), settings, ProgressBar()
+    )
+    print(fixed.message)
+    return RunTestsOutput(
+        report=fixed.report or broken.report,
+        findings=fixed.findings,
+        exit_code=exit_status(fixed.report) if fixed.report else broken.exit_code,
+    )
