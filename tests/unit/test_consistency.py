@@ -397,3 +397,18 @@ def test_a_path_variable_takes_its_last_value_before_the_call():
         '    url = "/later"',
     )
     assert check_consistency(project(test_suite__py=tests)) == []
+
+
+def test_packages_and_their_submodules_resolve():
+    files = [
+        GeneratedFile(path="pkg/__init__.py", content="from .core import run\n"),
+        GeneratedFile(path="pkg/core.py", content="def run(): ...\n"),
+        GeneratedFile(path="pkg/extra.py", content="from . import core\nfrom .core import run\n"),
+        GeneratedFile(
+            path="main.py", content="from pkg import core, run\nfrom pkg.core import go\n"
+        ),
+    ]
+    finding = one(check_consistency(files))
+    assert finding.message.startswith(
+        "main.py imports go from pkg.core, but pkg/core.py defines no go (it has: run)"
+    )

@@ -113,9 +113,8 @@ def _imports(project: _Project) -> list[Finding]:
                 if target is None or name == "*" or target == table.path:
                     continue
                 target_table = project.index.table(target)
-                if name in target_table.top_level() or project.module(
-                    f"{module}.{name}", table.path
-                ):
+                submodule = f"{module}{name}" if module.endswith(".") else f"{module}.{name}"
+                if name in target_table.top_level() or project.module(submodule, table.path):
                     continue
                 column = project.uses_of(table.path).column(symbol.line, name, after=" import ")
                 message = (

@@ -13,7 +13,7 @@ import re
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from service_creator.core import parsing
 from service_creator.core.extract import Row
@@ -53,7 +53,9 @@ class Symbol(BaseModel):
     """One thing a file defines or imports. `detail` says the rest: a signature
     `(self, x: int) -> str`, bases `(BaseModel)`, a route `GET /instances/{id}`, an import
     `from models import Instance`, a field's `: int = 3`. `parent` is the enclosing class (or
-    Dockerfile stage) of a member."""
+    Dockerfile stage) of a member. Frozen: tables share the Symbols an edit left alone."""
+
+    model_config = ConfigDict(frozen=True)
 
     kind: SymbolKind
     name: str
