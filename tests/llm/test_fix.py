@@ -174,3 +174,33 @@ async def test_a_provider_error_during_a_fix_is_a_clear_error(server, settings, 
             run_tests=runner,
         )
     assert (tmp_path / "service_manager.py").read_text() == BROKEN  # nothing written
+
+
+@pytest.mark.slow
+async def test_offline_fix_restores_the_generated_version_of_what_the_user_broke(tmp_path):
+    from service_creator.tools.generate import GenerateInput, generate_service
+
+    offline = Settings()
+    await start_interview(
+        StartInterviewInput(workspace=str(tmp_path)), offline, ScriptedAsker(DEMO_ANSWERS)
+    )
+    await generate_service(GenerateInput(workspace=str(tmp_path)), offline, NoProgress())
+    manager = tmp_path / "service_manager.py"
+    generated = manager.read_text()
+    line = "    return BillLine(description, quantity, unit_price, amount)\n"
+    assert line in generated
+    manager.write_text(generated.replace(line, line.replace("amount)", "amount * 2)")))
+    runner = HostTests()
+    before = await runner(tmp_path, offline, NoProgress())
+    failing = [t.id for t in before.tests if t.outcome == "failed"]
+    assert failing == ["test_suite.py::test_billing_follows_the_monthly_model"]
+
+    output = await fix_failure(
+        FixFailureInput(workspace=str(tmp_path), test_id=failing[0]),
+        offline,
+        NoProgress(),
+        run_tests=runner,
+    )
+    assert output.files == ["service_manager.py"] and output.written == ["service_manager.py"]
+    assert manager.read_text() == generated
+    assert output.report.outcome == "passed" and output.message.endswith("now passes")

@@ -51,6 +51,30 @@ async def test_reply_and_usage_match_what_the_server_reported(server, settings):
     assert (record.prompt_tokens, record.completion_tokens) == (123, 45)
 
 
+@pytest.mark.parametrize("stream", [False, True])
+async def test_cost_is_what_litellm_knows_for_a_priced_model(server, settings, stream):
+    from service_creator.core.llm import litellm_module
+
+    server.script(Reply("priced", prompt_tokens=1000, completion_tokens=500))
+    client, _ = llm(settings.model_copy(update={"model": "openai/gpt-4o-mini"}))
+    reply = await client.complete("codegen", HI, stream=stream)
+    cost_in, cost_out = litellm_module().cost_per_token(
+        model="gpt-4o-mini", prompt_tokens=1000, completion_tokens=500
+    )
+    assert reply.cost_usd == pytest.approx(cost_in + cost_out) and reply.cost_usd > 0
+    assert client.ledger.data.cost_usd == pytest.approx(reply.cost_usd)
+    assert client.ledger.data.cost_complete is True
+
+
+async def test_a_usd_budget_stops_the_next_call(server, settings):
+    server.script(Reply("priced", prompt_tokens=100_000, completion_tokens=10_000))
+    ledger = Ledger(budget_usd=0.01)
+    client, _ = llm(settings.model_copy(update={"model": "openai/gpt-4o-mini"}), ledger)
+    await client.complete("codegen", HI)  # 0.021 USD at gpt-4o-mini's prices
+    with pytest.raises(BudgetExceeded, match=r"budget of 0\.01 USD"):
+        await client.complete("codegen", HI)
+
+
 async def test_streamed_reply_is_joined_and_counted(server, settings):
     server.script(Reply("a streamed reply, in several chunks", completion_tokens=9))
     client, _ = llm(settings)
