@@ -77,6 +77,7 @@ class Editor:
     events: dict[str, asyncio.Event] = field(default_factory=dict)
     on_request: Callable[[str], Any] | None = None
     initialized: types.InitializeResult | None = None
+    hold: asyncio.Event | None = None
 
     # --- waiting -------------------------------------------------------------------------
 
@@ -93,9 +94,11 @@ class Editor:
 
     # --- what the server asks ------------------------------------------------------------
 
-    def show_message_request(self, params: types.ShowMessageRequestParams) -> Any:
+    async def show_message_request(self, params: types.ShowMessageRequestParams) -> Any:
         self.message_requests.append(params)
         self._fire("showMessageRequest")
+        if self.hold is not None:  # the user looks away: the prompt stays up until released
+            await self.hold.wait()
         if self.dismiss_when(params.message):
             return None
         titles = [a.title for a in params.actions or []]
@@ -254,8 +257,12 @@ async def start_editor(
     ask_request: bool,
 ) -> Editor:
     editor = Editor(client, root)
+
     # pygls registers functions, not bound methods
-    client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)(lambda p: editor.show_message_request(p))
+    async def show_message_request(params: types.ShowMessageRequestParams) -> Any:
+        return await editor.show_message_request(params)
+
+    client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)(show_message_request)
     client.feature(types.WORKSPACE_APPLY_EDIT)(lambda p: editor.apply_edit(p))
     client.feature("serviceCreator/ask")(lambda p: editor.ask(p))
     client.feature("serviceCreator/status")(lambda p: editor.status(p))

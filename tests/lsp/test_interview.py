@@ -8,7 +8,7 @@ import json
 import pytest
 from lsp_editor import WAIT, Editor
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcInvalidParams, JsonRpcRequestCancelled
 
 COMMANDS = {
     "serviceCreator.startInterview",
@@ -169,3 +169,39 @@ async def test_workspace_defaults_to_the_workspace_folder(code: Editor) -> None:
     code.dismiss_when = lambda message: True
     state = await code.command("startInterview", {})
     assert state["workspace"] == str(code.root)
+
+
+async def test_cancel_request_while_a_prompt_is_up_pauses_the_session(code: Editor) -> None:
+    code.hold = asyncio.Event()
+    params = types.ExecuteCommandParams(
+        command="serviceCreator.startInterview", arguments=[{"workspace": str(code.root)}]
+    )
+    run = asyncio.ensure_future(
+        code.client.protocol.send_request_async(
+            types.WORKSPACE_EXECUTE_COMMAND, params, msg_id="interview-1"
+        )
+    )
+    await code.wait("showMessageRequest")  # the first question is up, unanswered
+    # meanwhile the server answers other requests
+    lenses = await asyncio.wait_for(
+        code.client.text_document_code_lens_async(
+            types.CodeLensParams(
+                text_document=types.TextDocumentIdentifier(uri=code.uri("nothing.py"))
+            )
+        ),
+        WAIT,
+    )
+    assert not lenses and not run.done()
+    paused = code.event("status")
+    paused.clear()
+    code.client.cancel_request(types.CancelParams(id="interview-1"))
+
+    with pytest.raises(JsonRpcRequestCancelled):
+        await asyncio.wait_for(run, WAIT)
+    await code.wait("status")  # the server gave up the prompt and paused the session
+    assert code.statuses[-1]["text"].startswith("Interview paused")
+    code.hold.set()
+    code.hold = None
+    resumed = await code.command("startInterview")
+    assert resumed["sessionId"] == code.statuses[-1]["sessionId"]
+    assert resumed["status"] == "complete"
