@@ -166,8 +166,8 @@ async def test_cancel_request_stops_generation_and_keeps_what_was_written(code: 
     assert all((code.root / p).is_file() for p in written)
 
 
-async def test_plain_client_gets_the_files_on_disk(basic: Editor) -> None:
-    await complete_interview(basic)
+async def test_plain_client_gets_the_files_on_disk_under_the_same_rules(basic: Editor) -> None:
+    session = (await complete_interview(basic))["sessionId"]
 
     result = await basic.command("generate")
 
@@ -175,6 +175,18 @@ async def test_plain_client_gets_the_files_on_disk(basic: Editor) -> None:
     assert basic.edits == []  # no workspace/applyEdit without documentChanges
     assert (basic.root / "api_endpoints.py").is_file()
     assert basic.client.progress_reports == {}  # no work-done progress either
+
+    # an open buffer with unsaved changes is not overwritten on disk either
+    disk = (basic.root / "config.py").read_text()
+    uri = basic.open("config.py")
+    basic.change(uri, disk + "# unsaved\n")
+    await basic.command("answerQuestion", sessionId=session, questionId="price", answer=99)
+    await basic.command("answerQuestion", sessionId=session, answer=True)
+    again = await basic.command("generate", sessionId=session)
+    assert again["conflicts"] == ["config.py"]
+    assert (basic.root / "config.py").read_text() == disk
+    assert 'DEFAULT_PRICE = "99.0"' in (basic.root / "config.py.new").read_text()
+    assert "service_manager.py" in again["written"]
 
 
 async def test_requests_are_answered_while_generating(code: Editor) -> None:

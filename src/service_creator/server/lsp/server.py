@@ -271,6 +271,11 @@ def build_server() -> ServiceCreatorServer:
     def on_initialized(ls: ServiceCreatorServer, params: types.InitializedParams) -> None:
         threading.Thread(target=_warm_imports, name="warm-imports", daemon=True).start()
 
+    @server.feature(types.SHUTDOWN)
+    def on_shutdown(ls: ServiceCreatorServer, params: None) -> None:
+        for job in list(ls.jobs.values()):  # stop generations and sandbox runs
+            job.cancel()
+
     for command, name in COMMANDS.items():
         server.command(command)(_command(name))
 

@@ -7,8 +7,8 @@
   changes): ours goes beside it as `<name>.new`; the user's file is never touched.
 - A rejected edit (`applied: false`) raises WorkspaceError; the manifest is not updated.
 
-Clients without `documentChanges` and `create` resource operations get the FilesystemWriter,
-with the same manifest rules.
+Clients without `documentChanges` and `create` resource operations get the files written to
+disk, with the same rules (the manifest, and open buffers with unsaved changes).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from service_creator.core.models import GeneratedFile, WriteResult
 from service_creator.core.workspace import (
     PlannedChange,
     Workspace,
+    atomic_write,
     owned_contents,
     result_of,
 )
@@ -41,23 +42,28 @@ log = logging.getLogger(__name__)
 
 
 def writer_for(ls: ServiceCreatorServer, root: Path | str) -> Writer:
-    from service_creator.core.workspace import FilesystemWriter
-
-    workspace = Workspace(root)
-    if ls.state.support.apply_edit:
-        return LspWriter(ls, workspace)
-    return FilesystemWriter(workspace)
+    return LspWriter(ls, Workspace(root), through_editor=ls.state.support.apply_edit)
 
 
 class LspWriter:
-    def __init__(self, ls: ServiceCreatorServer, workspace: Workspace) -> None:
+    """Plans with the manifest and the editor's open buffers, then writes through the editor
+    (`workspace/applyEdit`) or, for clients that cannot create files that way, to disk."""
+
+    def __init__(
+        self, ls: ServiceCreatorServer, workspace: Workspace, *, through_editor: bool = True
+    ) -> None:
         self.ls = ls
         self.workspace = workspace
+        self.through_editor = through_editor
 
     async def apply(self, files: list[GeneratedFile], label: str) -> WriteResult:
         plan = await asyncio.to_thread(self.workspace.plan_changes, list(files))
         plan = [self._respect_open_buffer(change) for change in plan]
         changes = [c for c in plan if c.action != "unchanged"]
+        if not self.through_editor:
+            await asyncio.to_thread(self._write_to_disk, plan)
+            log.info("wrote %d file(s) to disk for %r", len(changes), label)
+            return result_of(plan)
         if changes:
             edit = types.WorkspaceEdit(
                 document_changes=[e for c in changes for e in self._edits(c)]
@@ -74,6 +80,16 @@ class LspWriter:
         await asyncio.to_thread(self.workspace.record_written, owned_contents(plan))
         log.info("applied %d change(s) through the editor for %r", len(changes), label)
         return result_of(plan)
+
+    def _write_to_disk(self, plan: list[PlannedChange]) -> None:
+        written: list[PlannedChange] = []
+        try:
+            for change in plan:
+                if change.action != "unchanged":
+                    atomic_write(change.target, change.content)
+                written.append(change)
+        finally:  # record what reached the disk even when a later write failed
+            self.workspace.record_written(owned_contents(written))
 
     def _open_document(self, path: Path) -> TextDocument | None:
         uri = from_fs_path(str(path))
