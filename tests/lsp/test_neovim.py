@@ -54,13 +54,26 @@ def drive(nvim: str, workspace: Path, *commands: str) -> dict:
     return result
 
 
-def test_neovim_runs_the_interview_and_shows_the_session(nvim: str, workspace: Path) -> None:
-    result = drive(nvim, workspace, "serviceCreator.startInterview", "serviceCreator.showSession")
+def test_neovim_runs_the_interview_generates_and_shows_the_session(
+    nvim: str, workspace: Path
+) -> None:
+    result = drive(
+        nvim,
+        workspace,
+        "serviceCreator.startInterview",
+        "serviceCreator.generate",
+        "serviceCreator.showSession",
+    )
 
     assert "serviceCreator.startInterview" in result["commands"]
-    interview, session = result["results"]
+    interview, generated, session = result["results"]
     assert interview.get("error") is None, interview
     assert interview["result"]["status"] == "complete"
     assert interview["result"]["requirements"]["vendors"] == ["Cisco"]
-    assert session["result"]["sessionId"] == interview["result"]["sessionId"]
     assert any("What kind of network service" in p for p in result["prompts"])
+    # Neovim 0.7 cannot create files through workspace edits: they go to disk
+    assert generated.get("error") is None, generated
+    assert "api_endpoints.py" in generated["result"]["written"]
+    assert (workspace / "api_endpoints.py").is_file()
+    assert session["result"]["sessionId"] == interview["result"]["sessionId"]
+    assert session["result"]["status"] == "generated"
