@@ -1,5 +1,4 @@
-"""Documentation from the final symbol tables: API.md (every route, every pydantic model) and a
-plain README for when the model cannot write one (budget spent, provider down)."""
+"""Documentation from the final symbol tables: API.md, every route and every pydantic model."""
 
 from __future__ import annotations
 
@@ -54,30 +53,6 @@ def api_markdown(requirements: Requirements, tables: list[SymbolTable]) -> str:
         description=_describe(requirements),
         **api_facts(tables),
     )
-
-
-def plain_readme(requirements: Requirements, tables: list[SymbolTable]) -> str:
-    facts = api_facts(tables)
-    lines = [
-        f"# {requirements.service_name}",
-        "",
-        _describe(requirements),
-        "",
-        "## Run",
-        "",
-        "```bash",
-        "pip install -r requirements.txt",
-        "uvicorn api_endpoints:app --reload",
-        "pytest test_suite.py",
-        "```",
-        "",
-        "## Routes",
-        "",
-        *[f"- `{r['method']} {r['path']}` ({r['handler']})" for r in facts["routes"]],
-        "",
-        "See API.md for the models.",
-    ]
-    return "\n".join(lines) + "\n"
 
 
 def _describe(requirements: Requirements) -> str:

@@ -14,13 +14,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from service_creator.config import Settings
 from service_creator.core.code_reply import code_from_reply, fence_for, join_continuation
 from service_creator.core.context import ContextIndex
 from service_creator.core.context_view import dependency_context
-from service_creator.core.docs import api_markdown, plain_readme
+from service_creator.core.docs import api_markdown
 from service_creator.core.generate import STOPS, Generation, OnFileDone, generate
 from service_creator.core.ledger import Ledger
 from service_creator.core.llm import LLM, Message
@@ -219,40 +219,33 @@ class ModelEngine:
         generation: Generation,
         changed: set[str],
     ) -> None:
-        """API.md from the final symbol tables; the README again if a repair changed a file it
-        was written from (or written from the tables when the model could not)."""
+        """API.md from the final symbol tables, once every file is there; the README again if a
+        repair changed a file it was written from. A stopped generation gets no new documents
+        (an earlier, complete README or API.md is not replaced by a partial one)."""
         wanted = {s.path: s for s in specs if s.path in DOCS}
-        tables = [t for t in (self.index.table(f.path) for f in generation.files) if t]
         files = {f.path: f for f in generation.files}
-        if API_DOC.path in wanted:
-            files[API_DOC.path] = GeneratedFile(
-                path=API_DOC.path, content=api_markdown(requirements, tables)
-            )
+        complete = {s.path for s in specs if s.path != API_DOC.path} <= files.keys()
+        if API_DOC.path in wanted and complete:
+            tables = [t for t in (self.index.table(path) for path in files) if t]
+            content = api_markdown(requirements, tables)
+            files[API_DOC.path] = GeneratedFile(path=API_DOC.path, content=content)
         readme = wanted.get(README)
-        if readme is not None and (README not in files or changed & set(readme.depends_on)):
-            files[README] = await self._readme(readme, requirements, generation, tables)
-        order = {s.path: i for i, s in enumerate(specs)}
-        generation.files = sorted(files.values(), key=lambda f: order.get(f.path, 0))
-
-    async def _readme(
-        self,
-        spec: FileSpec,
-        requirements: Requirements,
-        generation: Generation,
-        tables: list[Any],
-    ) -> GeneratedFile:
-        if generation.stopped is None:
+        stale = changed & set(readme.depends_on) if readme is not None else set()
+        if readme is not None and README in files and stale:
             try:
-                content = await self.render(spec, requirements, {})
-                return GeneratedFile(path=spec.path, content=content)
+                if generation.stopped is None:
+                    content = await self.render(readme, requirements, {})
+                    files[README] = GeneratedFile(path=README, content=content)
             except STOPS as exc:
                 generation.stopped = exc
-        generation.findings.append(
-            Finding(
-                location=Location(path=spec.path, line=1),
-                message="README.md was written from the symbol tables, not by the model "
-                f"({generation.stopped.message if generation.stopped else 'no model'})",
-                severity="info",
-            )
-        )
-        return GeneratedFile(path=spec.path, content=plain_readme(requirements, tables))
+            if generation.stopped is not None:
+                generation.findings.append(
+                    Finding(
+                        location=Location(path=README, line=1),
+                        message=f"README.md describes {', '.join(sorted(stale))} as they were "
+                        f"before the repair ({generation.stopped.message})",
+                        severity="info",
+                    )
+                )
+        order = {s.path: i for i, s in enumerate(specs)}
+        generation.files = sorted(files.values(), key=lambda f: order.get(f.path, 0))
