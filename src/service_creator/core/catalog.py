@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from functools import cache
 
-import yaml
-
 from service_creator.core.models import FEATURES_BY_SERVICE_TYPE, Option
 from service_creator.prompts import read_data
 
 
 @cache
 def _catalog() -> dict:
+    import yaml  # loaded on first use: the MCP server lists its tools without it
+
     return yaml.safe_load(read_data("catalog.yaml"))
 
 

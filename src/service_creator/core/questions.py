@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-import yaml
-
 from service_creator.core import catalog
 from service_creator.core.answers import coerce
 from service_creator.core.models import AnswerValue, Option, Question, Validation
@@ -58,6 +56,8 @@ class QuestionGraph:
     @classmethod
     @cache
     def default(cls) -> QuestionGraph:
+        import yaml  # loaded on first use: the MCP server lists its tools without it
+
         data = yaml.safe_load(read_data("interview.yaml"))
         return cls(data["steps"], [QuestionSpec.from_data(q) for q in data["questions"]])
 

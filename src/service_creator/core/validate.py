@@ -6,12 +6,9 @@ Returns the (possibly fixed) file and the findings that remain, each with a line
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import threading
 from functools import cache
-
-import yaml
 
 from service_creator.core import parsing
 from service_creator.core.models import FileSpec, Finding, GeneratedFile, Location
@@ -94,6 +91,8 @@ def _ruff_bin() -> str:
 
 
 def _yaml(file: GeneratedFile) -> list[Finding]:
+    import yaml  # loaded on first use: the MCP server lists its tools without it
+
     try:
         list(yaml.safe_load_all(file.content))
     except yaml.YAMLError as exc:
@@ -103,6 +102,8 @@ def _yaml(file: GeneratedFile) -> list[Finding]:
 
 
 def _sql(file: GeneratedFile) -> list[Finding]:
+    import sqlite3
+
     try:
         sqlite3.connect(":memory:").executescript(file.content)
     except sqlite3.Error as exc:

@@ -13,9 +13,10 @@ import hashlib
 import json
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
+if TYPE_CHECKING:
+    import jinja2
 
 
 def read_data(name: str) -> str:
@@ -42,6 +43,8 @@ def tojson(value: Any) -> str:
 
 @cache
 def _environment() -> jinja2.Environment:
+    import jinja2  # loaded on first render: the MCP server lists its tools without it
+
     env = jinja2.Environment(
         loader=jinja2.FunctionLoader(_template_source),
         undefined=jinja2.StrictUndefined,
