@@ -206,7 +206,8 @@ class ModelEngine:
                 changed = repairer.changed
             if not generation.cancelled:
                 await self._documents(specs, requirements, generation, changed)
-                on_file_done(total, total, "documentation")
+                if generation.stopped is None:
+                    on_file_done(total, total, "documentation")
         if generation.stopped is not None:
             self.ledger.stop(generation.stopped.message)
         self.ledger.save()
