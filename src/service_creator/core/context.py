@@ -212,7 +212,9 @@ class ContextIndex:
         return entry.tree if entry is not None else None
 
     def tables(self) -> list[SymbolTable]:
-        return [entry.table for entry in self._entries.values()]
+        """Every table; those not built yet are built in one go (without cyclic GC passes)."""
+        with _gc_paused():
+            return [entry.table for entry in self._entries.values()]
 
     def paths(self) -> list[str]:
         return list(self._entries)
