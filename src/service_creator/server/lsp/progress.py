@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 
 if TYPE_CHECKING:
     from service_creator.server.lsp.server import Job, ServiceCreatorServer
@@ -41,7 +42,7 @@ class LspProgress:
         token = f"service-creator/{uuid.uuid4().hex[:12]}"
         try:
             await self.ls.work_done_progress.create_async(token)
-        except Exception as exc:  # the client refused: carry on without a progress bar
+        except JsonRpcException as exc:  # the client refused: carry on without a progress bar
             log.warning("window/workDoneProgress/create failed: %s", exc)
             return self
         self.token = token

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
@@ -158,7 +159,7 @@ class ServiceCreatorServer(LanguageServer):
                     )
                 )
                 self.state.settings_overrides = _as_dict(answer[0] if answer else None)
-            except Exception as exc:  # the client failed to answer: keep the last known
+            except JsonRpcException as exc:  # the client failed to answer: keep the last known
                 log.warning("workspace/configuration failed: %s", exc)
         return settings_from(self.state.settings_overrides, self._warn_once)
 
