@@ -97,7 +97,9 @@ def bind(host: str, port: int) -> Listener:
     return Listener(sock, f"http://{shown}:{sock.getsockname()[1]}{PATH}")
 
 
-def serve_http(host: str, port: int, settings: Settings, options: ServerOptions) -> None:
+def serve_http(
+    host: str, port: int, settings: Settings, options: ServerOptions, log_level: str = "WARNING"
+) -> None:
     import anyio
     import uvicorn
 
@@ -108,6 +110,7 @@ def serve_http(host: str, port: int, settings: Settings, options: ServerOptions)
     server = build_server(
         settings,
         options,
+        log_level=log_level,
         token_verifier=StaticTokens(tokens, listener.url),
         auth=AuthSettings(
             issuer_url=listener.url.removesuffix(PATH),
