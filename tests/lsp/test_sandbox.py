@@ -269,3 +269,26 @@ async def test_generated_project_failure_fix_code_action_and_regeneration(
     regenerated = await code.command("generate")
     assert regenerated["written"] == ["test_suite.py"]
     assert not code.client.diagnostics[suite_uri]
+
+
+async def test_collection_and_syntax_errors_are_diagnostics_too(
+    sandbox_image: str, code: Editor
+) -> None:
+    write_project(
+        code,
+        {
+            "app/__init__.py": "",
+            "app/calc.py": CALC,
+            "tests/test_ok.py": "def test_ok():\n    assert True\n",
+            "tests/test_bad_syntax.py": "def test_x():\n    pass\n\n\ndef test_y(:\n    pass\n",
+        },
+    )
+
+    result = await code.command("runTests")
+
+    assert result["report"]["outcome"] == "error", result["report"]
+    (diagnostic,) = code.client.diagnostics[code.uri("tests/test_bad_syntax.py")]
+    assert diagnostic.source == "service-creator"
+    assert diagnostic.code == "collection-error"
+    assert diagnostic.range.start.line == 4  # `def test_y(:`
+    assert code.statuses[-1]["text"].startswith("Tests: 1 passed, 0 failed, 1 errors")
