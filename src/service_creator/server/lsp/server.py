@@ -232,8 +232,10 @@ def _warm_imports() -> None:
     import service_creator.server.lsp.configuration
     import service_creator.server.lsp.progress
     import service_creator.server.lsp.writer
+    import service_creator.tools.fix
     import service_creator.tools.generate
-    import service_creator.tools.interview  # noqa: F401
+    import service_creator.tools.interview
+    import service_creator.tools.testing  # noqa: F401
 
 
 # command → its function in commands.py
