@@ -75,7 +75,6 @@ class Editor:
     statuses: list[dict[str, Any]] = field(default_factory=list)
     documents: dict[str, OpenDocument] = field(default_factory=dict)
     events: dict[str, asyncio.Event] = field(default_factory=dict)
-    on_request: Callable[[str], Any] | None = None
     initialized: types.InitializeResult | None = None
     hold: asyncio.Event | None = None
 
@@ -86,8 +85,6 @@ class Editor:
 
     def _fire(self, name: str) -> None:
         self.event(name).set()
-        if self.on_request is not None:
-            self.on_request(name)
 
     async def wait(self, name: str, timeout: float = WAIT) -> None:
         await asyncio.wait_for(self.event(name).wait(), timeout)
