@@ -71,39 +71,18 @@ def responder(files: dict[str, str], delay: float):
     return reply
 
 
-def import_plan(specs: list[FileSpec], files: dict[str, str]) -> list[FileSpec]:
-    """What-if: each Python file built on exactly the project files it imports (and the
-    non-Python files the plan gives it); CI built on requirements.txt only."""
-    modules = {Path(p).stem: p for p in files if p.endswith(".py")}
-    changed = []
-    for spec in specs:
-        deps = spec.depends_on
-        if spec.path.endswith(".py"):
-            imported = {
-                modules[n.module]
-                for n in ast.walk(ast.parse(files[spec.path]))
-                if isinstance(n, ast.ImportFrom) and n.module in modules
-            }
-            deps = [d for d in deps if not d.endswith(".py")] + sorted(imported)
-        elif spec.path.endswith("ci.yml"):
-            deps = ["requirements.txt"]
-        changed.append(spec.model_copy(update={"depends_on": deps}))
-    return changed
-
-
 async def generate(
     server: FakeOpenAI,
     req: Requirements,
     context: str,
     concurrency: int,
     workspace: Path,
-    files: dict[str, str] | None = None,
 ) -> tuple[ModelEngine, list[GeneratedFile], float]:
     settings = Settings(
         model="openai/bench-model", api_base=server.base_url, concurrency=concurrency
     )
     engine = ModelEngine(settings, workspace=workspace, context=context)  # type: ignore[arg-type]
-    specs = engine.plan(req) if files is None else import_plan(engine.plan(req), files)
+    specs = engine.plan(req)
     started = time.perf_counter()
     generation = await engine.run(specs, req, concurrency=concurrency)
     elapsed = time.perf_counter() - started
@@ -198,31 +177,27 @@ async def bench_context(server: FakeOpenAI, req: Requirements, files: dict[str, 
 async def bench_walltime(
     server: FakeOpenAI, req: Requirements, files: dict[str, str], delay: float, concurrency: int
 ) -> None:
-    runs = [
-        ("DAG-concurrent", concurrency, None),
-        ("sequential", 1, None),
-        ("DAG, what-if plan: edges = real imports", concurrency, files),
-    ]
+    runs = [("DAG-concurrent", concurrency), ("sequential", 1)]
     print(f"## wall time: {delay:g} s per reply\n")
     print("| run | concurrency | replies | files | critical path | wall time |")
     print("|---|---:|---:|---:|---:|---:|")
     times = {}
-    for label, limit, what_if in runs:
+    server.responder = responder(files, 0.0)
+    with tempfile.TemporaryDirectory() as folder:  # warm-up: imports, grammars, first call
+        await generate(server, req, "symbols", concurrency, Path(folder))
+    for label, limit in runs:
         server.reset()
         server.responder = responder(files, delay)
         with tempfile.TemporaryDirectory() as folder:
-            engine, generated, elapsed = await generate(
-                server, req, "symbols", limit, Path(folder), what_if
-            )
-        specs = engine.plan(req) if what_if is None else import_plan(engine.plan(req), files)
-        depth = critical_path(specs)
+            engine, generated, elapsed = await generate(server, req, "symbols", limit, Path(folder))
+        depth = critical_path(engine.plan(req))
         times[label] = (elapsed, len(server.calls), depth)
         print(
             f"| {label} | {limit} | {len(server.calls)} | {len(generated)} | {depth} replies "
             f"| {elapsed:.2f} s |"
         )
     sequential = times["sequential"][0]
-    for label in (runs[0][0], runs[2][0]):
+    for label in (runs[0][0],):
         elapsed, replies, depth = times[label]
         print(
             f"\n{label}: {sequential / elapsed:.2f}x faster than sequential "

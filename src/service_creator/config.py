@@ -49,7 +49,7 @@ class Settings(BaseModel):
     stage_fallbacks: dict[str, list[str]] = {}
     budget_tokens: int | None = Field(None, gt=0, description="Tokens one generation may use")
     budget_usd: float | None = Field(None, gt=0, description="USD one generation may cost")
-    concurrency: int = Field(4, ge=1, le=64, description="Files generated at the same time")
+    concurrency: int = Field(8, ge=1, le=64, description="Files generated at the same time")
     repair_rounds: int = Field(3, ge=0, le=3, description="Model repair rounds per generation")
     sandbox: SandboxSettings = SandboxSettings()
 

@@ -4,7 +4,8 @@ file can use.
 Every consumer sees a dependency's public definitions, never its own imports or private
 (`_name`) helpers. A Python file sees the rest in full (classes with fields and methods,
 functions with signatures, routes). A portal (JavaScript) or a document sees the API surface:
-routes, and the pydantic models and settings with their fields. Deployment and CI files (YAML,
+routes, and the pydantic models and settings with their fields; the SQL schema sees the data
+classes with their fields. Deployment and CI files (YAML,
 Dockerfile, text) see the settings (environment names), routes (health probes) and module-level
 constants; of a test file, only that it exists and how many tests it has. Files with no symbols
 (requirements.txt, pyproject.toml) come as their first lines, as `ContextIndex` shows them.
@@ -21,7 +22,7 @@ from service_creator.core.models import FileSpec
 LONG_VALUE = 40
 ALIAS = re.compile(r"^(Annotated|Literal|Union|Optional|[A-Z]\w*\s*\|)")
 API_SURFACE = frozenset({"javascript", "markdown"})
-DEPLOYMENT = frozenset({"yaml", "dockerfile", "text", "sql"})
+DEPLOYMENT = frozenset({"yaml", "dockerfile", "text"})
 
 
 def is_test(path: str) -> bool:
@@ -62,6 +63,8 @@ def view(table: SymbolTable, consumer: str, *, tests: bool = False) -> SymbolTab
     shown = _data_classes(table, public)
     if consumer in API_SURFACE:
         keep = [s for s in public if s.kind == "route" or _in(s, shown)]
+    elif consumer == "sql":  # the tables mirror the domain models' fields
+        keep = [s for s in public if _in(s, shown)]
     else:  # deployment and CI files: environment names, routes, constants
         settings = {n for n in shown if "settings" in n.lower() or "config" in n.lower()}
         keep = [

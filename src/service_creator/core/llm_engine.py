@@ -43,12 +43,6 @@ API_DOC = FileSpec(
     depends_on=["api_endpoints.py", "schemas.py"],
 )
 DOCS = frozenset({README, API_DOC.path})
-# files the plan does not list as dependencies but that a service's files import from (the
-# offline project does): without them in the context, the model cannot know those names
-IMPORTS_TOO: dict[str, list[str]] = {
-    "api_endpoints.py": ["models.py", "vendor_integration.py"],
-    "test_suite.py": ["models.py"],
-}
 NOTES: dict[str, list[str]] = {
     "config.py": ["settings come from environment variables, with defaults that work in tests"],
     "api_endpoints.py": [
@@ -93,12 +87,8 @@ class ModelEngine:
         self._texts: dict[str, str] = {}
 
     def plan(self, requirements: Requirements) -> list[FileSpec]:
-        """The offline plan with the edges its files import across, plus API.md."""
-        specs = []
-        for spec in plan(requirements):
-            extra = [p for p in IMPORTS_TOO.get(spec.path, []) if p not in spec.depends_on]
-            specs.append(spec.model_copy(update={"depends_on": [*spec.depends_on, *extra]}))
-        return [*specs, API_DOC]
+        """The project's plan, plus API.md."""
+        return [*plan(requirements), API_DOC]
 
     # --- one file ----------------------------------------------------------------------------
 

@@ -1,7 +1,9 @@
 """The plan: which files a service project has, and which files each one is built on.
 
-The plan is a DAG in dependency order: config -> models -> schemas -> vendor integration ->
-service manager -> API -> tests; the docs and deployment files hang off what they describe.
+The plan is a DAG whose edges are the project's real imports: config, models, schemas and the
+vendor integration stand alone (the SQL schema follows the models, as an ORM's would); the service manager builds on them, the API on it, the tests on
+the API; the docs and deployment files hang off what they describe. Files with no path between
+them generate concurrently, so every edge here costs wall time: add one only for an import.
 """
 
 from __future__ import annotations
@@ -15,25 +17,25 @@ _ALL: tuple[FileSpec, ...] = (
     FileSpec(path="pyproject.toml", purpose="ruff, black and pytest settings", language="text"),
     FileSpec(path="config.py", purpose="Settings from the environment", language="python"),
     FileSpec(
-        path="database_schema.sql", purpose="SQL schema of the service's state", language="sql"
+        path="models.py",
+        purpose="Domain models and their persistence (applies database_schema.sql)",
+        language="python",
     ),
     FileSpec(
-        path="models.py",
-        purpose="Domain models and their persistence",
-        language="python",
-        depends_on=["config.py", "database_schema.sql"],
+        path="database_schema.sql",
+        purpose="SQL schema of the service's state: the tables behind the domain models",
+        language="sql",
+        depends_on=["models.py"],
     ),
     FileSpec(
         path="schemas.py",
         purpose="Pydantic request and response schemas of the API",
         language="python",
-        depends_on=["models.py"],
     ),
     FileSpec(
         path="vendor_integration.py",
         purpose="Client for the vendor device API, with a simulated device",
         language="python",
-        depends_on=["config.py", "models.py"],
     ),
     FileSpec(
         path="service_manager.py",
@@ -45,13 +47,25 @@ _ALL: tuple[FileSpec, ...] = (
         path="api_endpoints.py",
         purpose="FastAPI application: routes, auth, logging",
         language="python",
-        depends_on=["config.py", "schemas.py", "service_manager.py"],
+        depends_on=[
+            "config.py",
+            "models.py",
+            "schemas.py",
+            "vendor_integration.py",
+            "service_manager.py",
+        ],
     ),
     FileSpec(
         path="test_suite.py",
         purpose="pytest suite exercising every endpoint",
         language="python",
-        depends_on=["config.py", "schemas.py", "api_endpoints.py", "vendor_integration.py"],
+        depends_on=[
+            "config.py",
+            "models.py",
+            "schemas.py",
+            "vendor_integration.py",
+            "api_endpoints.py",
+        ],
     ),
     FileSpec(
         path="portal_integration.js",
@@ -87,7 +101,7 @@ _ALL: tuple[FileSpec, ...] = (
         path=".github/workflows/ci.yml",
         purpose="CI: lint and test",
         language="yaml",
-        depends_on=["requirements.txt", "test_suite.py"],
+        depends_on=["requirements.txt", "pyproject.toml"],
     ),
 )
 
