@@ -98,9 +98,11 @@ def roots_callback(*folders: Path):
 
 
 def server_env(**extra: str) -> dict[str, str]:
-    """The environment without our settings, plus `extra` (so a developer's own settings
-    cannot change what a test sees)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SERVICE_CREATOR_")}
+    """The environment without our settings but the sandbox's, plus `extra` (so a developer's
+    own model or MCP settings cannot change what a test sees)."""
+    ours = ("SERVICE_CREATOR_",)
+    kept = ("SERVICE_CREATOR_SANDBOX_", "SERVICE_CREATOR_REQUIRE_DOCKER")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(ours) or k.startswith(kept)}
     return {**env, **extra}
 
 

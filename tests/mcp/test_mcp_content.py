@@ -7,7 +7,7 @@ import json
 import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPError
-from mcp_helpers import ANSWERS, answer_turn_by_turn
+from mcp_helpers import ANSWERS, answer_turn_by_turn, stdio_server
 
 BASE = "service-creator://sessions"
 
@@ -89,3 +89,17 @@ async def test_resources_of_unknown_sessions_are_refused(server):
     async with Client(server) as client:
         with pytest.raises(MCPError, match="Unknown session"):
             await client.read_resource(f"{BASE}/0123456789ab/requirements")
+
+
+async def test_resources_and_prompts_over_stdio(workspace):
+    async with Client(stdio_server(), read_timeout_seconds=60) as client:
+        state = await client.call_tool("start_interview", {"workspace": str(workspace)})
+        sid = (await answer_turn_by_turn(client, state.structured_content))["sessionId"]
+        listed = [str(r.uri) for r in (await client.list_resources()).resources]
+        read = await client.read_resource(f"{BASE}/{sid}/requirements")
+        templates = (await client.list_resource_templates()).resource_templates
+        prompt = await client.get_prompt("fix_failing_tests", {"session_id": sid})
+    assert listed == [f"{BASE}/{sid}/requirements"]
+    assert json.loads(read.contents[0].text)["vendors"] == ["Cisco"]
+    assert len(templates) == 3
+    assert sid in prompt.messages[0].content.text

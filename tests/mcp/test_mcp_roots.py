@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from mcp import Client
-from mcp_helpers import FormFiller, make_server, roots_callback
+from mcp_helpers import FormFiller, make_server, roots_callback, stdio_server
 
 ERAS = ["auto", "legacy"]
 
@@ -74,3 +74,15 @@ async def test_an_empty_roots_list_restricts_nothing(tmp_path):
     async with Client(make_server(), list_roots_callback=roots_callback()) as client:
         result = await client.call_tool("start_interview", {"workspace": str(tmp_path / "any")})
     assert not result.is_error
+
+
+@pytest.mark.parametrize("mode", ERAS)
+async def test_roots_over_stdio(tmp_path, mode):
+    project = tmp_path / "project"
+    project.mkdir()
+    callback = roots_callback(project)
+    async with Client(stdio_server(), mode=mode, list_roots_callback=callback) as client:
+        inside = await client.call_tool("start_interview", {"workspace": "svc"})
+        outside = await client.call_tool("start_interview", {"workspace": str(tmp_path / "x")})
+    assert inside.structured_content["workspace"] == str((project / "svc").resolve())
+    assert outside.is_error and "outside the folders this client shares" in outside.content[0].text

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from mcp import Client
-from mcp_helpers import answer_turn_by_turn, finish_job, make_server
+from mcp_helpers import WAIT, answer_turn_by_turn, finish_job, make_server, stdio_server
 
 pytestmark = pytest.mark.docker
 
@@ -34,40 +34,49 @@ async def call(client, tool: str, **arguments) -> dict:
 
 async def test_failure_in_findings_then_fixed(workspace, sandbox_settings, sandbox_image):
     async with Client(make_server(sandbox_settings)) as client:
-        started = await client.call_tool("start_interview", {"workspace": str(workspace)})
-        sid = (await answer_turn_by_turn(client, started.structured_content))["sessionId"]
-        generated = await call(client, "generate_service", session_id=sid)
-        assert generated["status"] == "succeeded"
-        line = break_a_test(workspace)
+        await failure_in_findings_then_fixed(client, workspace)
 
-        tested = await call(client, "run_tests", session_id=sid)
-        assert tested["status"] == "succeeded", tested["error"]
-        report = tested["testRun"]["report"]
-        assert report["outcome"] == "failed" and report["failed"] == 1 and report["passed"] > 10
-        assert tested["testRun"]["exitCode"] == 1
-        assert "get_findings" in tested["nextStep"]
 
-        found = (await client.call_tool("get_findings", {"session_id": sid})).structured_content
-        assert (found["testOutcome"], found["failed"]) == ("failed", 1)
-        (finding,) = [f for f in found["findings"] if f["testId"]]
-        assert finding["testId"] == BROKEN_TEST
-        assert finding["location"] == {"path": "test_suite.py", "line": line, "column": 1}
-        assert "299" in finding["message"]
+async def test_failure_in_findings_over_stdio(workspace, sandbox_image):
+    async with Client(stdio_server(), read_timeout_seconds=WAIT) as client:
+        await failure_in_findings_then_fixed(client, workspace)
 
-        listed = [str(r.uri) for r in (await client.list_resources()).resources]
-        uri = f"service-creator://sessions/{sid}/report"
-        assert uri in listed
-        assert f"service-creator://sessions/{sid}/files/test_suite.py" in listed
-        saved = json.loads((await client.read_resource(uri)).contents[0].text)
-        assert saved["report"]["outcome"] == "failed"
 
-        fixed = await call(client, "fix_failure", session_id=sid, test_id=BROKEN_TEST)
-        assert fixed["status"] == "succeeded", fixed["error"]
-        assert fixed["fix"]["files"] == ["test_suite.py"]
-        assert "now passes" in fixed["fix"]["message"]
-        assert fixed["fix"]["report"]["outcome"] == "passed"
-        assert BAD not in (workspace / "test_suite.py").read_text()
+async def failure_in_findings_then_fixed(client, workspace) -> None:
+    started = await client.call_tool("start_interview", {"workspace": str(workspace)})
+    sid = (await answer_turn_by_turn(client, started.structured_content))["sessionId"]
+    generated = await call(client, "generate_service", session_id=sid)
+    assert generated["status"] == "succeeded"
+    line = break_a_test(workspace)
 
-        after = (await client.call_tool("get_findings", {"session_id": sid})).structured_content
+    tested = await call(client, "run_tests", session_id=sid)
+    assert tested["status"] == "succeeded", tested["error"]
+    report = tested["testRun"]["report"]
+    assert report["outcome"] == "failed" and report["failed"] == 1 and report["passed"] > 10
+    assert tested["testRun"]["exitCode"] == 1
+    assert "get_findings" in tested["nextStep"]
+
+    found = (await client.call_tool("get_findings", {"session_id": sid})).structured_content
+    assert (found["testOutcome"], found["failed"]) == ("failed", 1)
+    (finding,) = [f for f in found["findings"] if f["testId"]]
+    assert finding["testId"] == BROKEN_TEST
+    assert finding["location"] == {"path": "test_suite.py", "line": line, "column": 1}
+    assert "299" in finding["message"]
+
+    listed = [str(r.uri) for r in (await client.list_resources()).resources]
+    uri = f"service-creator://sessions/{sid}/report"
+    assert uri in listed
+    assert f"service-creator://sessions/{sid}/files/test_suite.py" in listed
+    saved = json.loads((await client.read_resource(uri)).contents[0].text)
+    assert saved["report"]["outcome"] == "failed"
+
+    fixed = await call(client, "fix_failure", session_id=sid, test_id=BROKEN_TEST)
+    assert fixed["status"] == "succeeded", fixed["error"]
+    assert fixed["fix"]["files"] == ["test_suite.py"]
+    assert "now passes" in fixed["fix"]["message"]
+    assert fixed["fix"]["report"]["outcome"] == "passed"
+    assert BAD not in (workspace / "test_suite.py").read_text()
+
+    after = (await client.call_tool("get_findings", {"session_id": sid})).structured_content
     assert after["testOutcome"] == "passed"
     assert not [f for f in after["findings"] if f["testId"]]
