@@ -222,3 +222,32 @@ async def test_a_generated_session_is_reopened_after_a_restart(workspace):
             "start_interview", {"workspace": str(workspace), "session_id": "0123456789ab"}
         )
         assert unknown.is_error and "No session '0123456789ab'" in unknown.content[0].text
+
+
+async def test_cancelling_the_call_stops_the_generation(workspace):
+    """A client that gives up on the call stops the job; the next call starts a new one. The
+    first progress notification names the job, so it can still be followed."""
+    held = max(SPECS, key=lambda s: len(s.depends_on))
+    engine = GatedEngine(held.path)
+    messages: list[str] = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        messages.append(message or "")
+
+    async with Client(make_server(engine=engine)) as client:
+        sid = await interviewed(client, workspace)
+        arguments = {"session_id": sid}
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(client.call_tool, "generate_service", arguments, None, on_progress)
+            with anyio.fail_after(WAIT):
+                await engine.reached.wait()
+            tasks.cancel_scope.cancel()  # the client gives up on the call
+        first_id = messages[0].split()[1]
+        engine.gate.set()
+        result = await client.call_tool("get_job", {"job_id": first_id, "wait_seconds": 25})
+        first = result.structured_content
+        assert first["status"] == "cancelled" and first["generation"]["cancelled"] is True
+        assert len(first["generation"]["files"]) < len(SPECS)
+        assert "call generate_service again" in first["nextStep"]
+        again = (await client.call_tool("generate_service", arguments)).structured_content
+    assert again["jobId"] != first_id and again["status"] == "succeeded"

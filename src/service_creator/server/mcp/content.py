@@ -41,6 +41,8 @@ TURN_BY_TURN = (
 def next_step(job: Job) -> str:
     if job.status == "running":
         return f"Call get_job with job_id '{job.id}' and wait_seconds 25 to follow it."
+    if job.status == "cancelled":
+        return f"The job was cancelled; call {job.kind} again to start over."
     if job.status != "succeeded":
         return f"Deal with the error, then call {job.kind} again."
     if job.kind == "run_tests":

@@ -115,7 +115,8 @@ class Jobs:
         work: Work,
         on_done: Callable[[BaseModel], None] = lambda result: None,
     ) -> Job:
-        job = Job(id=secrets.token_urlsafe(16), kind=kind, scope=scope, session_id=session_id)
+        job_id = secrets.token_urlsafe(16)
+        job = Job(job_id, kind, scope, session_id, message=f"Job {job_id} started")
         self._jobs[job.id] = job
         self._tasks.start_soon(self._run, job, work, on_done, name=f"{kind} {job.id}")
         return job
@@ -125,9 +126,10 @@ class Jobs:
         return job if job is not None and job.scope == scope else None
 
     def running(self, scope: str, session_id: str, kind: JobKind) -> Job | None:
+        """The scope's job of this kind for the session that is under way (to join it)."""
         for job in self._jobs.values():
             mine = (job.scope, job.session_id, job.kind) == (scope, session_id, kind)
-            if mine and not job.finished:
+            if mine and not job.finished and not job.cancel_requested:
                 return job
         return None
 
@@ -136,7 +138,8 @@ class Jobs:
         try:
             job.result = await work(progress)
             on_done(job.result)
-            job.status = "cancelled" if job.cancel_requested else "succeeded"
+            # finished work counts as done even if a stop was asked for too late
+            job.status = "cancelled" if getattr(job.result, "cancelled", False) else "succeeded"
         except ServiceCreatorError as exc:
             job.status = "cancelled" if job.cancel_requested else "failed"
             job.error = str(exc)

@@ -168,8 +168,8 @@ async def get_session(session_id: SessionId, ctx: Context) -> interview_tools.In
 
 
 def job_view(job: Job, view: type[V]) -> V:
-    """The job as `view` (its kind's model, or JobView), with the result once succeeded."""
-    result = job.result if job.status == "succeeded" else None
+    """The job as `view` (its kind's model, or JobView), with its result once it has one (a
+    cancelled generation has one too: the files written before it stopped)."""
     return view(
         job_id=job.id,
         kind=job.kind,
@@ -181,7 +181,7 @@ def job_view(job: Job, view: type[V]) -> V:
         elapsed_seconds=round(job.elapsed, 3),
         error=job.error,
         next_step=content.next_step(job),
-        **{RESULT_FIELD[job.kind]: result},
+        **{RESULT_FIELD[job.kind]: job.result},
     )
 
 
