@@ -7,6 +7,7 @@ import pytest
 from service_creator.core.consistency import check_consistency, path_matches
 from service_creator.core.context import ContextIndex
 from service_creator.core.models import FEATURES_BY_SERVICE_TYPE, GeneratedFile, Requirements
+from service_creator.offline.generator import render_project
 
 CONFIG = """\
 from functools import lru_cache
@@ -344,7 +345,6 @@ COMBINATIONS = [
     ("service", "vendors", "api", "auth", "deployment", "pricing"), COMBINATIONS
 )
 def test_the_offline_projects_are_consistent(service, vendors, api, auth, deployment, pricing):
-    generator = pytest.importorskip("service_creator.offline.generator")
     requirements = Requirements(
         service_type=service,
         service_name="edge-svc",
@@ -356,7 +356,7 @@ def test_the_offline_projects_are_consistent(service, vendors, api, auth, deploy
         logging=["json", "prometheus"],
         deployment=deployment,
     )
-    index = ContextIndex.from_files(generator.render_project(requirements))
+    index = ContextIndex.from_files(render_project(requirements))
     assert check_consistency(index) == []
     # and the check has something to check: routes with their tests, imports between files
     assert len(index.table("api_endpoints.py").routes()) >= 5
@@ -367,7 +367,6 @@ def test_the_offline_projects_are_consistent(service, vendors, api, auth, deploy
 
 
 def test_a_broken_offline_project_is_caught():
-    generator = pytest.importorskip("service_creator.offline.generator")
     service, vendors, api, auth, deployment, pricing = COMBINATIONS[0]
     requirements = Requirements(
         service_type=service,
@@ -380,7 +379,7 @@ def test_a_broken_offline_project_is_caught():
         logging=["json"],
         deployment=deployment,
     )
-    files = {f.path: f for f in generator.render_project(requirements)}
+    files = {f.path: f for f in render_project(requirements)}
     api_text = files["api_endpoints.py"].content
     route = next(line for line in api_text.splitlines() if line.startswith("@router.get"))
     broken = api_text.replace(route, route.replace("@router.get", "@router.put"), 1)
