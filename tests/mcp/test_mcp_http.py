@@ -172,3 +172,21 @@ async def test_two_mcp_sessions_cannot_see_each_others_workspaces(live, tmp_path
 async def test_two_principals_cannot_see_each_others_workspaces(live, tmp_path):
     """2026-07-28 has no MCP sessions: the principal (token) is the boundary."""
     await _isolated(live, tmp_path, "auto", TOKEN_B)
+
+
+def test_settings_from_the_environment(monkeypatch):
+    from service_creator.errors import ConfigError
+    from service_creator.server.mcp.http import tokens_from_env, transport_security
+    from service_creator.server.mcp.views import ServerOptions
+
+    monkeypatch.setenv("SERVICE_CREATOR_MCP_TOKEN", "short")
+    with pytest.raises(ConfigError, match="at least 16 characters"):
+        tokens_from_env()
+    monkeypatch.setenv("SERVICE_CREATOR_MCP_TOKEN", f" {TOKEN_A} , {TOKEN_B} ")
+    assert tokens_from_env() == ([TOKEN_A, TOKEN_B], False)
+    monkeypatch.setenv("SERVICE_CREATOR_MCP_ALLOWED_HOSTS", "box.lan, box.lan:9000")
+    hosts = transport_security("10.0.0.5").allowed_hosts
+    assert {"127.0.0.1:*", "localhost:*", "10.0.0.5:*", "box.lan:*", "box.lan:9000"} <= set(hosts)
+    assert ServerOptions.from_env({"SERVICE_CREATOR_MCP_RETURN_AFTER": "3"}).return_after == 3
+    with pytest.raises(ConfigError):
+        ServerOptions.from_env({"SERVICE_CREATOR_MCP_ELICIT_ROUNDS": "ten"})
