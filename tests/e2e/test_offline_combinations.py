@@ -9,6 +9,7 @@ own test suite run by pytest in a subprocess with a clean environment.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -42,6 +43,36 @@ LONG_DESCRIPTION = (
     "at all times, no exceptions."
 )
 MIN_TESTS = 40  # every generated suite has at least this many tests
+# Calls every function of the portal client with a fetch that records instead of sending.
+PORTAL_DRIVER = """
+import { pathToFileURL } from "node:url";
+const portal = await import(pathToFileURL(process.argv[1]).href);
+const calls = [];
+const fetch = async (url, init) => {
+  const { method, headers, body } = init;
+  calls.push({ url: String(url), method, headers, body: body ?? null });
+  const status = init.method === "DELETE" ? 204 : 200;
+  return { status, ok: true, json: async () => ({}), text: async () => "" };
+};
+const client = portal.createClient({
+  baseUrl: "https://svc.example.net", apiKey: "key", token: "token",
+  username: "user", password: "pässword", fetch,
+});
+const id = "0123456789abcdef0123456789abcdef";
+await client.health();
+await client.listInstances("acme");
+await client.createInstance({ name: "edge-1", tenant: "acme", config: {} });
+await client.getInstance(id);
+await client.updateInstance(id, {});
+await client.deleteInstance(id);
+await client.getStatus(id);
+await client.recordUsage(id, 1.5);
+await client.listUsage(id);
+await client.getBilling(id);
+if (client.getMetrics) await client.getMetrics();
+if (client.listAudit) await client.listAudit(5);
+console.log(JSON.stringify(calls));
+"""
 
 
 def _combination(index: int, service_type: str, vendor: str) -> Requirements:
@@ -116,6 +147,7 @@ class Checked:
     ruff: subprocess.CompletedProcess[str] | None = None
     black: subprocess.CompletedProcess[str] | None = None
     node: subprocess.CompletedProcess[str] | None = None
+    portal: subprocess.CompletedProcess[str] | None = None
     pytest: subprocess.CompletedProcess[str] | None = None
     yaml_error: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
@@ -154,6 +186,11 @@ def _check(directory: Path, requirements: Requirements) -> Checked:
     checked.ruff = _run([python, "-m", "ruff", "check", "--no-cache", "."], directory, 60)
     checked.black = _run([python, "-m", "black", "--check", "--diff", "."], directory, 60)
     checked.node = _run(["node", "--check", "portal_integration.js"], directory, 60)
+    checked.portal = _run(
+        ["node", "--input-type=module", "-e", PORTAL_DRIVER, "portal_integration.js"],
+        directory,
+        60,
+    )
     try:
         for name in checked.files:
             if name.endswith((".yml", ".yaml")):
@@ -203,6 +240,29 @@ def test_black_passes(checked: dict[str, Checked], case: str) -> None:
 def test_portal_client_parses(checked: dict[str, Checked], case: str) -> None:
     result = checked[case].node
     assert result is not None and result.returncode == 0, _output(result)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_portal_client_calls_every_route(checked: dict[str, Checked], case: str) -> None:
+    """Each client function hits a route of the API, with the credentials it was given."""
+    result = checked[case].portal
+    assert result is not None and result.returncode == 0, _output(result)
+    calls = json.loads(result.stdout)
+    api = (checked[case].directory / "api_endpoints.py").read_text(encoding="utf-8")
+    routes = {(m.upper(), p) for m, p in re.findall(r'@router\.(\w+)\("([^"]+)"', api)}
+    called = {
+        (call["method"], re.sub(r"/[0-9a-f]{32}", "/{instance_id}", call["url"].split("?")[0]))
+        for call in calls
+    }
+    assert {(m, "https://svc.example.net" + p) for m, p in routes} == called
+    methods = CASES[case].auth_methods
+    for call in calls:
+        headers = call["headers"]
+        if call["url"].endswith("/healthz") or methods == ["mtls"]:
+            continue
+        assert "X-API-Key" in headers or "Authorization" in headers, call
+    create = next(c for c in calls if c["method"] == "POST" and c["url"].endswith("/instances"))
+    assert json.loads(create["body"])["vendor"] == CASES[case].vendors[0]
 
 
 @pytest.mark.parametrize("case", CASES)

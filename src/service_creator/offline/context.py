@@ -38,6 +38,7 @@ REST_MARKERS = {
     "restconf": '{"Cisco-IOS-XE-native:',
     "panos": '{"entry": {"@name": ',
     "fortios": '"name": ',
+    "fortiadc": '"mkey": ',
     "icontrol": '"partition": "Common"',
     "junos": '{"configuration": {',
 }
@@ -47,6 +48,7 @@ CLI_STATUS = {
     "cisco_iosxe": ["show version"],
     "panos": ["show system info"],
     "fortios": ["get system status"],
+    "fortiadc": ["get system status"],
     "bigip": ["show sys version"],
     "junos": ["show version"],
 }
@@ -93,9 +95,11 @@ def build_context(requirements: Requirements) -> dict[str, Any]:
         "invalid_configs": invalid_samples.invalid_configs(r.service_type, r.features),
         "products": {v["name"]: v["product"] for v in vendors},
         "vendor_env": {v["name"]: v["env"] for v in vendors},
+        "auth_text": ", ".join(AUTH_LABELS[m] for m in r.auth_methods),
+        "logging_text": ", ".join(LOGGING_LABELS[o] for o in r.logging),
         "challenge": _challenge(r.service_name, r.auth_methods),
         "secret_env": [k for m in r.auth_methods for k in SECRET_ENV[m]],
-        "test_config_imports": _test_config_imports(r.auth_methods),
+        "test_config_imports": _test_config_imports(r.auth_methods, r.logging),
         "production_env": _production_env(r.auth_methods),
         "has_commit": _has_commit(r.vendor_api, vendors[0]),
         "real_device_url": REAL_DEVICE_URLS[r.vendor_api],
@@ -104,6 +108,20 @@ def build_context(requirements: Requirements) -> dict[str, Any]:
     }
 
 
+AUTH_LABELS = {
+    "api_key": "API key",
+    "oauth2": "OAuth 2.0",
+    "jwt": "JWT (HS256)",
+    "mtls": "mTLS",
+    "basic": "HTTP Basic",
+}
+LOGGING_LABELS = {
+    "json": "JSON logs",
+    "syslog": "syslog",
+    "prometheus": "Prometheus metrics",
+    "audit": "audit log",
+    "elk": "ELK (ECS) logs",
+}
 SECRET_ENV = {
     "api_key": ["API_KEYS"],
     "jwt": ["JWT_SECRET"],
@@ -139,9 +157,11 @@ _PRODUCTION_ENV = {
 }
 
 
-def _test_config_imports(methods: list[str]) -> list[str]:
+def _test_config_imports(methods: list[str], logging: list[str]) -> list[str]:
     """What the generated tests import from config.py, in isort order."""
-    constants = {"SERVICE_NAME", "USAGE_METRIC"}
+    constants = {"USAGE_METRIC"}
+    if {"json", "elk", "syslog"} & set(logging):
+        constants.add("SERVICE_NAME")
     for method in methods:
         constants.update(_DEV_CONSTANTS[method])
     return [*sorted(constants), "DeviceSettings", "Settings", "load_settings"]

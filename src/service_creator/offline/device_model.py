@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from service_creator.core.models import FEATURES_BY_SERVICE_TYPE
 from service_creator.offline import cli_templates
 
 # The device objects each feature is made of, in creation order.
@@ -101,6 +102,6 @@ class Platform:
 def kinds_for(service_type: str, features: list[str]) -> list[str]:
     """The device object kinds of a service, base objects first, each once."""
     kinds = list(BASE_KINDS.get(service_type, ()))
-    for feature in features:
+    for feature in sorted(features, key=FEATURES_BY_SERVICE_TYPE[service_type].index):
         kinds += KINDS_BY_FEATURE[feature]
     return list(dict.fromkeys(kinds))

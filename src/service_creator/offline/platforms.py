@@ -238,6 +238,70 @@ FORTIOS = Platform(
     },
 )
 
+FORTIADC = Platform(
+    id="fortiadc",
+    vendor="Fortinet",
+    title="FortiADC REST API",
+    cli_title="FortiADC CLI (config blocks)",
+    rest_style="fortiadc",
+    rest_base="/api",
+    rest_paths={
+        "pool": "/load_balance_pool",
+        "pool_member": "/load_balance_pool_child_pool_member?pkey={pool}",
+        "virtual_server": "/load_balance_virtual_server",
+        "health_monitor": "/system_health_check",
+        "ssl_profile": "/load_balance_client_ssl_profile",
+        "persistence_profile": "/load_balance_persistence",
+        "l7_policy": "/load_balance_content_routing",
+    },
+    status_path="/api/platform/status",
+    key_style="hyphen",
+    token_header="Authorization",
+    netconf_root="fortiadc",
+    netconf_namespace="",
+    netconf_item="name",
+    cli_style="fortios",
+    cli_enter=(),
+    cli_commit=(),
+    sdk_module="fortiadc",
+    hierarchy={
+        "pool": "load-balance pool",
+        "pool_member": "load-balance pool {pool} pool_member",
+        "virtual_server": "load-balance virtual-server",
+        "health_monitor": "system health-check",
+        "ssl_profile": "load-balance client-ssl-profile",
+        "persistence_profile": "load-balance persistence",
+        "l7_policy": "load-balance content-routing",
+    },
+    cli_templates={
+        "pool_member": (
+            (
+                "config load-balance pool",
+                "edit {pool}",
+                "config pool_member",
+                "edit 0",
+                "set real-server {address}",
+                "set port {port}",
+                "set weight {weight}",
+                "next",
+                "end",
+                "next",
+                "end",
+            ),
+            (
+                "config load-balance pool",
+                "edit {pool}",
+                "config pool_member",
+                "delete {address}",
+                "end",
+                "next",
+                "end",
+            ),
+        ),
+    },
+    vocabulary={"algorithm": {"round_robin": "LB_METHOD_ROUND_ROBIN"}},
+)
+
 BIGIP = Platform(
     id="bigip",
     vendor="F5",
@@ -358,7 +422,13 @@ _DEFAULT_BY_VENDOR: dict[str, dict[str, Platform]] = {
     "Juniper": dict.fromkeys(("vFirewall", "vRouter", "vLoadBalancer", "vVPN"), JUNOS),
 }
 # Products whose API differs from their vendor's default for the service type.
-_BY_PRODUCT = (("FTD", CISCO_FDM), ("ASA", CISCO_ASA), ("8000V", CISCO_IOSXE), ("CSR", CISCO_IOSXE))
+_BY_PRODUCT = (
+    ("FTD", CISCO_FDM),
+    ("ASA", CISCO_ASA),
+    ("8000V", CISCO_IOSXE),
+    ("CSR", CISCO_IOSXE),
+    ("FortiADC", FORTIADC),
+)
 
 
 def platform_for(vendor: str, service_type: str, product: str | None, kinds: list[str]) -> Platform:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from service_creator.core.models import FEATURES_BY_SERVICE_TYPE
+
 INSTANCE_NAME = "edge-1"
 
 
@@ -299,7 +301,8 @@ FEATURES: dict[str, Sample] = {
 def combined(service_type: str, features: list[str], instance: str = INSTANCE_NAME) -> Sample:
     """One sample for a whole service: the base objects and every chosen feature's."""
     parts = [BASE[service_type]] if service_type in BASE else []
-    parts += [FEATURES[feature] for feature in features]
+    chosen = [f for f in FEATURES_BY_SERVICE_TYPE[service_type] if f in features]
+    parts += [FEATURES[feature] for feature in chosen]  # in creation order, as config_items
     create: dict[str, Any] = {}
     update: dict[str, Any] = {}
     for part in parts:
