@@ -198,7 +198,7 @@ def _check(directory: Path, requirements: Requirements) -> Checked:
     except yaml.YAMLError as exc:
         checked.yaml_error = str(exc)
     checked.pytest = _run(
-        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts="],
+        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
         directory,
         300,
     )

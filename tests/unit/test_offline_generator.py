@@ -295,11 +295,12 @@ def test_long_text_splits_into_a_black_stable_concatenation() -> None:
 # --- every vendor, product and API through the generated device clients --------------------------
 
 
-def _load(path: Path, name: str) -> ModuleType:
+def _load(path: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """Import a generated module under a unique name (dropped from sys.modules after the test)."""
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
+    monkeypatch.setitem(sys.modules, name, module)
     spec.loader.exec_module(module)
     return module
 
@@ -315,7 +316,12 @@ PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
 @pytest.mark.parametrize(("service_type", "vendor", "product", "api"), SWEEP)
 def test_device_clients_speak_each_vendor_api(
-    tmp_path: Path, service_type: str, vendor: str, product: str, api: str
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    service_type: str,
+    vendor: str,
+    product: str,
+    api: str,
 ) -> None:
     features = list(FEATURES_BY_SERVICE_TYPE[service_type])
     r = requirements(
@@ -329,8 +335,8 @@ def test_device_clients_speak_each_vendor_api(
     for name in ("schemas.py", "vendor_integration.py"):
         (tmp_path / name).write_text(files[name], encoding="utf-8")
     tag = re.sub(r"\W", "_", f"{service_type}_{vendor}_{product}_{api}")
-    schemas = _load(tmp_path / "schemas.py", f"gen_schemas_{tag}")
-    integration = _load(tmp_path / "vendor_integration.py", f"gen_vendor_{tag}")
+    schemas = _load(tmp_path / "schemas.py", f"gen_schemas_{tag}", monkeypatch)
+    integration = _load(tmp_path / "vendor_integration.py", f"gen_vendor_{tag}", monkeypatch)
     sample = samples.combined(service_type, features)
     create = schemas.InstanceConfig.model_validate(sample.create).model_dump(mode="json")
     update = schemas.InstanceConfig.model_validate(sample.update).model_dump(mode="json")
