@@ -4,12 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format venv sandbox-base sandbox-image sandbox-ready
+.PHONY: demo test test-tools lint format venv sandbox-base sandbox-image sandbox-ready
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+		echo "python3 -m venv failed: installing python3-venv (Debian)" >&2; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv \
+		&& $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
@@ -17,8 +20,19 @@ $(STAMP): pyproject.toml
 demo: $(STAMP) sandbox-ready
 	$(BIN)/service-creator demo
 
-test: $(STAMP) sandbox-ready
+test: $(STAMP) sandbox-ready test-tools
 	$(BIN)/python -m pytest
+	$(MAKE) extension
+
+# Real clients the tests drive: the MCP Inspector (pinned, npm) and a headless Neovim (apt, as
+# root; elsewhere its test skips unless SERVICE_CREATOR_REQUIRE_NEOVIM=1).
+INSPECTOR := tests/mcp/inspector
+test-tools: $(INSPECTOR)/node_modules/.package-lock.json
+	@command -v nvim >/dev/null || [ "$$(id -u)" != 0 ] || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim >/dev/null)
+
+$(INSPECTOR)/node_modules/.package-lock.json: $(INSPECTOR)/package-lock.json
+	npm ci --prefix $(INSPECTOR) --no-audit --no-fund
 
 # The Docker sandbox: an engine (installed and started when missing), the base image (built
 # from Debian packages with debootstrap when absent; no registry pull), then the sandbox image.
