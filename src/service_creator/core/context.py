@@ -73,7 +73,8 @@ class ContextIndex:
     `full_parses`, `incremental_parses` and `hash_hits` count the work done: a hash hit is a
     content seen before (at this path or, within the last DIGEST_CACHE versions, any path).
     After an incremental parse only the top-level statements the edit touched are queried
-    again (`spliced_updates`, see core/incremental.py)."""
+    again (`spliced_updates`, see core/incremental.py). One thread at a time: the parsers are
+    shared per language (the asyncio loop, or a lock around it)."""
 
     DIGEST_CACHE = 1024
 
