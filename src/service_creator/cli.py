@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--workspace", metavar="DIR", help="where to generate (default: a temp dir)")
     lsp = _command(commands, "lsp", "run the language server (stdio by default)", _lsp)
     lsp.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
+    lsp.add_argument("--stdio", action="store_true", help="use stdio (the default)")
     mcp = _command(commands, "mcp", "run the MCP server (stdio by default)", _mcp)
     mcp.add_argument("--http", action="store_true", help="serve streamable HTTP, bearer token")
     mcp.add_argument("--host", default="127.0.0.1", help="HTTP address (default: 127.0.0.1)")

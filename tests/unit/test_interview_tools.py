@@ -53,6 +53,8 @@ async def test_cancel_pauses_and_a_new_process_resumes_where_it_stopped(tmp_path
     assert paused.status == "paused" and paused.question.id == "pricing_model"
 
     # a "restart": nothing in memory survives, only what is on disk
+    shown = await get_session(SessionRef(workspace=str(tmp_path)), SETTINGS)
+    assert shown.status == "paused" and shown.question.id == "pricing_model"
     on_disk = SessionStore(tmp_path).load(paused.session_id)
     assert on_disk.answers["features"] == ["traffic_filtering", "nat", "threat_detection"]
 

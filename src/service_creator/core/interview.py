@@ -98,6 +98,7 @@ class Interview:
             answers.pop("confirm", None)  # any change invalidates the confirmed summary
         self.session.answers = answers
         self.session.revising = None
+        self.session.status = "in_progress"
         self.session.history.append(Answer(question_id=question_id, value=value))
         self._sync()
 
@@ -105,6 +106,7 @@ class Interview:
         """Ask `question_id` again, its old answer offered as the default; the rest is kept."""
         self.session.answers = {k: v for k, v in self.session.answers.items() if k != "confirm"}
         self.session.revising = str(question_id)
+        self.session.status = "in_progress"
         self.session.history.append(Answer(question_id=REVISE, value=question_id))
         self._sync()
 
@@ -139,7 +141,7 @@ class Interview:
         self.session.step = question.step_number if question else len(self.graph.steps)
         if self.done and self.session.status != "generated":
             self.session.status = "complete"
-        elif not self.done:
+        elif not self.done and self.session.status != "paused":  # paused until the next answer
             self.session.status = "in_progress"
         self.session.updated_at = now()
 
