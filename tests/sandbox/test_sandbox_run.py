@@ -50,9 +50,12 @@ class Recorder:
         self.threads: set[int] = set()
         self.cancel_at = cancel_at
         self.cancel = threading.Event()
+        self.tests_started = asyncio.Event()
 
     def report(self, done: int, total: int | None, message: str) -> None:
         self.messages.append(message)
+        if "running the tests" in message:
+            self.tests_started.set()
         self.threads.add(threading.get_ident())
         if self.cancel_at and self.cancel_at in message:
             self.cancel.set()
@@ -226,8 +229,7 @@ async def test_cancelling_the_task_removes_the_container(
     inp = RunTestsInput(workspace=str(make_project(files)), warm=True)
     before = our_containers(docker_client)
     task = asyncio.create_task(run_tests(inp, sandbox_settings, progress))
-    while "running the tests" not in progress.messages:
-        await asyncio.sleep(0.05)
+    await asyncio.wait_for(progress.tests_started.wait(), timeout=60)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
