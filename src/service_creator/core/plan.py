@@ -1,9 +1,10 @@
 """The plan: which files a service project has, and which files each one is built on.
 
-The plan is a DAG whose edges are the project's real imports: config, models, schemas and the
-vendor integration stand alone (the SQL schema follows the models, as an ORM's would); the service manager builds on them, the API on it, the tests on
-the API; the docs and deployment files hang off what they describe. Files with no path between
-them generate concurrently, so every edge here costs wall time: add one only for an import.
+The plan is a DAG whose edges are the project's real imports. Config, models, schemas and the
+vendor integration stand alone (the SQL schema follows the models, as an ORM's would); the
+service manager builds on them, the API on it, the tests on the API; the docs and deployment
+files hang off what they describe. Files with no path between them generate concurrently, so
+every edge here costs wall time: add one only for an import.
 """
 
 from __future__ import annotations
