@@ -14,20 +14,15 @@ constants; of a test file, only that it exists and how many tests it has. Files 
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
 
 from service_creator.core.context import ContextIndex, Symbol, SymbolTable
 from service_creator.core.models import FileSpec
+from service_creator.core.testfiles import is_test_file
 
 LONG_VALUE = 40
 ALIAS = re.compile(r"^(Annotated|Literal|Union|Optional|[A-Z]\w*\s*\|)")
 API_SURFACE = frozenset({"javascript", "markdown"})
 DEPLOYMENT = frozenset({"yaml", "dockerfile", "text"})
-
-
-def is_test(path: str) -> bool:
-    name = PurePosixPath(path).name
-    return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
 
 
 def is_private(name: str) -> bool:
@@ -42,11 +37,11 @@ def dependency_context(index: ContextIndex, consumer: FileSpec, paths: list[str]
         if table is None or not table.symbols:
             single = consumer.model_copy(update={"depends_on": [path]})
             parts.append(index.context_for(single))  # not generated yet, or shown as text
-        elif is_test(path) and consumer.language != "python":
+        elif is_test_file(path) and consumer.language != "python":
             tests = sum(1 for s in table.symbols if s.kind == "function" and not s.parent)
             parts.append(f"# {path} ({table.language}): {tests} tests")
         else:
-            parts.append(view(table, consumer.language, tests=is_test(consumer.path)).render())
+            parts.append(view(table, consumer.language, tests=is_test_file(consumer.path)).render())
     return "\n\n".join(parts)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from service_creator.core.models import Finding, Location, Outcome, TestCase, TestReport
+from service_creator.core.testfiles import is_test_file
 
 SANDBOX_ROOT = "/work"
 FRAME_RE = re.compile(r"^(?P<path>[^\s<>:\"]+\.py):(?P<line>\d+):(?: |$)", re.M)
@@ -58,16 +59,6 @@ def project_path(raw: str, root: str = SANDBOX_ROOT) -> str | None:
     if any(part in ("site-packages", "dist-packages") for part in path.parts):
         return None
     return path.as_posix()
-
-
-def is_test_file(path: str) -> bool:
-    p = PurePosixPath(path)
-    return (
-        p.name.startswith("test_")
-        or p.name.endswith("_test.py")
-        or p.name == "conftest.py"
-        or any(part in ("tests", "test") for part in p.parts[:-1])
-    )
 
 
 def frames(text: str, root: str = SANDBOX_ROOT) -> list[Location]:

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
+
+from service_creator.core.testfiles import is_test_file
 
 if TYPE_CHECKING:
     from service_creator.core.models import Finding, Location
@@ -31,16 +33,6 @@ SEVERITY = {
     "warning": types.DiagnosticSeverity.Warning,
     "info": types.DiagnosticSeverity.Information,
 }
-
-
-def is_test_file(path: str) -> bool:
-    p = PurePosixPath(path)
-    return (
-        p.name.startswith("test_")
-        or p.name.endswith("_test.py")
-        or p.name == "conftest.py"
-        or any(part in ("tests", "test") for part in p.parts[:-1])
-    )
 
 
 class DiagnosticsStore:
