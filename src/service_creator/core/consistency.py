@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from service_creator.core.context import ContextIndex
 from service_creator.core.models import Finding, GeneratedFile, Location
 from service_creator.core.symbols import SymbolTable
+from service_creator.core.testfiles import is_test_file
 from service_creator.core.uses import Uses, file_uses
 
 __all__ = ["check_consistency", "path_matches"]
@@ -153,11 +154,6 @@ def _module_attributes(
 
 
 # --- 2. routes have tests ---------------------------------------------------------------------
-
-
-def is_test_file(path: str) -> bool:
-    name = posixpath.basename(path)
-    return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
 
 
 def _routes(project: _Project) -> list[Finding]:
