@@ -69,7 +69,9 @@ def now() -> datetime:
 class WireModel(BaseModel):
     """Base for models that travel over a protocol: camelCase aliases, populate by either name."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", defer_build=True
+    )
 
 
 # --- questions and answers ------------------------------------------------------------------
