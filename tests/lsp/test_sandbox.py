@@ -139,6 +139,23 @@ async def test_failures_become_linked_diagnostics_with_actions_and_lenses(
     assert code.statuses[-1]["text"] == "Tests: 3 passed, 0 failed"
 
 
+async def test_the_sandbox_tests_the_unsaved_text_the_editor_shows(
+    sandbox_image: str, code: Editor
+) -> None:
+    write_project(code, {"app/__init__.py": "", "app/calc.py": CALC, "tests/test_calc.py": TESTS})
+    source_uri = code.open("app/calc.py")
+    code.change(source_uri, CALC.replace("a / b", "a / b if b else 0"))  # not saved
+    test_uri = code.open("tests/test_calc.py")
+    code.change(test_uri, TESTS.replace("assert add(1, 1) == 3", "assert add(1, 1) == 2"))
+    code.open("tests/test_new.py", "def test_new():\n    assert True\n")  # never saved
+
+    result = await code.command("runTests")
+
+    assert result["report"]["outcome"] == "passed"
+    assert result["report"]["passed"] == 4
+    assert (code.root / "app" / "calc.py").read_text() == CALC  # the disk is left alone
+
+
 async def test_requests_are_answered_while_the_sandbox_runs(
     sandbox_image: str, code: Editor
 ) -> None:

@@ -13,8 +13,10 @@ import json
 import os
 import stat
 import tarfile
+from collections.abc import Mapping
 from pathlib import Path
 
+from service_creator.core.workspace import normalize_relative
 from service_creator.errors import SandboxError
 
 EXCLUDED_DIRS = frozenset(
@@ -100,9 +102,18 @@ def add_file(tar: tarfile.TarFile, name: str, path: Path, seen: set[str]) -> Non
 
 
 def run_archive(
-    workspace: Path, run_name: str, job: dict[str, object], wheels: list[Path]
+    workspace: Path,
+    run_name: str,
+    job: dict[str, object],
+    wheels: list[Path],
+    overlay: Mapping[str, str] | None = None,
 ) -> bytes:
-    """The tar for `/src/<run>`: `runner.py`, `job.json`, `project/…` and `wheels/…`."""
+    """The tar for `/src/<run>`: `runner.py`, `job.json`, `project/…` and `wheels/…`.
+
+    `overlay` maps workspace-relative paths to text that replaces (or adds to) the files on
+    disk: an editor's unsaved buffers, so the tests see what the user sees.
+    """
+    overlay = {normalize_relative(path): text for path, text in (overlay or {}).items()}
     buffer = io.BytesIO()
     seen: set[str] = set()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
@@ -110,8 +121,14 @@ def run_archive(
         add_data(tar, f"{run_name}/job.json", json.dumps(job).encode(), seen)
         tar.addfile(root_entry(f"{run_name}/project", directory=True))
         seen.add(f"{run_name}/project")
-        for path, relative in project_files(workspace):
-            add_file(tar, f"{run_name}/project/{relative}", path, seen)
+        on_disk = project_files(workspace)
+        for path, relative in on_disk:
+            if relative in overlay:
+                add_data(tar, f"{run_name}/project/{relative}", overlay[relative].encode(), seen)
+            else:
+                add_file(tar, f"{run_name}/project/{relative}", path, seen)
+        for relative in sorted(set(overlay) - {relative for _, relative in on_disk}):
+            add_data(tar, f"{run_name}/project/{relative}", overlay[relative].encode(), seen)
         for wheel in wheels:
             add_file(tar, f"{run_name}/wheels/{wheel.name}", wheel, seen)
     return buffer.getvalue()

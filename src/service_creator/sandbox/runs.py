@@ -11,7 +11,7 @@ import logging
 import tempfile
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,8 +76,12 @@ def run_in_sandbox(
     warm: bool | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    overlay: Mapping[str, str] | None = None,
 ) -> TestReport:
-    """Run the workspace's tests in the sandbox and interpret the results."""
+    """Run the workspace's tests in the sandbox and interpret the results.
+
+    `overlay` (workspace-relative path -> text) is tested instead of those files on disk.
+    """
     progress = progress or NoProgress()
     workspace = workspace.resolve()
     if not workspace.is_dir():
@@ -93,7 +97,7 @@ def run_in_sandbox(
     extras = project_extras(client, tag, workspace, settings)
     name = f"run-{uuid.uuid4().hex[:12]}"
     job = sandbox.job(settings, name, wheels=bool(extras.wheels))
-    archive = run_archive(workspace, name, job, extras.wheels)
+    archive = run_archive(workspace, name, job, extras.wheels, overlay)
     if should_stop():
         raise sandbox.cancelled_error()
     progress.report(1, STEPS, "copying the project into the sandbox")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -89,12 +89,15 @@ def load_report(workspace: Path) -> TestReport | None:
 
 
 async def run_tests_saved(
-    inp: RunTestsInput, settings: Settings, progress: Progress
+    inp: RunTestsInput,
+    settings: Settings,
+    progress: Progress,
+    overlay: Mapping[str, str] | None = None,
 ) -> RunTestsOutput:
     """`tools.testing.run_tests`, its report saved as the workspace's last one (for fixes)."""
     from service_creator.tools.testing import run_tests
 
-    output = await run_tests(inp, settings, progress)
+    output = await run_tests(inp, settings, progress, overlay)
     await asyncio.to_thread(save_report, Path(inp.workspace), output.report)
     return output
 

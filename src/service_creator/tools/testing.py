@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
@@ -99,8 +99,16 @@ def with_timeout(settings: Settings, timeout: float | None) -> Settings:
     return settings.model_copy(update={"sandbox": sandbox})
 
 
-async def run_tests(inp: RunTestsInput, settings: Settings, progress: Progress) -> RunTestsOutput:
+async def run_tests(
+    inp: RunTestsInput,
+    settings: Settings,
+    progress: Progress,
+    overlay: Mapping[str, str] | None = None,
+) -> RunTestsOutput:
     """Run the workspace's tests in the sandbox; failures come back as findings with locations.
+
+    `overlay` (workspace-relative path -> text) is tested instead of those files on disk: an
+    editor passes its unsaved buffers, so the tests see what the user sees.
 
     Raises `SandboxError` when the sandbox cannot run at all (no engine, no base image) and
     `CancelledByUser` when cancelled through the progress port.
@@ -113,6 +121,7 @@ async def run_tests(inp: RunTestsInput, settings: Settings, progress: Progress) 
         settings,
         warm=inp.warm,
         progress=ThreadProgress(progress, loop),
+        overlay=overlay,
     )
     report = await in_thread(lambda cancel: work(cancel=cancel))
     return RunTestsOutput(

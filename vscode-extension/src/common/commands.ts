@@ -92,11 +92,8 @@ export class Commands {
     return [
       reg(c.newService, () => this.newService()),
       reg(c.resumeInterview, () => this.run(SERVER_COMMANDS.startInterview)),
-      reg(c.generate, () => this.thenSave(this.run(SERVER_COMMANDS.generate))),
-      reg(c.runTests, async () => {
-        await vscode.workspace.saveAll(false);
-        await this.run(SERVER_COMMANDS.runTests);
-      }),
+      reg(c.generate, () => this.run(SERVER_COMMANDS.generate)),
+      reg(c.runTests, () => this.run(SERVER_COMMANDS.runTests)),
       reg(c.fixFailure, (arg?: unknown) => this.fixFailure(testIdOf(arg))),
       reg(c.showSession, () => this.showSession()),
       reg(c.setApiKey, () => this.setApiKey()),
@@ -163,16 +160,7 @@ export class Commands {
 
   private async fixFailure(testId?: string): Promise<void> {
     const chosen = testId ?? (await this.pickFailure());
-    if (chosen) await this.thenSave(this.run(SERVER_COMMANDS.fixFailure, { testId: chosen }));
-  }
-
-  /**
-   * The server writes through workspace edits, which VS Code leaves as unsaved buffers; the
-   * sandbox tests the files on disk, so save them (before a test run too).
-   */
-  private async thenSave(work: Promise<void>): Promise<void> {
-    await work;
-    await vscode.workspace.saveAll(false);
+    if (chosen) await this.run(SERVER_COMMANDS.fixFailure, { testId: chosen });
   }
 
   private async pickFailure(): Promise<string | undefined> {

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pygls.exceptions import JsonRpcException
 
@@ -22,6 +22,10 @@ from service_creator.errors import ServiceCreatorError
 from service_creator.server.lsp.convert import REQUEST_FAILED, decode, encode, rpc_error
 from service_creator.server.lsp.diagnostics import GENERATE, TESTS
 from service_creator.server.lsp.server import Job, ServiceCreatorServer
+
+if TYPE_CHECKING:
+    from service_creator.config import Settings
+    from service_creator.tools.ports import Progress
 
 log = logging.getLogger(__name__)
 
@@ -150,9 +154,8 @@ async def run_tests(ls: ServiceCreatorServer, *arguments: Any) -> Any:
     from service_creator.tools.testing import RunTestsInput
 
     async with running(ls, "runTests", RunTestsInput, arguments, exclusive=True) as run:
-        warn_unsaved(ls, run.root)
         async with LspProgress(ls, run.job, "Service Creator: sandbox tests") as progress:
-            output = await run_sandbox(run.input, run.settings, progress)
+            output = await run_sandbox(run.input, run.settings, progress, unsaved(ls, run.root))
             progress.end_message = report_summary(output.report)
         ls.diagnostics.replace(run.root, TESTS, output.findings)
         ls.status(f"Tests: {report_summary(output.report)}", tooltip=output.report.message or None)
@@ -162,14 +165,26 @@ async def run_tests(ls: ServiceCreatorServer, *arguments: Any) -> Any:
 async def fix_failure(ls: ServiceCreatorServer, *arguments: Any) -> Any:
     from service_creator.server.lsp.progress import LspProgress
     from service_creator.server.lsp.writer import writer_for
-    from service_creator.tools.fix import FixFailureInput
+    from service_creator.tools.fix import FixFailureInput, run_tests_saved
     from service_creator.tools.fix import fix_failure as fix
+    from service_creator.tools.testing import RunTestsInput
+
+    async def run_in_sandbox(workspace: Path, settings: Settings, progress: Progress) -> Any:
+        inp = RunTestsInput(workspace=str(workspace))
+        output = await run_tests_saved(inp, settings, progress, unsaved(ls, workspace))
+        return output.report
 
     async with running(ls, "fixFailure", FixFailureInput, arguments, exclusive=True) as run:
         async with LspProgress(
             ls, run.job, f"Service Creator: fixing {run.input.test_id}"
         ) as progress:
-            output = await fix(run.input, run.settings, progress, writer_for(ls, run.root))
+            output = await fix(
+                run.input,
+                run.settings,
+                progress,
+                writer_for(ls, run.root),
+                run_tests=run_in_sandbox,
+            )
         report = getattr(output, "report", None)
         findings = getattr(output, "findings", None)
         if report is not None and findings is not None:
@@ -187,11 +202,12 @@ def report_summary(report: Any) -> str:
     return ", ".join(parts)
 
 
-def warn_unsaved(ls: ServiceCreatorServer, root: Path) -> None:
-    """The sandbox tests the files on disk: say so when open buffers differ from them."""
+def unsaved(ls: ServiceCreatorServer, root: Path) -> dict[str, str]:
+    """The open documents under `root` whose text differs from the file on disk, by relative
+    path: the sandbox tests these instead of the saved files (what the user sees)."""
     from pygls.uris import to_fs_path
 
-    unsaved = []
+    overlay = {}
     for uri, doc in list(ls.workspace.text_documents.items()):
         path = to_fs_path(uri)
         if path is None or not Path(path).resolve().is_relative_to(root):
@@ -199,13 +215,10 @@ def warn_unsaved(ls: ServiceCreatorServer, root: Path) -> None:
         try:
             with open(path, encoding="utf-8", newline="") as handle:
                 on_disk = handle.read()
+        except FileNotFoundError:
+            on_disk = None
         except (OSError, UnicodeDecodeError):
             continue
         if on_disk != doc.source:
-            unsaved.append(Path(path).name)
-    if unsaved:
-        ls.show_warning(
-            f"Service Creator: {', '.join(sorted(unsaved))} "
-            f"{'has' if len(unsaved) == 1 else 'have'} unsaved changes; "
-            "the sandbox tests the saved files."
-        )
+            overlay[Path(path).resolve().relative_to(root).as_posix()] = doc.source
+    return overlay
