@@ -9,6 +9,7 @@ from pathlib import Path
 
 from service_creator.config import Settings
 from service_creator.core.models import AnswerValue, Question
+from service_creator.errors import SandboxError
 from service_creator.sandbox.runs import close_warm
 from service_creator.terminal import ProgressBar, TerminalAsker
 from service_creator.tools.generate import GenerateInput, GenerateOutput, generate_service
@@ -70,6 +71,12 @@ def print_generation(output: GenerateOutput) -> None:
     for finding in output.findings:
         loc = finding.location
         print(f"  {loc.path}:{loc.line}: [{finding.source}] {finding.message}", file=out)
+    if output.stopped:
+        print(f"  stopped early: {output.stopped}; the files above are kept", file=out)
+    if output.cancelled:
+        print("  cancelled; the files above are kept", file=out)
+    if output.ledger:
+        print(f"  tokens and cost: {output.ledger}", file=out)
 
 
 async def run_sandbox_tests(workspace: str, *, warm: bool, quiet: bool) -> RunTestsOutput:
@@ -101,7 +108,16 @@ async def run_demo(workspace: str | None) -> int:
     )
     print_generation(output)
     print("\nRunning the service's tests in the Docker sandbox...", file=sys.stderr)
-    tests = await run_sandbox_tests(str(root), warm=True, quiet=False)
+    try:
+        tests = await run_sandbox_tests(str(root), warm=True, quiet=False)
+    except SandboxError as exc:
+        print(f"The sandbox cannot run: {exc}", file=sys.stderr)
+        print(
+            f"The service is in {root}; run `service-creator test --workspace {root}` "
+            "once Docker is available (see DEVELOPERS.md).",
+            file=sys.stderr,
+        )
+        return 2
     print(render_report(tests))
     if tests.exit_code == 0:
         tests = await _demo_break_and_fix(root, settings)

@@ -120,3 +120,19 @@ def test_regenerate_keeps_a_user_edited_file(tmp_path):
     assert edited.read_text() == mine
     assert Path(f"{edited}.new").is_file()
     assert "api_endpoints.py" in output["unchanged"]
+
+
+def test_tests_without_a_docker_engine_exit_2_with_the_fix(tmp_path):
+    (tmp_path / "test_x.py").write_text("def test_x():\n    assert True\n")
+    env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock"}
+    env = {k: v for k, v in env.items() if not k.startswith("SERVICE_CREATOR_")}
+    done = subprocess.run(
+        [*CLI, "test", "--workspace", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "no Docker engine is reachable" in done.stderr
+    assert "dockerd" in done.stderr and "Traceback" not in done.stderr
