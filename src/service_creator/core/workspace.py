@@ -12,14 +12,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import logging
-import os
 import re
-import secrets
-import stat
 import threading
 from collections.abc import Iterable
 from datetime import datetime
@@ -28,6 +24,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from service_creator.core.atomic import atomic_write
 from service_creator.core.models import GeneratedFile, WriteResult, now
 from service_creator.errors import WorkspaceError
 
@@ -38,7 +35,6 @@ MANIFEST_NAME = "manifest.json"
 CONFLICT_SUFFIX = ".new"
 
 _WINDOWS_ABSOLUTE = re.compile(r"^([A-Za-z]:|\\\\|//)")
-_NEW_FILE_MODE = 0o666  # the kernel applies the umask, as for any new file
 
 
 # --- confining paths to the workspace -------------------------------------------------------
@@ -126,71 +122,6 @@ def state_dir(root: Path) -> Path:
     except OSError as exc:
         raise WorkspaceError(f"could not create the state folder {path}: {exc}") from exc
     return path
-
-
-# --- atomic writes --------------------------------------------------------------------------
-
-
-def _existing_mode(path: Path) -> int | None:
-    try:
-        return stat.S_IMODE(os.stat(path).st_mode)
-    except FileNotFoundError:
-        return None
-
-
-def _remove_quietly(path: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
-
-
-def _write_temp(path: Path, payload: bytes, mode: int | None) -> Path:
-    """A fully written and fsynced temporary file beside `path`; removed again if anything fails."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(tmp, flags | getattr(os, "O_BINARY", 0), _NEW_FILE_MODE)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            if mode is not None:
-                os.chmod(tmp, mode)
-            os.fsync(handle.fileno())
-    except BaseException:
-        _remove_quietly(tmp)
-        raise
-    return tmp
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename durable. Best effort: some platforms and filesystems cannot fsync folders."""
-    if not hasattr(os, "O_DIRECTORY"):
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def atomic_write(path: Path, data: bytes | str) -> None:
-    """Replace `path` with `data` in one step, keeping the existing file's permissions.
-
-    Creates missing parent folders. On failure the original file is untouched and no temporary
-    file is left behind.
-    """
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = _write_temp(path, payload, _existing_mode(path))
-        try:
-            os.replace(tmp, path)
-        except BaseException:
-            _remove_quietly(tmp)
-            raise
-    except OSError as exc:
-        raise WorkspaceError(f"could not write {path}: {exc.strerror or exc}") from exc
-    _fsync_dir(path.parent)
 
 
 # --- the manifest and the change plan -------------------------------------------------------
@@ -337,15 +268,23 @@ class Workspace:
         """Write a generation's files; never over a file the user changed since we wrote it."""
         with self._lock:
             plan = self.plan_changes(files)
-            applied: list[PlannedChange] = []
-            try:
-                for change in plan:
-                    if change.action != "unchanged":
-                        atomic_write(change.target, change.content)
-                    applied.append(change)
-            finally:  # record what reached the disk even when a later write failed
-                self.record_written(owned_contents(applied))
+            self._write_plan(plan)
             return result_of(plan)
+
+    def apply_plan(self, plan: list[PlannedChange]) -> None:
+        """Write planned changes to disk (a writer that could not go through an editor)."""
+        with self._lock:
+            self._write_plan(plan)
+
+    def _write_plan(self, plan: list[PlannedChange]) -> None:
+        applied: list[PlannedChange] = []
+        try:
+            for change in plan:
+                if change.action != "unchanged":
+                    atomic_write(change.target, change.content)
+                applied.append(change)
+        finally:  # record what reached the disk even when a later write failed
+            self.record_written(owned_contents(applied))
 
     def _confine_batch(self, files: list[GeneratedFile]) -> list[tuple[str, Path]]:
         targets = [(normalize_relative(f.path), self.path(f.path)) for f in files]

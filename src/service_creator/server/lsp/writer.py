@@ -26,7 +26,6 @@ from service_creator.core.models import GeneratedFile, WriteResult
 from service_creator.core.workspace import (
     PlannedChange,
     Workspace,
-    atomic_write,
     owned_contents,
     result_of,
 )
@@ -61,7 +60,7 @@ class LspWriter:
         plan = [self._respect_open_buffer(change) for change in plan]
         changes = [c for c in plan if c.action != "unchanged"]
         if not self.through_editor:
-            await asyncio.to_thread(self._write_to_disk, plan)
+            await asyncio.to_thread(self.workspace.apply_plan, plan)
             log.info("wrote %d file(s) to disk for %r", len(changes), label)
             return result_of(plan)
         if changes:
@@ -80,16 +79,6 @@ class LspWriter:
         await asyncio.to_thread(self.workspace.record_written, owned_contents(plan))
         log.info("applied %d change(s) through the editor for %r", len(changes), label)
         return result_of(plan)
-
-    def _write_to_disk(self, plan: list[PlannedChange]) -> None:
-        written: list[PlannedChange] = []
-        try:
-            for change in plan:
-                if change.action != "unchanged":
-                    atomic_write(change.target, change.content)
-                written.append(change)
-        finally:  # record what reached the disk even when a later write failed
-            self.workspace.record_written(owned_contents(written))
 
     def _open_document(self, path: Path) -> TextDocument | None:
         uri = from_fs_path(str(path))
