@@ -27,6 +27,7 @@ from service_creator.errors import ServiceCreatorError
 from service_creator.server.mcp import content
 from service_creator.server.mcp.interview import error_text, run_start_interview
 from service_creator.server.mcp.jobs import Job, JobKind, JobProgress, Jobs, ProgressForwarder
+from service_creator.server.mcp.schemas import typed_tool
 from service_creator.server.mcp.state import App, OpenSession, scope_of
 from service_creator.server.mcp.views import (
     MAX_WAIT,
@@ -309,6 +310,20 @@ def get_findings(session_id: SessionId, ctx: Context) -> FindingsView:
 # --- the server -----------------------------------------------------------------------------
 
 
+# Each tool and the model its result is published as (its output schema ships in
+# output_schemas.json, see schemas.py).
+TYPED_TOOLS: list[tuple[Any, type[BaseModel]]] = [
+    (start_interview, interview_tools.InterviewState),
+    (answer_question, interview_tools.InterviewState),
+    (get_session, interview_tools.InterviewState),
+    (generate_service, GenerateJob),
+    (get_job, JobView),
+    (run_tests, TestsJob),
+    (get_findings, FindingsView),
+    (fix_failure, FixJob),
+]
+
+
 def build_server(
     settings: Settings | None = None,
     options: ServerOptions | None = None,
@@ -324,32 +339,37 @@ def build_server(
             yield App(settings, options, Jobs(tasks, options.return_after))
             tasks.cancel_scope.cancel()
 
+    llm = not settings.is_offline
+    hints = {
+        start_interview: _hints("Start the interview", read_only=False, idempotent=False),
+        answer_question: _hints("Answer a question", read_only=False, idempotent=False),
+        get_session: _hints("Show an interview", read_only=True, idempotent=True),
+        generate_service: _hints(
+            "Generate the service", read_only=False, idempotent=not llm, open_world=llm
+        ),
+        get_job: _hints("Follow a job", read_only=True, idempotent=True),
+        run_tests: _hints("Run the tests in the sandbox", read_only=False, idempotent=True),
+        get_findings: _hints("Show test failures", read_only=True, idempotent=True),
+        fix_failure: _hints(
+            "Fix a failing test", read_only=False, idempotent=False, open_world=True
+        ),
+    }
+    tools = [
+        typed_tool(
+            fn,
+            output,
+            description=inspect.cleandoc(fn.__doc__ or ""),
+            annotations=hints[fn],
+        )
+        for fn, output in TYPED_TOOLS
+    ]
     server = MCPServer(
         "service-creator",
         version=__version__,
         instructions=INSTRUCTIONS,
         lifespan=lifespan,
+        tools=tools,
         **mcp_kwargs,
     )
-    llm = not settings.is_offline
-    tools = [
-        (start_interview, _hints("Start the interview", read_only=False, idempotent=False)),
-        (answer_question, _hints("Answer a question", read_only=False, idempotent=False)),
-        (get_session, _hints("Show an interview", read_only=True, idempotent=True)),
-        (
-            generate_service,
-            _hints("Generate the service", read_only=False, idempotent=not llm, open_world=llm),
-        ),
-        (get_job, _hints("Follow a job", read_only=True, idempotent=True)),
-        (run_tests, _hints("Run the tests in the sandbox", read_only=False, idempotent=True)),
-        (get_findings, _hints("Show test failures", read_only=True, idempotent=True)),
-        (
-            fix_failure,
-            _hints("Fix a failing test", read_only=False, idempotent=False, open_world=True),
-        ),
-    ]
-    for fn, hints in tools:
-        description = inspect.cleandoc(fn.__doc__ or "")
-        server.add_tool(fn, description=description, annotations=hints, structured_output=True)
     content.register(server)
     return server
