@@ -42,20 +42,41 @@ async def test_full_interview_by_elicitation_in_one_call(workspace, mode, versio
     assert forms.asked == QUESTIONS
 
 
-async def test_elicitation_with_default_client_limits_continues_in_a_second_call(workspace):
-    """A client gives up after 10 rounds: the server stops at 10 and says to call again."""
+async def test_elicitation_runs_to_the_summary_in_one_call_with_default_client_limits(
+    workspace,
+):
+    """Clients give up after 10 rounds; a round asks every question nothing unanswered
+    shapes, so the whole interview (and the roots) fits in one call."""
     forms = FormFiller()
     async with Client(make_server(), elicitation_callback=forms) as client:
+        assert client.protocol_version == "2026-07-28"
+        result = await client.call_tool("start_interview", {"workspace": str(workspace)})
+    assert not result.is_error, result.content[0].text
+    check_complete(result.structured_content, workspace)
+    assert sorted(forms.asked) == sorted(QUESTIONS)
+
+
+async def test_a_round_asks_together_only_what_nothing_unanswered_shapes(workspace):
+    forms = FormFiller()
+    server = make_server(elicit_rounds=3)  # the server stops after 3 rounds: a second call
+    async with Client(server, elicitation_callback=forms) as client:
         first = await client.call_tool("start_interview", {"workspace": str(workspace)})
         state = first.structured_content
         assert state["status"] == "in_progress"
         assert "Call start_interview again" in state["message"]
-        assert state["question"]["id"] == QUESTIONS[10]
-        assert forms.asked == QUESTIONS[:10]
+        # rounds: service_type | vendors | product, name, features, pricing model
+        assert forms.asked[:2] == ["service_type", "vendors"]
+        assert set(forms.asked[2:]) == {
+            "product_cisco",
+            "service_name",
+            "features",
+            "pricing_model",
+        }
+        assert state["question"]["id"] == "price"  # its wording needs the pricing model
         second = await client.call_tool("start_interview", {"workspace": str(workspace)})
     check_complete(second.structured_content, workspace)
     assert second.structured_content["sessionId"] == state["sessionId"]
-    assert forms.asked == QUESTIONS
+    assert sorted(forms.asked) == sorted(QUESTIONS)
 
 
 async def test_form_schemas(workspace):

@@ -172,3 +172,29 @@ def test_requirements_before_the_end_say_what_is_next():
     with pytest.raises(InterviewIncompleteError) as err:
         interview.requirements()
     assert "service_type" in str(err.value)
+
+
+def test_questions_nothing_unanswered_shapes_are_ready_together():
+    interview = Interview(Session(workspace="/tmp/unused"))
+    rounds = []
+    while batch := interview.ready():
+        rounds.append([q.id for q in batch])
+        for question in batch:
+            interview.answer(BASE.get(question.id, question.default), question.id)
+    assert rounds == [
+        ["service_type"],
+        ["vendors"],  # the products, the name and the features depend on it
+        ["product_cisco", "service_name", "features", "pricing_model"],
+        ["price", "vendor_api"],  # the price's wording names the pricing model
+        ["api_docs_url", "auth_methods", "logging", "deployment"],
+        ["confirm"],  # the summary depends on everything
+    ]
+    assert interview.session.status == "complete"
+
+
+def test_a_revised_answer_is_asked_alone():
+    interview, _ = run(BASE)
+    interview.answer(False, question_id="confirm")
+    assert [q.id for q in interview.ready()] == [REVISE]
+    interview.answer("features")
+    assert [q.id for q in interview.ready()] == ["features"]

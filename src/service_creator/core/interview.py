@@ -50,6 +50,17 @@ class Interview:
                 return self._with_summary(question) if question.id == "confirm" else question
         return None
 
+    def ready(self) -> list[Question]:
+        """The questions that can be asked now, together (the current one first): later ones
+        only when nothing still unanswered shapes them."""
+        current = self.current()
+        if current is None:
+            return []
+        if current.id in (REVISE, "confirm") or self.session.revising:
+            return [current]
+        batch = [q for q in self.graph.ready(self.session.answers) if q.id != "confirm"]
+        return batch if batch and batch[0].id == current.id else [current]
+
     def questions(self) -> list[Question]:
         """Every question that applies to the answers so far (answered or not)."""
         return self.graph.walk(self.session.answers)[0]
@@ -82,7 +93,7 @@ class Interview:
         return self.current()
 
     def _find(self, question_id: str) -> Question:
-        for question in self.questions():
+        for question in [*self.questions(), *self.graph.ready(self.session.answers)]:
             if question.id == question_id:
                 return question
         current = self.current()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -41,6 +42,16 @@ class QuestionSpec:
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> QuestionSpec:
         return cls(**{**data, "options": tuple(data.get("options", ()))})
+
+
+_PLACEHOLDER = re.compile(r"{(\w+)}")
+_PLACEHOLDER_SOURCES = {
+    "vendor_list": {"vendors"},
+    "first_vendor_slug": {"vendors"},
+    "service_type_slug": {"service_type"},
+    "price_unit": {"pricing_model"},
+}
+_OPTION_SOURCES = {"features": {"service_type"}, "products": {"service_type"}}
 
 
 class _Placeholders(dict[str, str]):
@@ -85,6 +96,42 @@ class QuestionGraph:
                     pending.pop(question.id, None)
                     return asked, {**kept, **pending}
         return asked, kept
+
+    def ready(self, answers: Mapping[str, AnswerValue]) -> list[Question]:
+        """The unanswered questions that can be asked now, together, in interview order: the
+        next one and those after it, up to the first that an unanswered one shapes (its
+        condition, options or wording). Asking them at once saves round trips."""
+        kept: dict[str, AnswerValue] = {}
+        waiting: set[str] = set()
+        batch: list[Question] = []
+        for spec in self.specs:
+            if self.depends_on(spec) & waiting:
+                return batch
+            for question in self._instances(spec, kept):
+                try:
+                    kept[question.id] = coerce(question, answers[question.id])
+                except (KeyError, InvalidAnswerError):
+                    batch.append(question)
+                    waiting.update((question.id, spec.id))
+        return batch
+
+    def depends_on(self, spec: QuestionSpec) -> set[str]:
+        """The ids of the questions whose answers shape this one (its `when`, its options,
+        its copies, its wording); the summary depends on every question."""
+        if spec.step == "confirm":
+            return {other.id for other in self.specs if other is not spec}
+        found: set[str] = set()
+        if spec.for_each:
+            found.add(spec.for_each)
+        if isinstance(spec.when, dict):
+            found.add(spec.when["question"])
+        elif spec.when == "several_products":
+            found.add("service_type")
+        found |= _OPTION_SOURCES.get(spec.options_from or "", set())
+        for text in (spec.text, spec.explanation, str(spec.default or "")):
+            for name in _PLACEHOLDER.findall(text):
+                found |= _PLACEHOLDER_SOURCES.get(name, {name})
+        return found - {"vendor", "vendor_slug"}  # a copy's own vendor
 
     def _instances(self, spec: QuestionSpec, answers: dict[str, AnswerValue]) -> list[Question]:
         if spec.for_each is None:

@@ -5,13 +5,16 @@ Two protocol eras, one interview loop (`tools.interview.start_interview` with an
 - 2025-11-25 and earlier ("legacy"): the server sends live `roots/list` and
   `elicitation/create` requests in the middle of the call (`LiveAsker`).
 - 2026-07-28: servers cannot send requests; a call that needs the user returns an
-  `InputRequiredResult` and the client calls again with the answers. Each round asks one
-  question (`RoundAsker`); every valid answer is saved in the session before the next round,
-  and the round's bookkeeping rides in `request_state`, which the SDK seals (it is
-  authenticated and bound to this request, so a client cannot forge it).
+  `InputRequiredResult` and the client calls again with the answers. Each round asks the next
+  question together with the ones after it that no unanswered question shapes
+  (`Interview.ready`: e.g. the product, the name, the features and the pricing model at once),
+  so a whole interview takes about 7 rounds (`RoundAsker`); every valid answer is saved in
+  the session before the next round, and the round's bookkeeping rides in `request_state`,
+  which the SDK seals (it is authenticated and bound to this request, so a client cannot
+  forge it).
 
 Clients give up after a number of rounds (10 by default in every SDK), so one call asks at
-most `elicit_rounds` questions, then returns the current question with a message to call
+most `elicit_rounds` rounds, then returns the current question with a message to call
 `start_interview` again, which carries on where it stopped.
 """
 
@@ -33,7 +36,9 @@ from mcp.types import (
 from mcp_types.version import is_version_at_least
 from pydantic import BaseModel, ValidationError
 
+from service_creator.core.interview import Interview
 from service_creator.core.models import AnswerValue, Question
+from service_creator.core.session import SessionStore
 from service_creator.errors import ServiceCreatorError
 from service_creator.server.mcp.content import TURN_BY_TURN
 from service_creator.server.mcp.elicit import (
@@ -61,7 +66,7 @@ class RoundState(BaseModel):
 
     workspace: str | None = None
     session_id: str | None = None
-    asked: str | None = None
+    asked: list[str] = []
     rounds: int = 0
 
     @classmethod
@@ -77,16 +82,15 @@ class NeedInput(Exception):
 
 
 class RoundAsker:
-    """2026-07-28: answers the question asked last round from the client's response; any
+    """2026-07-28: answers the questions asked last round from the client's responses; any
     other question ends the round (`NeedInput`) so it can be asked."""
 
-    def __init__(self, asked: str | None, response: ElicitResult | None) -> None:
-        self._asked = asked
-        self._response = response
+    def __init__(self, responses: dict[str, ElicitResult]) -> None:
+        self._responses = dict(responses)
 
     async def ask(self, question: Question, problem: str | None = None) -> AnswerValue | None:
-        response, self._response = self._response, None
-        if response is not None and question.id == self._asked:
+        response = self._responses.pop(question.id, None)
+        if response is not None:
             if response.action != "accept":
                 return None
             try:
@@ -177,7 +181,8 @@ async def run_start_interview(
         return _turn_by_turn(await start_interview(inp, app.settings))
     if not modern:
         return await start_interview(inp, app.settings, LiveAsker(ctx))
-    asker = RoundAsker(state.asked, _response(ctx, state.asked or "", ElicitResult))
+    responses = {qid: _response(ctx, qid, ElicitResult) for qid in state.asked}
+    asker = RoundAsker({qid: r for qid, r in responses.items() if r is not None})
     try:
         return await start_interview(inp, app.settings, asker)
     except NeedInput as need:
@@ -190,15 +195,30 @@ async def run_start_interview(
                     "question with answer_question)."
                 }
             )
-        state.asked, state.rounds = need.question.id, state.rounds + 1
-        form = question_model(need.question)
-        request = ElicitRequest(
-            params=ElicitRequestFormParams(
-                message=question_message(need.question, need.problem),
-                requested_schema=render_elicitation_schema(form),
-            )
+        batch = asked_together(need.question, state)
+        state.asked, state.rounds = [q.id for q in batch], state.rounds + 1
+        requests = {
+            q.id: _elicit_request(q, need.problem if q.id == need.question.id else None)
+            for q in batch
+        }
+        return _input_required(requests, state)
+
+
+def asked_together(question: Question, state: RoundState) -> list[Question]:
+    """`question`, with the questions after it that nothing unanswered shapes (one round)."""
+    assert state.workspace is not None and state.session_id is not None
+    session = SessionStore(Path(state.workspace)).load(state.session_id)
+    batch = Interview(session).ready()
+    return batch if batch and batch[0].id == question.id else [question]
+
+
+def _elicit_request(question: Question, problem: str | None) -> ElicitRequest:
+    return ElicitRequest(
+        params=ElicitRequestFormParams(
+            message=question_message(question, problem),
+            requested_schema=render_elicitation_schema(question_model(question)),
         )
-        return _input_required({need.question.id: request}, state)
+    )
 
 
 def _turn_by_turn(state: InterviewState) -> InterviewState:
