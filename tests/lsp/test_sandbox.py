@@ -9,32 +9,10 @@ import pytest
 from lsp_editor import WAIT, Editor
 from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
+from sample_project import CALC, TESTS
 
 pytestmark = pytest.mark.docker
 
-CALC = """\
-def divide(a, b):
-    return a / b
-
-
-def add(a, b):
-    return a + b
-"""
-TESTS = """\
-from app.calc import add, divide
-
-
-def test_add():
-    assert add(1, 2) == 3
-
-
-def test_divide_by_zero():
-    assert divide(1, 0) == 0
-
-
-def test_wrong_sum():
-    assert add(1, 1) == 3
-"""
 SLOW_TEST = "import time\n\n\ndef test_slow():\n    time.sleep(30)\n"
 
 

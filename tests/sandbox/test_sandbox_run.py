@@ -8,6 +8,7 @@ import threading
 
 import docker
 import pytest
+from sample_project import SMALL_PROJECT
 from sandbox_helpers import ProjectFactory, our_containers
 
 from service_creator.config import Settings
@@ -17,31 +18,6 @@ from service_creator.sandbox.runs import run_in_sandbox
 from service_creator.tools.testing import RunTestsInput, exit_status, render_report, run_tests
 
 pytestmark = pytest.mark.docker
-
-CALC = """\
-def divide(a, b):
-    return a / b
-
-
-def add(a, b):
-    return a + b
-"""
-TESTS = """\
-from app.calc import add, divide
-
-
-def test_add():
-    assert add(1, 2) == 3
-
-
-def test_divide_by_zero():
-    assert divide(1, 0) == 0
-
-
-def test_wrong_sum():
-    assert add(1, 1) == 3
-"""
-SMALL_PROJECT = {"app/__init__.py": "", "app/calc.py": CALC, "tests/test_calc.py": TESTS}
 
 
 class Recorder:
