@@ -16,7 +16,6 @@ from service_creator.tools.generate import GenerateInput, GenerateOutput, genera
 from service_creator.tools.interview import (
     InterviewState,
     StartInterviewInput,
-    resolve_workspace,
     start_interview,
 )
 from service_creator.tools.ports import Asker, NoProgress
@@ -84,7 +83,7 @@ async def run_sandbox_tests(workspace: str, *, warm: bool, quiet: bool) -> RunTe
 
     settings = Settings.from_env()
     progress = NoProgress() if quiet else ProgressBar()
-    inp = RunTestsInput(workspace=str(resolve_workspace(workspace)), warm=warm or None)
+    inp = RunTestsInput(workspace=str(Path(workspace).expanduser().resolve()), warm=warm or None)
     return await run_tests_saved(inp, settings, progress)
 
 

@@ -9,7 +9,7 @@ import pytest
 from lsp_editor import WAIT, Editor
 from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
-from sample_project import CALC, TESTS
+from sample_project import CALC, SMALL_PROJECT, TESTS
 
 pytestmark = pytest.mark.docker
 
@@ -42,7 +42,7 @@ def execute(editor: Editor, command: str, msg_id: str, **argument: object) -> as
 async def test_failures_become_linked_diagnostics_with_actions_and_lenses(
     sandbox_image: str, code: Editor
 ) -> None:
-    write_project(code, {"app/__init__.py": "", "app/calc.py": CALC, "tests/test_calc.py": TESTS})
+    write_project(code, SMALL_PROJECT)
     test_uri = code.open("tests/test_calc.py")
     code.change(test_uri, TESTS)  # version 2, same text as on disk
     source_uri = code.uri("app/calc.py")
@@ -120,7 +120,7 @@ async def test_failures_become_linked_diagnostics_with_actions_and_lenses(
 async def test_the_sandbox_tests_the_unsaved_text_the_editor_shows(
     sandbox_image: str, code: Editor
 ) -> None:
-    write_project(code, {"app/__init__.py": "", "app/calc.py": CALC, "tests/test_calc.py": TESTS})
+    write_project(code, SMALL_PROJECT)
     source_uri = code.open("app/calc.py")
     code.change(source_uri, CALC.replace("a / b", "a / b if b else 0"))  # not saved
     test_uri = code.open("tests/test_calc.py")
@@ -137,7 +137,7 @@ async def test_the_sandbox_tests_the_unsaved_text_the_editor_shows(
 async def test_requests_are_answered_while_the_sandbox_runs(
     sandbox_image: str, code: Editor
 ) -> None:
-    write_project(code, {"app/__init__.py": "", "app/calc.py": CALC, "tests/test_calc.py": TESTS})
+    write_project(code, SMALL_PROJECT)
     test_uri = code.open("tests/test_calc.py")
     begun = asyncio.ensure_future(code.client.wait_for_notification(types.PROGRESS))
     run = execute(code, "runTests", "run-1")

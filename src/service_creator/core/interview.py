@@ -142,10 +142,7 @@ class Interview:
 
     def _sync(self) -> None:
         """Drop answers that no longer fit, and bring step and status up to date."""
-        confirm = self.session.answers.get("confirm")
         self.session.answers = self.graph.walk(self.session.answers)[1]
-        if confirm is False:
-            self.session.answers["confirm"] = False
         question = self.current()
         self.session.current_question = question.id if question else None
         self.session.total_steps = len(self.graph.steps)

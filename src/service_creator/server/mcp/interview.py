@@ -195,7 +195,7 @@ async def run_start_interview(
                     "question with answer_question)."
                 }
             )
-        batch = asked_together(need.question, state)
+        batch = asked_together(need.question, Path(state.workspace), state.session_id)
         state.asked, state.rounds = [q.id for q in batch], state.rounds + 1
         requests = {
             q.id: _elicit_request(q, need.problem if q.id == need.question.id else None)
@@ -204,10 +204,9 @@ async def run_start_interview(
         return _input_required(requests, state)
 
 
-def asked_together(question: Question, state: RoundState) -> list[Question]:
+def asked_together(question: Question, workspace: Path, session_id: str) -> list[Question]:
     """`question`, with the questions after it that nothing unanswered shapes (one round)."""
-    assert state.workspace is not None and state.session_id is not None
-    session = SessionStore(Path(state.workspace)).load(state.session_id)
+    session = SessionStore(workspace).load(session_id)
     batch = Interview(session).ready()
     return batch if batch and batch[0].id == question.id else [question]
 
