@@ -7,16 +7,16 @@ The corpus is every *.py file under --root (default: this venv's site-packages),
 none is skipped for its size. Files are read once before timing, so the OS page cache is warm
 for every contender; each contender reads the files itself while timed.
 
-Cold: `ContextIndex.from_paths` on a fresh index: read, hash, parse, run the one symbol query,
-build the rows of every file, over N processes (this one and N - 1 forked workers, pool
-start-up included). The pydantic `SymbolTable`s are built from the rows on first use; building
-all of them (`ContextIndex.tables()`) is timed apart. CPU time counts the workers too
-(getrusage of the reaped children): files per CPU-second, doubled, bounds what 2 idle cores
-can do.
+Cold: `ContextIndex.from_paths` on a fresh index: read, hash, parse, walk the top-level
+statements and build the rows of every file, over N processes (this one and N - 1 forked
+workers, their start-up and the transfer of their rows included). The pydantic `SymbolTable`s
+are built from the rows on first use; building all of them (`ContextIndex.tables()`) is timed
+apart. CPU time counts the workers too (getrusage of the reaped children): files per
+CPU-second, doubled, bounds what 2 idle cores can do.
 
 Update: a file of the index changes (a comment line inserted in its middle, or a function
 appended at its end, alternately) and `ContextIndex.update` gives its new table: content hash,
-the edit from the common prefix/suffix, `tree.edit`, incremental reparse, the query over the
+the edit from the common prefix/suffix, `tree.edit`, incremental reparse, the walk over the
 top-level statements the edit touched, the rows spliced into the old ones, the table.
 """
 
@@ -129,10 +129,10 @@ def main() -> None:
     total = sum(sizes.values())
     for path in paths:  # warm the page cache for every contender alike
         (root / path).read_bytes()
-    (_, load_time, _) = timed(lambda: (parsing.query("python"), parsing.parser("python")))
+    (_, load_time, _) = timed(lambda: (parsing.parser("python"), symbols("x.py", "x = 1")))
     print(f"corpus: {len(paths)} files, {total / 1e6:.1f} MB under {root}")
     print(f"cores: {os.cpu_count()}; load average before: {os.getloadavg()}")
-    print(f"grammar + query load (once per process): {load_time * 1000:.0f} ms")
+    print(f"grammar load (once per process): {load_time * 1000:.0f} ms")
 
     def report(name: str, wall: float, cpu: float) -> None:
         print(

@@ -14,16 +14,13 @@ prefix and the common suffix of the old and new bytes) and the file is reparsed 
 from __future__ import annotations
 
 import gc
-import hashlib
-import os
-from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from service_creator.core import parsing
+from service_creator.core.bulk import content_hash, index_paths
 from service_creator.core.extract import Row
 from service_creator.core.incremental import Edit, Splice, reparse, splice
 from service_creator.core.models import FileSpec, GeneratedFile
@@ -42,10 +39,6 @@ if TYPE_CHECKING:
 __all__ = ["ContextIndex", "Symbol", "SymbolTable", "symbols"]
 
 VERBATIM_LINES = 40  # files with no symbols (requirements.txt, ...) go into a prompt as text
-
-
-def content_hash(source: bytes) -> str:
-    return hashlib.sha256(source).hexdigest()
 
 
 @dataclass
@@ -72,7 +65,7 @@ class ContextIndex:
 
     `full_parses`, `incremental_parses` and `hash_hits` count the work done: a hash hit is a
     content seen before (at this path or, within the last DIGEST_CACHE versions, any path).
-    After an incremental parse only the top-level statements the edit touched are queried
+    After an incremental parse only the top-level statements the edit touched are walked
     again (`spliced_updates`, see core/incremental.py). One thread at a time: the parsers are
     shared per language (the asyncio loop, or a lock around it)."""
 
@@ -98,43 +91,18 @@ class ContextIndex:
 
     @classmethod
     def from_paths(
-        cls, paths: list[str], root: str = "", processes: int = 1, chunk: int = 64
+        cls, paths: list[str], root: str = "", processes: int = 1, chunk: int = 16
     ) -> ContextIndex:
-        """Index files on disk (paths relative to `root`), cold, over `processes` processes:
-        this one and `processes - 1` workers, each taking the next chunk of files when done
-        with one (this process's share is never pickled). The tables are built from their
-        rows on first use; the workers' trees stay there, so a later `update` of such a file
-        parses it in full once, then incrementally."""
+        """Index files on disk (paths relative to `root`), cold, over `processes` processes
+        (core/bulk.py); a file that cannot be read is left out. The tables are built from
+        their rows on first use. No tree is kept: a later `update` of such a file parses it in
+        full once, then incrementally."""
         index = cls()
-        pending = deque(paths[i : i + chunk] for i in range(0, len(paths), chunk))
         with _gc_paused():
-            if processes > 1:
-                with ProcessPoolExecutor(processes - 1) as pool:
-                    index._share(pool, processes - 1, root, pending)
-            while pending:
-                index._add(_index_chunk(root, pending.popleft()))
+            for path, language, digest, rows, errors in index_paths(root, paths, processes, chunk):
+                index._entries[path] = _Entry(path, digest, language, rows, errors)
+                index.full_parses += language in _PARSED
         return index
-
-    def _share(
-        self, pool: ProcessPoolExecutor, workers: int, root: str, pending: deque[list[str]]
-    ) -> None:
-        running: set[Future[list[_Indexed]]] = set()
-        while pending or running:
-            while pending and len(running) < 2 * workers:  # one chunk queued behind each
-                running.add(pool.submit(_index_chunk, root, pending.popleft()))
-            if pending:
-                self._add(_index_chunk(root, pending.popleft()))
-                finished = {future for future in running if future.done()}
-            else:
-                finished = wait(running, return_when=FIRST_COMPLETED).done
-            for future in finished:
-                self._add(future.result())
-            running -= finished
-
-    def _add(self, result: list[_Indexed]) -> None:
-        for path, language, digest, rows, errors in result:
-            self._entries[path] = _Entry(path, digest, language, rows, errors)
-            self.full_parses += language in _PARSED
 
     # --- updating ---------------------------------------------------------------------------
 
@@ -256,22 +224,6 @@ def _verbatim(path: str, language: str, source: bytes) -> str:
         f"\n... ({len(lines) - VERBATIM_LINES} more lines)" if len(lines) > VERBATIM_LINES else ""
     )
     return f"# {path} ({language})\n{shown}{more}"
-
-
-_Indexed = tuple[str, str, str, list[Row], list[int]]  # path, language, digest, rows, errors
-
-
-def _index_chunk(root: str, paths: list[str]) -> list[_Indexed]:
-    """Worker: read, hash, parse and extract a chunk of files."""
-    out = []
-    with _gc_paused():
-        for path in paths:
-            with open(os.path.join(root, path), "rb") as handle:
-                source = handle.read()
-            language = parsing.language_for(path)
-            rows, errors = parse_rows(language, source)
-            out.append((path, language, content_hash(source), rows, errors))
-    return out
 
 
 @contextmanager

@@ -1,13 +1,14 @@
 """What every symbol extractor shares: run a language's one combined query
 (`prompts/queries/<language>.scm`) over a parsed tree, and tidy the text it captures.
 
-The extractors (`extract_python`, `extract_other`) turn matches into rows
-`(kind, name, line, detail, parent)`.
+The extractors turn what they find into rows `(kind, name, line, detail, parent)`: those of
+`extract_other` from the matches of a query; Python's (`extract_python`, the bulk of any index)
+by a walk of the top-level statements.
 
 Rows are plain tuples: cheap to build, cheap to send between processes, and turned into
-`Symbol`s only by `symbols.table_from_rows`. Every pattern of a query is anchored at the root
-node, so the query cursor never starts a match below depth 0 and skips the bodies it does not
-need; the Python work per match is a handful of attribute reads.
+`Symbol`s only by `symbols.table_from_rows`. Every pattern of a symbol query is anchored at the
+root node, so the query cursor never starts a match below depth 0 and skips the bodies it does
+not need.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING
 from service_creator.core import parsing
 
 if TYPE_CHECKING:
-    from tree_sitter import Node, Query
+    from tree_sitter import Node
 
 Row = tuple[str, str, int, str, str]
 Captures = dict[str, list["Node"]]
@@ -51,45 +52,6 @@ def pattern_kinds(language: str, purpose: str = "") -> tuple[str, ...]:
         found = re.search(rb"@(\w+)", text)
         kinds.append(found.group(1).decode() if found else "")
     return tuple(kinds)
-
-
-def raw_matches(
-    language: str, root: Node, statements: list[Node] | None = None
-) -> tuple[tuple[str, ...], list[tuple[int, Captures]]]:
-    """What each pattern of the language's symbol query finds, and its matches over `root`
-    (pattern index, captures); no match starts below the root. With `statements` (children of
-    the root), the matches within those statements only."""
-    from tree_sitter import QueryCursor
-
-    if statements is None:
-        cursor = QueryCursor(parsing.query(language))
-        cursor.set_max_start_depth(0)
-        return pattern_kinds(language), cursor.matches(root)
-    found = []
-    for statement in statements:
-        cursor = QueryCursor(statement_query(language))
-        cursor.set_max_start_depth(0)
-        found += cursor.matches(statement)
-    return pattern_kinds(language), found
-
-
-@cache
-def statement_query(language: str) -> Query:
-    """The symbol query with each pattern's root anchor (`(module X)` -> `X`) taken off, to run
-    over one top-level statement. Same patterns, same order: `pattern_kinds` holds for both."""
-    from tree_sitter import Query
-
-    query = parsing.query(language)
-    source = parsing.query_source(language).encode()
-    patterns = []
-    for index in range(query.pattern_count):
-        text = source[query.start_byte_for_pattern(index) : query.end_byte_for_pattern(index)]
-        text = b"\n".join(line.split(b";", 1)[0] for line in text.splitlines()).strip()
-        anchored = re.match(rb"^\((\w+)\s(.*)\)$", text, re.DOTALL)
-        if anchored is None:
-            raise ValueError(f"{language}.scm pattern {index} is not anchored at the root")
-        patterns.append(anchored.group(2))
-    return Query(parsing.language(language), b"\n".join(patterns).decode())
 
 
 def matches(language: str, root: Node, purpose: str = "") -> list[tuple[str, Captures]]:

@@ -1,7 +1,7 @@
 """Incremental update of one file: the edit between two versions, the incremental reparse, and
 the symbol rows of the new version built from the old ones.
 
-Only the top-level statements the edit (or tree-sitter's changed ranges) touches are queried
+Only the top-level statements the edit (or tree-sitter's changed ranges) touches are walked
 again; the rows before them are kept, the rows after them are kept with their lines shifted.
 So an update costs in proportion to the statements edited, not to the size of the file.
 """

@@ -1,9 +1,10 @@
 """Symbol tables: what a file defines and uses, extracted with tree-sitter, rendered compactly
 for a prompt.
 
-`symbols(path, content)` parses a file and runs its language's one query
-(`prompts/queries/<language>.scm`); `ContextIndex` (core/context.py) caches the tables and
-updates them incrementally. SQL has no grammar here: its `CREATE TABLE`s are read with a
+`symbols(path, content)` parses a file and finds its symbols: a walk of the top-level
+statements for Python (`extract_python`), one query (`prompts/queries/<language>.scm`) for the
+other languages. `ContextIndex` (core/context.py) caches the tables and updates them
+incrementally. SQL has no grammar here: its `CREATE TABLE`s are read with a
 regular expression (tables as classes, columns as fields).
 """
 

@@ -1,0 +1,114 @@
+"""Cold indexing of many files on disk, over several processes.
+
+This process and `processes - 1` forked workers take chunks of files from one shared counter,
+so whoever is free takes the next chunk and no process idles while another has a queue. Each
+file is read, hashed, parsed and its rows extracted where it is taken. A worker sends all its
+results once, at the end, as one `marshal` blob (rows are tuples of str and int: marshal is
+the cheapest round trip for them); this process's share is never serialised.
+
+No pool, no manager thread: py-tree-sitter holds the GIL while it parses, so a helper thread
+in this process would wait out every parse before it could feed a worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import multiprocessing
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from service_creator.core import parsing
+from service_creator.core.extract import Row
+from service_creator.core.symbols import parse_rows
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.sharedctypes import Synchronized
+
+Indexed = tuple[str, str, str, list[Row], list[int]]  # path, language, digest, rows, errors
+
+
+def content_hash(source: bytes) -> str:
+    return hashlib.sha256(source).hexdigest()
+
+
+def index_file(root: str, path: str) -> Indexed | None:
+    """Read, hash, parse and extract one file; None when it cannot be read (gone, a directory,
+    no permission): an index of a live tree must not fail on a file deleted meanwhile."""
+    try:
+        with open(os.path.join(root, path), "rb") as handle:
+            source = handle.read()
+    except OSError:
+        return None
+    language = parsing.language_for(path)
+    rows, errors = parse_rows(language, source)
+    return path, language, content_hash(source), rows, errors
+
+
+def index_paths(root: str, paths: list[str], processes: int, chunk: int) -> Iterator[Indexed]:
+    """The indexed files among `paths` (relative to `root`), in no particular order."""
+    chunks = [paths[i : i + chunk] for i in range(0, len(paths), chunk)]
+    if processes <= 1 or len(chunks) <= 1:
+        for part in chunks:
+            yield from _index_chunk(root, part)
+        return
+    context = multiprocessing.get_context("fork")
+    taken = context.Value("i", 0)
+    workers = []
+    for _ in range(min(processes, len(chunks)) - 1):
+        receive, send = context.Pipe(duplex=False)
+        worker = context.Process(target=_work, args=(root, chunks, taken, send), daemon=True)
+        worker.start()
+        send.close()
+        workers.append((worker, receive))
+    done: set[str] = set()
+    for part in _take(chunks, taken):
+        for indexed in _index_chunk(root, part):
+            done.add(indexed[0])
+            yield indexed
+    for worker, receive in workers:
+        for indexed in _receive(receive):
+            done.add(indexed[0])
+            yield indexed
+        worker.join()
+    # a worker that died took its chunks with it: index what is missing here
+    missing = [path for path in paths if path not in done]
+    if missing and any(worker.exitcode for worker, _ in workers):
+        yield from _index_chunk(root, missing)
+
+
+def _take(chunks: list[list[str]], taken: Synchronized[int]) -> Iterator[list[str]]:
+    """The chunks this process takes, one at a time, until none is left."""
+    while True:
+        with taken.get_lock():
+            index = taken.value
+            taken.value = index + 1
+        if index >= len(chunks):
+            return
+        yield chunks[index]
+
+
+def _index_chunk(root: str, paths: list[str]) -> list[Indexed]:
+    found = (index_file(root, path) for path in paths)
+    return [indexed for indexed in found if indexed is not None]
+
+
+def _work(root: str, chunks: list[list[str]], taken: Synchronized[int], send: Connection) -> None:
+    """A worker: index chunks while there are some, then send them all at once."""
+    parsing.parser.cache_clear()  # a parser forked mid-parse (another thread) is not usable
+    results = [indexed for part in _take(chunks, taken) for indexed in _index_chunk(root, part)]
+    send.send_bytes(marshal.dumps(results))
+    send.close()
+
+
+def _receive(receive: Connection) -> list[Indexed]:
+    """A worker's results; none when it died before sending them."""
+    try:
+        data = receive.recv_bytes()
+    except EOFError:
+        return []
+    finally:
+        receive.close()
+    return marshal.loads(data)

@@ -1,0 +1,89 @@
+"""Cold indexing of files on disk over several processes (core/bulk.py)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+from service_creator.core import bulk
+from service_creator.core.context import ContextIndex
+from service_creator.core.models import GeneratedFile
+
+
+def module(i: int) -> str:
+    return (
+        f"import os\nfrom models import Item{i}\n\nLIMIT = {i}\n\n\n"
+        f"class Thing{i}(Base):\n    size: int = {i}\n\n    async def grow(self, by: int) -> int:\n"
+        f"        return self.size + by\n\n\ndef make_{i}(\n    size: int,\n) -> Thing{i}:\n"
+        f"    return Thing{i}(size=size)\n"
+    )
+
+
+def write_tree(root, count: int) -> dict[str, str]:
+    sources = {f"pkg{i % 3}/mod{i}.py": module(i) for i in range(count)}
+    for path, text in sources.items():
+        (root / path).parent.mkdir(exist_ok=True)
+        (root / path).write_text(text)
+    return sources
+
+
+def rows(table):
+    return [(s.kind, s.name, s.line, s.detail, s.parent) for s in table.symbols]
+
+
+def test_every_file_is_indexed_once_whoever_takes_it(tmp_path):
+    sources = write_tree(tmp_path, 40)
+    expected = ContextIndex.from_files(GeneratedFile(path=p, content=t) for p, t in sources.items())
+    for processes in (1, 2, 3):
+        found = list(bulk.index_paths(str(tmp_path), list(sources), processes, chunk=3))
+        assert sorted(path for path, *_ in found) == sorted(sources)
+        index = ContextIndex.from_paths(list(sources), str(tmp_path), processes, chunk=3)
+        assert len(index) == len(sources)
+        for path in sources:
+            assert rows(index.table(path)) == rows(expected.table(path))
+            assert ("method", "grow") in {(s.kind, s.name) for s in index.table(path).symbols}
+
+
+def test_a_file_that_cannot_be_read_is_left_out(tmp_path):
+    sources = write_tree(tmp_path, 6)
+    (tmp_path / "gone.py").write_text("X = 1\n")
+    (tmp_path / "gone.py").unlink()
+    (tmp_path / "a_directory.py").mkdir()
+    paths = [*sources, "gone.py", "a_directory.py"]
+    index = ContextIndex.from_paths(paths, str(tmp_path), processes=2, chunk=2)
+    assert sorted(index.paths()) == sorted(sources)
+
+
+def test_the_files_of_a_worker_that_dies_are_indexed_here(tmp_path, monkeypatch):
+    sources = write_tree(tmp_path, 20)
+
+    def dies(*args: object) -> None:
+        os._exit(3)
+
+    monkeypatch.setattr(bulk, "_work", dies)
+    index = ContextIndex.from_paths(list(sources), str(tmp_path), processes=2, chunk=2)
+    assert sorted(index.paths()) == sorted(sources)
+    assert index.full_parses == len(sources)
+
+
+def test_a_worker_that_takes_a_chunk_then_dies_loses_nothing(tmp_path, monkeypatch):
+    sources = write_tree(tmp_path, 20)
+    took = multiprocessing.get_context("fork").Event()
+    here = os.getpid()
+    index_chunk = bulk._index_chunk
+
+    def takes_then_dies(root, chunks, taken, send) -> None:  # type: ignore[no-untyped-def]
+        for _ in bulk._take(chunks, taken):
+            took.set()
+            os._exit(4)
+
+    def after_the_worker_took_one(root, paths):  # type: ignore[no-untyped-def]
+        if os.getpid() == here:
+            assert took.wait(10), "the worker never took a chunk"
+        return index_chunk(root, paths)
+
+    monkeypatch.setattr(bulk, "_work", takes_then_dies)
+    monkeypatch.setattr(bulk, "_index_chunk", after_the_worker_took_one)
+    index = ContextIndex.from_paths(list(sources), str(tmp_path), processes=2, chunk=2)
+    assert took.is_set()
+    assert sorted(index.paths()) == sorted(sources)
