@@ -580,6 +580,30 @@ def test_changed_span_and_points():
     assert point_at("é\nx".encode(), 2) == (0, 2)  # byte columns
 
 
+def test_points_read_from_the_tree_are_the_points_counted_from_the_top():
+    source = (PYTHON + "\n\n# trailing comment\n\n").encode()
+    root = parsing.parser("python").parse(source).root_node
+    for offset in range(len(source) + 1):
+        assert point_at(source, offset, root) == point_at(source, offset), offset
+
+
+def test_changed_span_agrees_with_a_byte_by_byte_scan():
+    def scan(old: bytes, new: bytes) -> tuple[int, int, int]:
+        start = 0
+        while start < min(len(old), len(new)) and old[start] == new[start]:
+            start += 1
+        end = 0
+        while end < min(len(old), len(new)) - start and old[-1 - end] == new[-1 - end]:
+            end += 1
+        return start, len(old) - end, len(new) - end
+
+    pick = random.Random(4)
+    for _ in range(2000):
+        old = bytes(pick.choice(b"ab\n") for _ in range(pick.randint(0, 12)))
+        new = bytes(pick.choice(b"ab\n") for _ in range(pick.randint(0, 12)))
+        assert changed_span(old, new) == scan(old, new), (old, new)
+
+
 def test_index_keeps_no_trees_when_asked():
     index = ContextIndex(keep_trees=False)
     index.update("a.py", "x = 1\n")

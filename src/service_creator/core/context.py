@@ -150,7 +150,7 @@ class ContextIndex:
         if entry is None or entry.tree is None or entry.source is None:
             self.full_parses += 1
             return parsing.parser(language).parse(source), None
-        edit = Edit.between(entry.source, source)
+        edit = Edit.between(entry.source, source, entry.tree)
         old_tree, entry.tree = entry.tree, None  # edited below: no longer the tree of its source
         tree = reparse(language, old_tree, source, edit)
         if tree.root_node.has_error:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 HTTP_METHODS = frozenset(("get", "post", "put", "patch", "delete", "head", "options", "trace"))
 _TRAILING_COMMENT = re.compile(r"#[^\n]*$")
 _ASSIGNED = re.compile(r"(\w+)\s*(?::[^=]*)?=\s*$")
+PREFIX_REACH = 400  # bytes after `APIRouter` in which its `prefix=` is looked for
 _PREFIX = re.compile(r"""APIRouter\s*\((?:.|\n)*?\bprefix\s*=\s*["']([^"']*)["']""")
 
 
@@ -259,8 +260,16 @@ def router_prefixes(source: bytes) -> dict[str, str]:
         line = source.rfind(b"\n", 0, at) + 1
         target = _ASSIGNED.match(source[line:at].decode("utf-8", "replace"))
         if target:
-            prefix = _PREFIX.match(source[at : at + 400].decode("utf-8", "replace"))
+            prefix = _PREFIX.match(source[at : at + PREFIX_REACH].decode("utf-8", "replace"))
             if prefix:
                 found[target.group(1)] = prefix.group(1)
         at = source.find(b"APIRouter", at + 9)
     return found
+
+
+def may_change_prefixes(source: bytes, start: int, end: int) -> bool:
+    """Whether changing `source[start:end]` may change `router_prefixes(source)`: it does not
+    when no `APIRouter` is on its lines or within PREFIX_REACH bytes before it."""
+    low = min(source.rfind(b"\n", 0, start) + 1, max(0, start - PREFIX_REACH - len(b"APIRouter")))
+    high = source.find(b"\n", end)
+    return source.find(b"APIRouter", low, len(source) if high == -1 else high) != -1

@@ -8,12 +8,13 @@ So an update costs in proportion to the statements edited, not to the size of th
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from service_creator.core import parsing
 from service_creator.core.extract import Row
-from service_creator.core.extract_python import router_prefixes
+from service_creator.core.extract_python import may_change_prefixes, router_prefixes
 from service_creator.core.symbols import Symbol, SymbolTable, rows_in_lines, symbols_from_rows
 
 if TYPE_CHECKING:
@@ -36,9 +37,11 @@ class Edit:
     new_end_point: tuple[int, int]
 
     @classmethod
-    def between(cls, old: bytes, new: bytes) -> Edit:
+    def between(cls, old: bytes, new: bytes, old_tree: Tree | None = None) -> Edit:
+        """The edit from `old` to `new`; with the tree of `old`, its start row is read from the
+        tree instead of counted from the top."""
         start, old_end, new_end = changed_span(old, new)
-        row, column = point_at(old, start)  # the one count from the top; the rest is local
+        row, column = point_at(old, start, old_tree.root_node if old_tree else None)
         return cls(
             start,
             old_end,
@@ -103,7 +106,9 @@ def splice(
     extracted whole (another language, or a router's prefix changed: its routes are elsewhere)."""
     if language not in SPLICEABLE:
         return None
-    routers = b"APIRouter" in source or b"APIRouter" in old_source
+    routers = may_change_prefixes(old_source, edit.start, edit.old_end) or may_change_prefixes(
+        source, edit.start, edit.new_end
+    )
     if routers and router_prefixes(source) != router_prefixes(old_source):
         return None
     low, high = edit.start, max(edit.new_end, edit.start + 1)
@@ -122,13 +127,13 @@ def splice(
         end_row = max(end_row, last.end_point[0])
     shift = edit.new_end_point[0] - edit.old_end_point[0]
     fresh = rows_in_lines(language, root, source, start_row + 1, end_row + 1)
-    keep = resume = 0
-    for index, row in enumerate(old):  # rows are in line order
-        if row[2] <= start_row:
-            keep = index + 1
-        if row[2] <= end_row - shift + 1:
-            resume = index + 1
+    keep = bisect_right(old, start_row, key=_line)  # rows are in line order
+    resume = bisect_right(old, end_row - shift + 1, key=_line)
     return Splice(keep, fresh, max(resume, keep), shift)
+
+
+def _line(row: Row) -> int:
+    return row[2]
 
 
 def _statement_from(root: Node, byte: int) -> Node | None:
@@ -144,12 +149,12 @@ def _statement_from(root: Node, byte: int) -> Node | None:
 def changed_span(old: bytes, new: bytes) -> tuple[int, int, int]:
     """(start, old_end, new_end): `old[start:old_end]` became `new[start:new_end]`; the rest is
     a common prefix and a common suffix, found by binary search (each step compares only the
-    half not known yet, so about 2n bytes are compared in all)."""
+    half not known yet, so about 2n bytes are compared in all, and only `old`'s are copied)."""
     limit = min(len(old), len(new))
     low, high = 0, limit  # the common prefix: old[:low] == new[:low]
     while low < high:
         middle = (low + high + 1) // 2
-        if old[low:middle] == new[low:middle]:
+        if new.startswith(old[low:middle], low):
             low = middle
         else:
             high = middle - 1
@@ -157,14 +162,34 @@ def changed_span(old: bytes, new: bytes) -> tuple[int, int, int]:
     low, high = 0, limit - start  # the common suffix, not overlapping the prefix
     while low < high:
         middle = (low + high + 1) // 2
-        if old[len(old) - middle : len(old) - low] == new[len(new) - middle : len(new) - low]:
+        if new.endswith(old[len(old) - middle : len(old) - low], 0, len(new) - low):
             low = middle
         else:
             high = middle - 1
     return start, len(old) - low, len(new) - low
 
 
-def point_at(source: bytes, offset: int) -> tuple[int, int]:
-    """(row, byte column) of a byte offset, as tree-sitter counts them."""
-    row = source.count(b"\n", 0, offset)
+def point_at(source: bytes, offset: int, root: Node | None = None) -> tuple[int, int]:
+    """(row, byte column) of a byte offset, as tree-sitter counts them; with the root of the
+    source's tree, newlines are counted from the node at the offset, not from the top."""
+    row = base = 0
+    node = _node_from(root, offset) if root is not None else None
+    if node is not None:
+        row, base = node.start_point[0], node.start_byte
+    row += source.count(b"\n", base, offset)
     return row, offset - (source.rfind(b"\n", 0, offset) + 1)
+
+
+def _node_from(root: Node, offset: int) -> Node | None:
+    """A node that starts at `offset` or before it, as near as the tree says: the smallest one
+    around it, or between top-level statements (and at the end) the statement before it."""
+    node = root.descendant_for_byte_range(offset, offset)
+    if node is not None and node != root and node.start_byte <= offset:
+        return node
+    cursor = root.walk()
+    if cursor.goto_first_child_for_byte(offset) is None and not cursor.goto_last_child():
+        return None
+    while cursor.node.start_byte > offset:
+        if not cursor.goto_previous_sibling():
+            return None
+    return cursor.node
