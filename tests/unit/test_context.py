@@ -708,3 +708,24 @@ def public(instance: Instance) -> Out: ...
     full = table.render()
     assert "_helper" in full
     assert "import json" in full
+
+
+def test_an_edit_away_from_every_router_leaves_the_prefixes_alone():
+    from service_creator.core.extract_python import may_change_prefixes, router_prefixes
+
+    old = (ROUTES + "\n" + "x = 1\n" * 80 + 'other = APIRouter(prefix="/v2")\n').encode()
+    pick = random.Random(7)
+    checked = 0
+    for _ in range(3000):
+        start = pick.randint(0, len(old))
+        end = min(len(old), start + pick.randint(0, 6))
+        insert = bytes(pick.choice(b'x"= \n(') for _ in range(pick.randint(0, 3)))
+        new = old[:start] + insert + old[end:]
+        if may_change_prefixes(old, start, end) or may_change_prefixes(
+            new, start, start + len(insert)
+        ):
+            continue
+        checked += 1
+        assert router_prefixes(new) == router_prefixes(old), (start, end, insert)
+    assert checked > 1000  # most edits are far from a router
+    assert may_change_prefixes(old, old.index(b"/v1"), old.index(b"/v1") + 1)
