@@ -12,7 +12,9 @@ statements and build the rows of every file, over N processes (this one and N - 
 workers, their start-up and the transfer of their rows included). The pydantic `SymbolTable`s
 are built from the rows on first use; building all of them (`ContextIndex.tables()`) is timed
 apart. CPU time counts the workers too (getrusage of the reaped children): files per
-CPU-second, doubled, bounds what 2 idle cores can do.
+CPU-second, doubled, bounds what 2 idle cores can do. The bare tree-sitter parse (no query,
+no rows: the floor of any tree-sitter indexer) runs in 1 process and, for each N > 1, over N
+forked workers, so ours compares with the floor at the same process count.
 
 Update: a file of the index changes (a comment line inserted in its middle, or a function
 appended at its end, alternately) and `ContextIndex.update` gives its new table: content hash,
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import ast
 import gc
+import multiprocessing
 import os
 import resource
 import statistics
@@ -63,6 +66,18 @@ def tree_sitter_parse_only(root: Path, paths: list[str]) -> None:
     parser = parsing.parser("python")
     for path in paths:
         parser.parse((root / path).read_bytes())
+
+
+def _parse_chunk(job: tuple[Path, list[str]]) -> None:
+    tree_sitter_parse_only(*job)
+
+
+def tree_sitter_parse_only_forked(root: Path, paths: list[str], processes: int) -> None:
+    """The bare parse over `processes` forked workers taking chunks of 16 files as they go."""
+    chunks = [(root, paths[i : i + 16]) for i in range(0, len(paths), 16)]
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        for _ in pool.imap_unordered(_parse_chunk, chunks):
+            pass
 
 
 def cold(root: Path, paths: list[str], processes: int) -> ContextIndex:
@@ -149,6 +164,11 @@ def main() -> None:
         _, wall, cpu = timed(lambda: tree_sitter_parse_only(root, paths))
         results.setdefault("tree-sitter parse only (1 process)", []).append((wall, cpu))
         report("tree-sitter parse only", wall, cpu)
+        for processes in (int(p) for p in args.processes.split(",") if int(p) > 1):
+            _, wall, cpu = timed(lambda n=processes: tree_sitter_parse_only_forked(root, paths, n))
+            name = f"tree-sitter parse only ({processes} processes)"
+            results.setdefault(name, []).append((wall, cpu))
+            report(name, wall, cpu)
         for processes in (int(p) for p in args.processes.split(",")):
             gc.collect()
             index, wall, cpu = timed(lambda n=processes: cold(root, paths, n))
