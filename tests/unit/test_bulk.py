@@ -77,13 +77,25 @@ def test_a_worker_that_takes_a_chunk_then_dies_loses_nothing(tmp_path, monkeypat
             took.set()
             os._exit(4)
 
-    def after_the_worker_took_one(root, paths):  # type: ignore[no-untyped-def]
+    def after_the_worker_took_one(root, paths, seen):  # type: ignore[no-untyped-def]
         if os.getpid() == here:
             assert took.wait(10), "the worker never took a chunk"
-        return index_chunk(root, paths)
+        return index_chunk(root, paths, seen)
 
     monkeypatch.setattr(bulk, "_work", takes_then_dies)
     monkeypatch.setattr(bulk, "_index_chunk", after_the_worker_took_one)
     index = ContextIndex.from_paths(list(sources), str(tmp_path), processes=2, chunk=2)
     assert took.is_set()
     assert sorted(index.paths()) == sorted(sources)
+
+
+def test_a_content_seen_before_is_not_parsed_again(tmp_path):
+    sources = write_tree(tmp_path, 4)
+    for copy in ("vendor/a.py", "vendor/b.py"):
+        (tmp_path / copy).parent.mkdir(exist_ok=True)
+        (tmp_path / copy).write_text(sources["pkg0/mod0.py"])
+    paths = [*sources, "vendor/a.py", "vendor/b.py"]
+    index = ContextIndex.from_paths(paths, str(tmp_path))
+    assert (index.full_parses, index.hash_hits) == (4, 2)
+    assert rows(index.table("vendor/b.py")) == rows(index.table("pkg0/mod0.py"))
+    assert index.table("vendor/b.py").path == "vendor/b.py"

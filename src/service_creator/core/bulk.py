@@ -27,32 +27,40 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
     from multiprocessing.sharedctypes import Synchronized
 
-Indexed = tuple[str, str, str, list[Row], list[int]]  # path, language, digest, rows, errors
+# path, language, digest, rows, errors, and whether it was parsed (not a content seen before)
+Indexed = tuple[str, str, str, list[Row], list[int], bool]
+Seen = dict[tuple[str, str], tuple[list[Row], list[int]]]  # (language, digest) -> rows, errors
 
 
 def content_hash(source: bytes) -> str:
     return hashlib.sha256(source).hexdigest()
 
 
-def index_file(root: str, path: str) -> Indexed | None:
-    """Read, hash, parse and extract one file; None when it cannot be read (gone, a directory,
-    no permission): an index of a live tree must not fail on a file deleted meanwhile."""
+def index_file(root: str, path: str, seen: Seen) -> Indexed | None:
+    """Read, hash, parse and extract one file, unless this process has seen its content before
+    (vendored copies, empty `__init__.py`s); None when it cannot be read (gone, a directory, no
+    permission): an index of a live tree must not fail on a file deleted meanwhile."""
     try:
         with open(os.path.join(root, path), "rb") as handle:
             source = handle.read()
     except OSError:
         return None
     language = parsing.language_for(path)
-    rows, errors = parse_rows(language, source)
-    return path, language, content_hash(source), rows, errors
+    digest = content_hash(source)
+    known = seen.get((language, digest))
+    if known is not None:
+        return path, language, digest, known[0], known[1], False
+    rows, errors = seen[(language, digest)] = parse_rows(language, source)
+    return path, language, digest, rows, errors, True
 
 
 def index_paths(root: str, paths: list[str], processes: int, chunk: int) -> Iterator[Indexed]:
     """The indexed files among `paths` (relative to `root`), in no particular order."""
     chunks = [paths[i : i + chunk] for i in range(0, len(paths), chunk)]
+    seen: Seen = {}
     if processes <= 1 or len(chunks) <= 1:
         for part in chunks:
-            yield from _index_chunk(root, part)
+            yield from _index_chunk(root, part, seen)
         return
     context = multiprocessing.get_context("fork")
     taken = context.Value("i", 0)
@@ -65,7 +73,7 @@ def index_paths(root: str, paths: list[str], processes: int, chunk: int) -> Iter
         workers.append((worker, receive))
     done: set[str] = set()
     for part in _take(chunks, taken):
-        for indexed in _index_chunk(root, part):
+        for indexed in _index_chunk(root, part, seen):
             done.add(indexed[0])
             yield indexed
     for worker, receive in workers:
@@ -76,7 +84,7 @@ def index_paths(root: str, paths: list[str], processes: int, chunk: int) -> Iter
     # a worker that died took its chunks with it: index what is missing here
     missing = [path for path in paths if path not in done]
     if missing and any(worker.exitcode for worker, _ in workers):
-        yield from _index_chunk(root, missing)
+        yield from _index_chunk(root, missing, seen)
 
 
 def _take(chunks: list[list[str]], taken: Synchronized[int]) -> Iterator[list[str]]:
@@ -90,15 +98,16 @@ def _take(chunks: list[list[str]], taken: Synchronized[int]) -> Iterator[list[st
         yield chunks[index]
 
 
-def _index_chunk(root: str, paths: list[str]) -> list[Indexed]:
-    found = (index_file(root, path) for path in paths)
+def _index_chunk(root: str, paths: list[str], seen: Seen) -> list[Indexed]:
+    found = (index_file(root, path, seen) for path in paths)
     return [indexed for indexed in found if indexed is not None]
 
 
 def _work(root: str, chunks: list[list[str]], taken: Synchronized[int], send: Connection) -> None:
     """A worker: index chunks while there are some, then send them all at once."""
     parsing.parser.cache_clear()  # a parser forked mid-parse (another thread) is not usable
-    results = [indexed for part in _take(chunks, taken) for indexed in _index_chunk(root, part)]
+    seen: Seen = {}
+    results = [i for part in _take(chunks, taken) for i in _index_chunk(root, part, seen)]
     send.send_bytes(marshal.dumps(results))
     send.close()
 

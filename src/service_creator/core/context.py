@@ -94,14 +94,18 @@ class ContextIndex:
         cls, paths: list[str], root: str = "", processes: int = 1, chunk: int = 16
     ) -> ContextIndex:
         """Index files on disk (paths relative to `root`), cold, over `processes` processes
-        (core/bulk.py); a file that cannot be read is left out. The tables are built from
-        their rows on first use. No tree is kept: a later `update` of such a file parses it in
-        full once, then incrementally."""
+        (core/bulk.py); a file that cannot be read is left out, a content a process has seen
+        before is not parsed again (a hash hit). The tables are built from their rows on first
+        use. No tree is kept: a later `update` of such a file parses it in full once, then
+        incrementally."""
         index = cls()
         with _gc_paused():
-            for path, language, digest, rows, errors in index_paths(root, paths, processes, chunk):
+            for path, language, digest, rows, errors, parsed in index_paths(
+                root, paths, processes, chunk
+            ):
                 index._entries[path] = _Entry(path, digest, language, rows, errors)
-                index.full_parses += language in _PARSED
+                index.full_parses += parsed and language in _PARSED
+                index.hash_hits += not parsed
         return index
 
     # --- updating ---------------------------------------------------------------------------
