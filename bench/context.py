@@ -13,8 +13,9 @@ workers, their start-up and the transfer of their rows included). The pydantic `
 are built from the rows on first use; building all of them (`ContextIndex.tables()`) is timed
 apart. CPU time counts the workers too (getrusage of the reaped children): files per
 CPU-second, doubled, bounds what 2 idle cores can do. The bare tree-sitter parse (no query,
-no rows: the floor of any tree-sitter indexer) runs in 1 process and, for each N > 1, over N
-forked workers, so ours compares with the floor at the same process count.
+no rows: the floor of any tree-sitter indexer) runs in 1 process and, for each N > 1, in this
+process and N - 1 forked children, each parsing every N-th file, so ours compares with the
+floor at the same process count.
 
 Update: a file of the index changes (a comment line inserted in its middle, or a function
 appended at its end, alternately) and `ContextIndex.update` gives its new table: content hash,
@@ -27,7 +28,6 @@ from __future__ import annotations
 import argparse
 import ast
 import gc
-import multiprocessing
 import os
 import resource
 import statistics
@@ -68,16 +68,21 @@ def tree_sitter_parse_only(root: Path, paths: list[str]) -> None:
         parser.parse((root / path).read_bytes())
 
 
-def _parse_chunk(job: tuple[Path, list[str]]) -> None:
-    tree_sitter_parse_only(*job)
-
-
 def tree_sitter_parse_only_forked(root: Path, paths: list[str], processes: int) -> None:
-    """The bare parse over `processes` forked workers taking chunks of 16 files as they go."""
-    chunks = [(root, paths[i : i + 16]) for i in range(0, len(paths), 16)]
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
-        for _ in pool.imap_unordered(_parse_chunk, chunks):
-            pass
+    """The bare parse over this process and `processes - 1` forked children, the files dealt
+    out in turn (every `processes`-th file each): no pool, no results to send."""
+    children = []
+    for share in range(1, processes):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                tree_sitter_parse_only(root, paths[share::processes])
+            finally:
+                os._exit(0)
+        children.append(pid)
+    tree_sitter_parse_only(root, paths[0::processes])
+    for pid in children:
+        os.waitpid(pid, 0)
 
 
 def cold(root: Path, paths: list[str], processes: int) -> ContextIndex:

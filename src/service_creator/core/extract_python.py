@@ -44,10 +44,16 @@ class _Kinds(NamedTuple):
     attribute: int
     arguments: int
     string: int
+    plain_import: int
+    future_import: int
+    aliased_import: int
+    wildcard_import: int
     name: int  # field ids
     body: int
     definition: int
     left: int
+    module_name: int
+    alias: int
 
 
 @cache
@@ -72,10 +78,16 @@ def _kinds() -> _Kinds:
         kind("attribute"),
         kind("argument_list"),
         kind("string"),
+        kind("import_statement"),
+        kind("future_import_statement"),
+        kind("aliased_import"),
+        kind("wildcard_import"),
         grammar.field_id_for_name("name"),
         grammar.field_id_for_name("body"),
         grammar.field_id_for_name("definition"),
         grammar.field_id_for_name("left"),
+        grammar.field_id_for_name("module_name"),
+        grammar.field_id_for_name("alias"),
     )
 
 
@@ -97,7 +109,7 @@ def python_rows(root: Node, source: bytes, statements: Iterable[Node] | None = N
         if kind == k.expression:
             _assignments(node, "variable", "", source, add)
         elif kind in k.imports:
-            out.extend(_python_imports(node))
+            out.extend(_python_imports(node, k))
         else:
             definition = node.child_by_field_id(k.definition) if kind == k.decorated else node
             if definition is None:
@@ -210,24 +222,25 @@ def _assignment(node: Node, name: Node, kind: str, parent: str, source: bytes) -
     return (kind, name.text.decode(), name.start_point[0] + 1, squash(rest.strip()), parent)
 
 
-def _python_imports(node: Node) -> list[Row]:
+def _python_imports(node: Node, k: _Kinds) -> list[Row]:
     """One row per name an import binds, its detail the import of that one name."""
     line = node.start_point[0] + 1
-    names = node.children_by_field_name("name")
-    if node.type == "import_statement":
+    names = node.children_by_field_id(k.name)
+    kind = node.kind_id
+    if kind == k.plain_import:
         module = ""
-    elif node.type == "future_import_statement":
+    elif kind == k.future_import:
         module = "__future__"
     else:
-        module_node = node.child_by_field_name("module_name")
+        module_node = node.child_by_field_id(k.module_name)
         module = module_node.text.decode() if module_node else ""
-        if not names and any(c.type == "wildcard_import" for c in node.children):
+        if not names and any(c.kind_id == k.wildcard_import for c in node.children):
             return [("import", "*", line, f"from {module} import *", "")]
     out: list[Row] = []
     for name in names:
-        if name.type == "aliased_import":
-            original = name.child_by_field_name("name").text.decode()
-            bound = name.child_by_field_name("alias").text.decode()
+        if name.kind_id == k.aliased_import:
+            original = name.child_by_field_id(k.name).text.decode()
+            bound = name.child_by_field_id(k.alias).text.decode()
             phrase = f"{original} as {bound}"
         else:
             original = bound = name.text.decode()
