@@ -2,9 +2,11 @@
 
 This process and `processes - 1` forked workers take chunks of files from one shared counter,
 so whoever is free takes the next chunk and no process idles while another has a queue. Each
-file is read, hashed, parsed and its rows extracted where it is taken. A worker sends all its
-results once, at the end, as one `marshal` blob (rows are tuples of str and int: marshal is
-the cheapest round trip for them); this process's share is never serialised.
+file is read, hashed, parsed and its rows extracted where it is taken. A worker sends each
+chunk's results down its pipe as a `marshal` blob (rows are tuples of str and int: marshal is
+the cheapest round trip for them); this process reads what has come between its own chunks,
+so little is left to read at the end, and its own share is never serialised. The pipe is
+widened to hold many chunks, so a worker seldom waits for a read.
 
 No pool, no manager thread: py-tree-sitter holds the GIL while it parses, so a helper thread
 in this process would wait out every parse before it could feed a worker.
@@ -17,6 +19,7 @@ import marshal
 import multiprocessing
 import os
 from collections.abc import Iterator
+from contextlib import suppress
 from typing import TYPE_CHECKING
 
 from service_creator.core import parsing
@@ -26,6 +29,8 @@ from service_creator.core.symbols import parse_rows
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
     from multiprocessing.sharedctypes import Synchronized
+
+PIPE_BYTES = 1 << 20  # the most an unprivileged process may ask for, by default
 
 # path, language, digest, rows, errors, and whether it was parsed (not a content seen before)
 Indexed = tuple[str, str, str, list[Row], list[int], bool]
@@ -56,9 +61,10 @@ def index_file(root: str, path: str, seen: Seen) -> Indexed | None:
 
 def index_paths(root: str, paths: list[str], processes: int, chunk: int) -> Iterator[Indexed]:
     """The indexed files among `paths` (relative to `root`), in no particular order."""
-    chunks = [paths[i : i + chunk] for i in range(0, len(paths), chunk)]
+    chunks = _chunks(paths, chunk, processes)
     seen: Seen = {}
-    if processes <= 1 or len(chunks) <= 1:
+    forks = "fork" in multiprocessing.get_all_start_methods()  # not on Windows
+    if processes <= 1 or len(chunks) <= 1 or not forks:
         for part in chunks:
             yield from _index_chunk(root, part, seen)
         return
@@ -67,6 +73,7 @@ def index_paths(root: str, paths: list[str], processes: int, chunk: int) -> Iter
     workers = []
     for _ in range(min(processes, len(chunks)) - 1):
         receive, send = context.Pipe(duplex=False)
+        _widen(send)
         worker = context.Process(target=_work, args=(root, chunks, taken, send), daemon=True)
         worker.start()
         send.close()
@@ -76,15 +83,32 @@ def index_paths(root: str, paths: list[str], processes: int, chunk: int) -> Iter
         for indexed in _index_chunk(root, part, seen):
             done.add(indexed[0])
             yield indexed
+        for _, receive in workers:
+            for indexed in _received(receive, wait=False):
+                done.add(indexed[0])
+                yield indexed
     for worker, receive in workers:
-        for indexed in _receive(receive):
+        for indexed in _received(receive, wait=True):
             done.add(indexed[0])
             yield indexed
+        receive.close()
         worker.join()
     # a worker that died took its chunks with it: index what is missing here
     missing = [path for path in paths if path not in done]
     if missing and any(worker.exitcode for worker, _ in workers):
         yield from _index_chunk(root, missing, seen)
+
+
+def _chunks(paths: list[str], size: int, processes: int) -> list[list[str]]:
+    """`size` files a chunk, fewer towards the end (down to one), so that the processes finish
+    together: the last chunks taken are the shortest."""
+    chunks, start = [], 0
+    while start < len(paths):
+        left = len(paths) - start
+        step = max(1, min(size, left // (8 * max(processes, 1))))
+        chunks.append(paths[start : start + step])
+        start += step
+    return chunks
 
 
 def _take(chunks: list[list[str]], taken: Synchronized[int]) -> Iterator[list[str]]:
@@ -104,20 +128,33 @@ def _index_chunk(root: str, paths: list[str], seen: Seen) -> list[Indexed]:
 
 
 def _work(root: str, chunks: list[list[str]], taken: Synchronized[int], send: Connection) -> None:
-    """A worker: index chunks while there are some, then send them all at once."""
+    """A worker: index chunks while there are some, sending each one's results."""
     parsing.parser.cache_clear()  # a parser forked mid-parse (another thread) is not usable
     seen: Seen = {}
-    results = [i for part in _take(chunks, taken) for i in _index_chunk(root, part, seen)]
-    send.send_bytes(marshal.dumps(results))
+    for part in _take(chunks, taken):
+        send.send_bytes(marshal.dumps(_index_chunk(root, part, seen)))
     send.close()
+    # done: exit now, without freeing the rows one by one (this process is waited for)
+    os._exit(0)
 
 
-def _receive(receive: Connection) -> list[Indexed]:
-    """A worker's results; none when it died before sending them."""
+def _received(receive: Connection, wait: bool) -> Iterator[Indexed]:
+    """What a worker has sent: so far (`wait=False`), or until it is done or dead."""
+    while not receive.closed and (wait or receive.poll()):
+        try:
+            data = receive.recv_bytes()
+        except EOFError:
+            return
+        yield from marshal.loads(data)
+
+
+def _widen(pipe: Connection) -> None:
+    """Room in the pipe for about 20 chunks' rows (Linux; elsewhere the default is kept)."""
     try:
-        data = receive.recv_bytes()
-    except EOFError:
-        return []
-    finally:
-        receive.close()
-    return marshal.loads(data)
+        import fcntl
+
+        size = fcntl.F_SETPIPE_SZ
+    except (ImportError, AttributeError):
+        return
+    with suppress(OSError):
+        fcntl.fcntl(pipe.fileno(), size, PIPE_BYTES)
