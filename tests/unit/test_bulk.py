@@ -99,3 +99,14 @@ def test_a_content_seen_before_is_not_parsed_again(tmp_path):
     assert (index.full_parses, index.hash_hits) == (4, 2)
     assert rows(index.table("vendor/b.py")) == rows(index.table("pkg0/mod0.py"))
     assert index.table("vendor/b.py").path == "vendor/b.py"
+
+
+def test_a_caller_that_stops_early_leaves_no_worker_behind(tmp_path):
+    sources = write_tree(tmp_path, 200)
+    found = bulk.index_paths(str(tmp_path), list(sources), processes=2, chunk=1)
+    next(found)
+    workers = multiprocessing.active_children()
+    assert workers, "a worker was started"
+    found.close()
+    assert all(not worker.is_alive() for worker in workers)
+    assert not multiprocessing.active_children()

@@ -79,20 +79,27 @@ def index_paths(root: str, paths: list[str], processes: int, chunk: int) -> Iter
         send.close()
         workers.append((worker, receive))
     done: set[str] = set()
-    for part in _take(chunks, taken):
-        for indexed in _index_chunk(root, part, seen):
-            done.add(indexed[0])
-            yield indexed
-        for _, receive in workers:
-            for indexed in _received(receive, wait=False):
+    finished = False
+    try:
+        for part in _take(chunks, taken):
+            for indexed in _index_chunk(root, part, seen):
                 done.add(indexed[0])
                 yield indexed
-    for worker, receive in workers:
-        for indexed in _received(receive, wait=True):
-            done.add(indexed[0])
-            yield indexed
-        receive.close()
-        worker.join()
+            for _, receive in workers:
+                for indexed in _received(receive, wait=False):
+                    done.add(indexed[0])
+                    yield indexed
+        for _, receive in workers:
+            for indexed in _received(receive, wait=True):
+                done.add(indexed[0])
+                yield indexed
+        finished = True
+    finally:  # also when the caller stops early or fails: no worker left blocked on its pipe
+        for worker, receive in workers:
+            receive.close()
+            if not finished:
+                worker.terminate()
+            worker.join()
     # a worker that died took its chunks with it: index what is missing here
     missing = [path for path in paths if path not in done]
     if missing and any(worker.exitcode for worker, _ in workers):
