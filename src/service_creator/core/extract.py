@@ -23,6 +23,13 @@ if TYPE_CHECKING:
     from tree_sitter import Node
 
 Row = tuple[str, str, int, str, str]
+
+
+def row_line(row: Row) -> int:
+    """The line of a row: the key rows are sorted and bisected by."""
+    return row[2]
+
+
 Captures = dict[str, list["Node"]]
 
 MAX_DETAIL = 100  # a value: `= Field(default_factory=list)`, a YAML scalar

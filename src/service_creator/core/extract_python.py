@@ -107,7 +107,7 @@ def python_rows(root: Node, source: bytes, statements: Iterable[Node] | None = N
     for node in root.children if statements is None else statements:
         kind = node.kind_id
         if kind == k.expression:
-            _assignments(node, "variable", "", source, add)
+            _assignments(node, "variable", "", source, add, k)
         elif kind in k.imports:
             out.extend(_python_imports(node, k))
         else:
@@ -148,7 +148,7 @@ def _members(body: Node, cls: str, source: bytes, add: Callable[[Row], None], k:
     for node in body.children:
         kind = node.kind_id
         if kind == k.expression:
-            _assignments(node, "field", cls, source, add)
+            _assignments(node, "field", cls, source, add, k)
             continue
         definition = node.child_by_field_id(k.definition) if kind == k.decorated else node
         if definition is None or definition.kind_id != k.function:
@@ -159,10 +159,9 @@ def _members(body: Node, cls: str, source: bytes, add: Callable[[Row], None], k:
 
 
 def _assignments(
-    statement: Node, kind: str, parent: str, source: bytes, add: Callable[[Row], None]
+    statement: Node, kind: str, parent: str, source: bytes, add: Callable[[Row], None], k: _Kinds
 ) -> None:
     """`x = 1` and `x: int = 1`: an assignment to one plain name."""
-    k = _kinds()
     child = statement.child(0)
     if child is not None and child.kind_id == k.assignment:
         left = child.child_by_field_id(k.left)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from service_creator.core import parsing
-from service_creator.core.extract import Row
+from service_creator.core.extract import Row, row_line
 from service_creator.core.extract_python import may_change_prefixes, router_prefixes
 from service_creator.core.symbols import Symbol, SymbolTable, rows_in_lines, symbols_from_rows
 
@@ -127,13 +127,9 @@ def splice(
         end_row = max(end_row, last.end_point[0])
     shift = edit.new_end_point[0] - edit.old_end_point[0]
     fresh = rows_in_lines(language, root, source, start_row + 1, end_row + 1)
-    keep = bisect_right(old, start_row, key=_line)  # rows are in line order
-    resume = bisect_right(old, end_row - shift + 1, key=_line)
+    keep = bisect_right(old, start_row, key=row_line)  # rows are in line order
+    resume = bisect_right(old, end_row - shift + 1, key=row_line)
     return Splice(keep, fresh, max(resume, keep), shift)
-
-
-def _line(row: Row) -> int:
-    return row[2]
 
 
 def _statement_from(root: Node, byte: int) -> Node | None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from service_creator.core import parsing
-from service_creator.core.extract import Row
+from service_creator.core.extract import Row, row_line
 from service_creator.core.extract_other import dockerfile_rows, javascript_rows, yaml_rows
 from service_creator.core.extract_python import python_rows
 
@@ -140,12 +140,8 @@ def extract_rows(language: str, tree: Tree, source: bytes) -> tuple[list[Row], l
     """The symbol rows (in line order) and syntax-error lines of a parsed file."""
     root = tree.root_node
     found = _EXTRACTORS[language](root, source)
-    found.sort(key=_line)
+    found.sort(key=row_line)
     return found, parsing.error_lines(root)
-
-
-def _line(row: Row) -> int:
-    return row[2]
 
 
 def rows_in_lines(language: str, root: Node, source: bytes, first: int, last: int) -> list[Row]:
@@ -157,7 +153,7 @@ def rows_in_lines(language: str, root: Node, source: bytes, first: int, last: in
         while cursor.goto_next_sibling() and cursor.node.start_point[0] < last:
             statements.append(cursor.node)
     found = python_rows(root, source, statements)
-    found.sort(key=_line)
+    found.sort(key=row_line)
     return [row for row in found if first <= row[2] <= last]
 
 
