@@ -7,15 +7,17 @@ The corpus is every *.py file under --root (default: this venv's site-packages),
 none is skipped for its size. Files are read once before timing, so the OS page cache is warm
 for every contender; each contender reads the files itself while timed.
 
-Cold: `ContextIndex.from_paths` on a fresh index: read, hash, parse, walk the top-level
-statements and build the rows of every file, over N processes (this one and N - 1 forked
+Cold: `ContextIndex.from_paths` on a fresh index: read, hash, skim-parse (core/skim.py:
+function bodies left out), walk the top-level statements and build the rows of every file,
+over N processes (this one and N - 1 forked
 workers, their start-up and the transfer of their rows included). The pydantic `SymbolTable`s
 are built from the rows on first use; building all of them (`ContextIndex.tables()`) is timed
 apart. CPU time counts the workers too (getrusage of the reaped children): files per
 CPU-second, doubled, bounds what 2 idle cores can do. The bare tree-sitter parse (no query,
 no rows: the floor of any tree-sitter indexer) runs in 1 process and, for each N > 1, in this
 process and N - 1 forked children, each parsing every N-th file, so ours compares with the
-floor at the same process count.
+floor at the same process count. The same index with `skim=False` (every byte parsed) runs too,
+and, once, the two indexes are compared file by file: rows and syntax-error lines.
 
 Update: a file of the index changes (a comment line inserted in its middle, or a function
 appended at its end, alternately) and `ContextIndex.update` gives its new table: content hash,
@@ -85,8 +87,25 @@ def tree_sitter_parse_only_forked(root: Path, paths: list[str], processes: int) 
         os.waitpid(pid, 0)
 
 
-def cold(root: Path, paths: list[str], processes: int) -> ContextIndex:
-    return ContextIndex.from_paths(paths, str(root), processes=processes)
+def cold(root: Path, paths: list[str], processes: int, skim: bool = True) -> ContextIndex:
+    return ContextIndex.from_paths(paths, str(root), processes=processes, skim=skim)
+
+
+def compare_skim_with_full(root: Path, paths: list[str], processes: int) -> None:
+    skimmed = cold(root, paths, processes)
+    full = cold(root, paths, processes, skim=False)
+    rows = errors = 0
+    with_errors = 0
+    for path in paths:
+        a, b = skimmed.table(path), full.table(path)
+        assert a is not None and b is not None
+        rows += a.symbols != b.symbols
+        errors += a.errors != b.errors
+        with_errors += bool(b.errors)
+    print(
+        f"skim vs full parse: {len(paths)} files compared, rows differ in {rows}, "
+        f"error lines differ in {errors} ({with_errors} files have syntax errors in full)"
+    )
 
 
 def edits(text: str, count: int) -> list[str]:
@@ -185,7 +204,13 @@ def main() -> None:
             print(f"{label:<44} {wall_tables:6.2f} s ({count} symbols)")
             results.setdefault(name + " + tables", []).append((wall + wall_tables, cpu))
             del index
+            gc.collect()
+            _, wall, cpu = timed(lambda n=processes: cold(root, paths, n, skim=False))
+            name = f"ours cold, no skim, {processes} process{'es' if processes > 1 else ''}"
+            results.setdefault(name, []).append((wall, cpu))
+            report(name, wall, cpu)
     print(f"load average after: {os.getloadavg()}")
+    compare_skim_with_full(root, paths, max(int(p) for p in args.processes.split(",")))
     print("\nbest of runs (wall):")
     for name, figures in results.items():
         wall = min(w for w, _ in figures)

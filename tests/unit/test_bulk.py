@@ -70,20 +70,20 @@ def test_a_worker_that_takes_a_chunk_then_dies_loses_nothing(tmp_path, monkeypat
     sources = write_tree(tmp_path, 20)
     took = multiprocessing.get_context("fork").Event()
     here = os.getpid()
-    index_chunk = bulk._index_chunk
+    index_chunk = bulk.Reader.index_chunk
 
-    def takes_then_dies(root, chunks, taken, send) -> None:  # type: ignore[no-untyped-def]
+    def takes_then_dies(reader, chunks, taken, send) -> None:  # type: ignore[no-untyped-def]
         for _ in bulk._take(chunks, taken):
             took.set()
             os._exit(4)
 
-    def after_the_worker_took_one(root, paths, seen):  # type: ignore[no-untyped-def]
+    def after_the_worker_took_one(reader, paths):  # type: ignore[no-untyped-def]
         if os.getpid() == here:
             assert took.wait(10), "the worker never took a chunk"
-        return index_chunk(root, paths, seen)
+        return index_chunk(reader, paths)
 
     monkeypatch.setattr(bulk, "_work", takes_then_dies)
-    monkeypatch.setattr(bulk, "_index_chunk", after_the_worker_took_one)
+    monkeypatch.setattr(bulk.Reader, "index_chunk", after_the_worker_took_one)
     index = ContextIndex.from_paths(list(sources), str(tmp_path), processes=2, chunk=2)
     assert took.is_set()
     assert sorted(index.paths()) == sorted(sources)

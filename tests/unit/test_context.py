@@ -169,6 +169,19 @@ def delete(instance_id): ...
 """
 
 
+def test_a_signature_ends_at_the_colon_whatever_comments_follow_it():
+    source = (
+        "class A(Base):  # the base\n    # first\n"
+        "    def f(self, x: int) -> int:  # why\n        # a comment first\n        return x\n\n\n"
+        "def g(\n    a,  # the a\n) -> str:\n    # later\n    return ''\n"
+    )
+    assert rows(symbols("m.py", source)) == [
+        ("class", "A", 1, "(Base)", ""),
+        ("method", "f", 3, "(self, x: int) -> int", "A"),
+        ("function", "g", 8, "(a) -> str", ""),
+    ]
+
+
 def test_fastapi_routes_with_method_path_handler_and_router_prefix():
     table = symbols("api_endpoints.py", ROUTES)
     assert of_kind(table, "route") == [

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import suppress
 from typing import TYPE_CHECKING
 
-from service_creator.core import parsing
+from service_creator.core import parsing, skim
 from service_creator.core.extract import Row
 from service_creator.core.symbols import parse_rows
 
@@ -41,32 +41,48 @@ def content_hash(source: bytes) -> str:
     return hashlib.sha256(source).hexdigest()
 
 
-def index_file(root: str, path: str, seen: Seen) -> Indexed | None:
-    """Read, hash, parse and extract one file, unless this process has seen its content before
-    (vendored copies, empty `__init__.py`s); None when it cannot be read (gone, a directory, no
-    permission): an index of a live tree must not fail on a file deleted meanwhile."""
-    try:
-        with open(os.path.join(root, path), "rb") as handle:
-            source = handle.read()
-    except OSError:
-        return None
-    language = parsing.language_for(path)
-    digest = content_hash(source)
-    known = seen.get((language, digest))
-    if known is not None:
-        return path, language, digest, known[0], known[1], False
-    rows, errors = seen[(language, digest)] = parse_rows(language, source)
-    return path, language, digest, rows, errors, True
+class Reader:
+    """Reads, hashes, parses and extracts files under `root` in one process, each content once:
+    vendored copies and empty `__init__.py`s are parsed the first time only. `skim` leaves
+    Python function bodies out of the parse (core/skim.py)."""
+
+    def __init__(self, root: str, skim: bool) -> None:
+        self.root = root
+        self.skim = skim
+        self.seen: Seen = {}
+
+    def index_file(self, path: str) -> Indexed | None:
+        """None when the file cannot be read (gone, a directory, no permission): an index of a
+        live tree must not fail on a file deleted meanwhile."""
+        try:
+            with open(os.path.join(self.root, path), "rb") as handle:
+                source = handle.read()
+        except OSError:
+            return None
+        language = parsing.language_for(path)
+        digest = content_hash(source)
+        known = self.seen.get((language, digest))
+        if known is not None:
+            return path, language, digest, known[0], known[1], False
+        rows, errors = parse_rows(language, source, skim=self.skim)
+        self.seen[(language, digest)] = rows, errors
+        return path, language, digest, rows, errors, True
+
+    def index_chunk(self, paths: list[str]) -> list[Indexed]:
+        found = (self.index_file(path) for path in paths)
+        return [indexed for indexed in found if indexed is not None]
 
 
-def index_paths(root: str, paths: list[str], processes: int, chunk: int) -> Iterator[Indexed]:
+def index_paths(
+    root: str, paths: list[str], processes: int, chunk: int, skim: bool = True
+) -> Iterator[Indexed]:
     """The indexed files among `paths` (relative to `root`), in no particular order."""
     chunks = _chunks(paths, chunk, processes)
-    seen: Seen = {}
+    reader = Reader(root, skim)
     forks = "fork" in multiprocessing.get_all_start_methods()  # not on Windows
     if processes <= 1 or len(chunks) <= 1 or not forks:
         for part in chunks:
-            yield from _index_chunk(root, part, seen)
+            yield from reader.index_chunk(part)
         return
     context = multiprocessing.get_context("fork")
     taken = context.Value("i", 0)
@@ -74,7 +90,7 @@ def index_paths(root: str, paths: list[str], processes: int, chunk: int) -> Iter
     for _ in range(min(processes, len(chunks)) - 1):
         receive, send = context.Pipe(duplex=False)
         _widen(send)
-        worker = context.Process(target=_work, args=(root, chunks, taken, send), daemon=True)
+        worker = context.Process(target=_work, args=(reader, chunks, taken, send), daemon=True)
         worker.start()
         send.close()
         workers.append((worker, receive))
@@ -82,7 +98,7 @@ def index_paths(root: str, paths: list[str], processes: int, chunk: int) -> Iter
     finished = False
     try:
         for part in _take(chunks, taken):
-            for indexed in _index_chunk(root, part, seen):
+            for indexed in reader.index_chunk(part):
                 done.add(indexed[0])
                 yield indexed
             for _, receive in workers:
@@ -103,7 +119,7 @@ def index_paths(root: str, paths: list[str], processes: int, chunk: int) -> Iter
     # a worker that died took its chunks with it: index what is missing here
     missing = [path for path in paths if path not in done]
     if missing and any(worker.exitcode for worker, _ in workers):
-        yield from _index_chunk(root, missing, seen)
+        yield from reader.index_chunk(missing)
 
 
 def _chunks(paths: list[str], size: int, processes: int) -> list[list[str]]:
@@ -129,17 +145,14 @@ def _take(chunks: list[list[str]], taken: Synchronized[int]) -> Iterator[list[st
         yield chunks[index]
 
 
-def _index_chunk(root: str, paths: list[str], seen: Seen) -> list[Indexed]:
-    found = (index_file(root, path, seen) for path in paths)
-    return [indexed for indexed in found if indexed is not None]
-
-
-def _work(root: str, chunks: list[list[str]], taken: Synchronized[int], send: Connection) -> None:
+def _work(
+    reader: Reader, chunks: list[list[str]], taken: Synchronized[int], send: Connection
+) -> None:
     """A worker: index chunks while there are some, sending each one's results."""
     parsing.parser.cache_clear()  # a parser forked mid-parse (another thread) is not usable
-    seen: Seen = {}
+    skim.forget_parser()
     for part in _take(chunks, taken):
-        send.send_bytes(marshal.dumps(_index_chunk(root, part, seen)))
+        send.send_bytes(marshal.dumps(reader.index_chunk(part)))
     send.close()
     # done: exit now, without freeing the rows one by one (this process is waited for)
     os._exit(0)

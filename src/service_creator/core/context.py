@@ -91,17 +91,24 @@ class ContextIndex:
 
     @classmethod
     def from_paths(
-        cls, paths: list[str], root: str = "", processes: int = 1, chunk: int = 16
+        cls,
+        paths: list[str],
+        root: str = "",
+        processes: int = 1,
+        chunk: int = 16,
+        skim: bool = True,
     ) -> ContextIndex:
         """Index files on disk (paths relative to `root`), cold, over `processes` processes
         (core/bulk.py); a file that cannot be read is left out, a content a process has seen
-        before is not parsed again (a hash hit). The tables are built from their rows on first
-        use. No tree is kept: a later `update` of such a file parses it in full once, then
-        incrementally."""
+        before is not parsed again (a hash hit). `skim` leaves Python function bodies out of
+        the parse (core/skim.py): the same rows, in about half the time, but a syntax error
+        inside a function body is not seen; `skim=False` parses everything. The tables are
+        built from their rows on first use. No tree is kept: a later `update` of such a file
+        parses it in full once, then incrementally."""
         index = cls()
         with _gc_paused():
             for path, language, digest, rows, errors, parsed in index_paths(
-                root, paths, processes, chunk
+                root, paths, processes, chunk, skim
             ):
                 index._entries[path] = _Entry(path, digest, language, rows, errors)
                 index.full_parses += parsed and language in _PARSED

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from tree_sitter import Node
 
 HTTP_METHODS = frozenset(("get", "post", "put", "patch", "delete", "head", "options", "trace"))
-_TRAILING_COMMENT = re.compile(r"#[^\n]*$")
 _ASSIGNED = re.compile(r"(\w+)\s*(?::[^=]*)?=\s*$")
 PREFIX_REACH = 400  # bytes after `APIRouter` in which its `prefix=` is looked for
 _PREFIX = re.compile(r"""APIRouter\s*\((?:.|\n)*?\bprefix\s*=\s*["']([^"']*)["']""")
@@ -44,6 +43,8 @@ class _Kinds(NamedTuple):
     attribute: int
     arguments: int
     string: int
+    comment: int
+    colon: int
     plain_import: int
     future_import: int
     aliased_import: int
@@ -78,6 +79,8 @@ def _kinds() -> _Kinds:
         kind("attribute"),
         kind("argument_list"),
         kind("string"),
+        kind("comment"),
+        grammar.id_for_node_kind(":", False),
         kind("import_statement"),
         kind("future_import_statement"),
         kind("aliased_import"),
@@ -119,12 +122,12 @@ def python_rows(root: Node, source: bytes, statements: Iterable[Node] | None = N
                 continue
             name, body = named
             if definition.kind_id == k.function:
-                add(_function(name, body, "function", "", source))
+                add(_function(name, body, "function", "", source, k))
                 if kind == k.decorated:
                     routes.extend(_routes_of(node, name, k))
             elif definition.kind_id == k.klass:
                 cls = name.text.decode()
-                bases = _between(source, name.end_byte, body.start_byte)
+                bases = _between(source, name.end_byte, _colon(body, k))
                 add(("class", cls, name.start_point[0] + 1, bases, ""))
                 _members(body, cls, source, add, k)
     if routes:
@@ -155,7 +158,7 @@ def _members(body: Node, cls: str, source: bytes, add: Callable[[Row], None], k:
             continue
         named = _name_and_body(definition, k)
         if named is not None:
-            add(_function(named[0], named[1], "method", cls, source))
+            add(_function(named[0], named[1], "method", cls, source, k))
 
 
 def _assignments(
@@ -169,9 +172,9 @@ def _assignments(
             add(_assignment(child, left, kind, parent, source))
 
 
-def _function(name: Node, body: Node, kind: str, parent: str, source: bytes) -> Row:
+def _function(name: Node, body: Node, kind: str, parent: str, source: bytes, k: _Kinds) -> Row:
     start = name.start_byte
-    detail = _between(source, name.end_byte, body.start_byte)
+    detail = _between(source, name.end_byte, _colon(body, k))
     if source.endswith(b"async def ", 0, start):
         detail = "async " + detail
     return (kind, name.text.decode(), name.start_point[0] + 1, detail, parent)
@@ -202,17 +205,22 @@ def _routes_of(decorated: Node, handler: Node, k: _Kinds) -> list[_Route]:
     return found
 
 
-def _between(source: bytes, start: int, body: int) -> str:
-    """A signature or a class's bases: the source from the name to the body, without the colon
-    (and any comment after it)."""
-    text = source[start : min(body, start + 2 * MAX_SIGNATURE)].rstrip()
-    if text.endswith(b":") and b"\n" not in text:  # most: `(self, x: int) -> str:`
-        line = text[:-1].rstrip().decode("utf-8", "replace")
+def _colon(body: Node, k: _Kinds) -> int:
+    """Where a definition's header ends: at its colon. Comments after the colon come before the
+    body, and a body left out of a skim parse is empty: neither tells where the header ends."""
+    node = body.prev_sibling
+    while node is not None and node.kind_id == k.comment:
+        node = node.prev_sibling
+    return node.start_byte if node is not None and node.kind_id == k.colon else body.start_byte
+
+
+def _between(source: bytes, start: int, colon: int) -> str:
+    """A signature or a class's bases: the source from the name to the header's colon."""
+    text = source[start : min(colon, start + 2 * MAX_SIGNATURE)].rstrip()
+    if b"\n" not in text:  # most: `(self, x: int) -> str`
+        line = text.decode("utf-8", "replace")
         return line if len(line) <= MAX_SIGNATURE else line[: MAX_SIGNATURE - 3] + "..."
-    line = text.decode("utf-8", "replace")
-    if not line.endswith(":"):
-        line = _TRAILING_COMMENT.sub("", line).rstrip()
-    return squash(line[:-1].rstrip() if line.endswith(":") else line, limit=MAX_SIGNATURE)
+    return squash(text.decode("utf-8", "replace"), limit=MAX_SIGNATURE)
 
 
 def _assignment(node: Node, name: Node, kind: str, parent: str, source: bytes) -> Row:
