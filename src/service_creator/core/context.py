@@ -44,13 +44,19 @@ VERBATIM_LINES = 40  # files with no symbols (requirements.txt, ...) go into a p
 @dataclass
 class _Entry:
     path: str
-    digest: str
+    digest: str | None  # None when the source is kept (an incremental update skips the hash)
     language: str
     rows: list[Row]
     errors: list[int]
     source: bytes | None = None
     tree: Tree | None = None
     built: SymbolTable | None = None
+
+    def holds(self, source: bytes) -> bool:
+        """Whether this entry is of `source` (a compare is cheaper than a hash of it)."""
+        if self.source is not None:
+            return self.source == source
+        return self.digest == content_hash(source)
 
     @property
     def table(self) -> SymbolTable:
@@ -64,7 +70,8 @@ class ContextIndex:
     """Symbol tables by path, each rebuilt only when its file's content hash changes.
 
     `full_parses`, `incremental_parses` and `hash_hits` count the work done: a hash hit is a
-    content seen before (at this path or, within the last DIGEST_CACHE versions, any path).
+    content seen before (at this path, or, within the last DIGEST_CACHE contents parsed cold,
+    at any path).
     After an incremental parse only the top-level statements the edit touched are walked
     again (`spliced_updates`, see core/incremental.py). One thread at a time: the parsers are
     shared per language (the asyncio loop, or a lock around it)."""
@@ -118,16 +125,19 @@ class ContextIndex:
     # --- updating ---------------------------------------------------------------------------
 
     def update(self, path: str, content: str) -> SymbolTable:
-        """The symbol table of `path` with this content; reparsed only when it changed."""
+        """The symbol table of `path` with this content; reparsed only when it changed. A file
+        whose tree is at hand is reparsed incrementally, without hashing its new content; any
+        other is looked up by content hash first."""
         source = content.encode()
-        digest = content_hash(source)
         entry = self._entries.get(path)
-        if entry is not None and entry.digest == digest:
+        if entry is not None and entry.holds(source):
             self.hash_hits += 1
             return entry.table
         language = entry.language if entry is not None else parsing.language_for(path)
+        incremental = entry is not None and entry.tree is not None and language in _PARSED
+        digest = None if incremental else content_hash(source)
+        known = None if digest is None else self._by_digest.get((language, digest))
         tree, table = None, None
-        known = self._by_digest.get((language, digest))
         if known is not None:
             self.hash_hits += 1
             rows, errors = known
@@ -142,7 +152,8 @@ class ContextIndex:
                 rows, errors = extract_rows(language, tree, source)
         else:
             rows, errors = parse_rows(language, source)
-        self._remember(language, digest, rows, errors)
+        if digest is not None:
+            self._remember(language, digest, rows, errors)
         keep = self.keep_trees and tree is not None
         new = _Entry(path, digest, language, rows, errors, source, tree if keep else None, table)
         self._entries[path] = new
