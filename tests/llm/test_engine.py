@@ -63,6 +63,9 @@ async def test_a_model_writes_the_project_and_the_ledger_matches_the_server(
     api_prompt = prompt_for(server, "api_endpoints.py")
     assert "class InstanceCreate(BaseModel)" in api_prompt and "def create(self" in api_prompt
     assert "too many instances" not in api_prompt
+    # and the requirements, one line each, and the plan
+    assert "\nservice_type: vFirewall\n" in api_prompt and "vendors: Cisco\n" in api_prompt
+    assert "in the order they are written: config.py, schemas.py, service_manager.py" in api_prompt
 
     ledger = json.loads(Path(output.ledger).read_text())
     assert output.ledger.startswith(str(tmp_path / ".service-creator" / "ledger"))

@@ -120,7 +120,7 @@ class ModelEngine:
         return render(
             "codegen.j2",
             spec=spec,
-            requirements=requirements.model_dump(mode="json", exclude_none=True),
+            requirements=requirement_lines(requirements),
             plan=self.specs or self.plan(requirements),
             context=context,
             notes=NOTES.get(spec.path, []),
@@ -240,3 +240,17 @@ class ModelEngine:
                 )
         order = {s.path: i for i, s in enumerate(specs)}
         generation.files = sorted(files.values(), key=lambda f: order.get(f.path, 0))
+
+
+def requirement_lines(requirements: Requirements) -> str:
+    """The requirements, one `name: value` line each (lists joined by commas, empty values
+    left out): the same facts as their JSON in two thirds of the tokens."""
+    lines = []
+    for name, value in requirements.model_dump(mode="json", exclude_none=True).items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{key}: {item}" for key, item in value.items())
+        elif isinstance(value, list):
+            value = ", ".join(map(str, value))
+        if value not in ("", None):
+            lines.append(f"{name}: {value}")
+    return "\n".join(lines)
