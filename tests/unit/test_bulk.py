@@ -110,3 +110,11 @@ def test_a_caller_that_stops_early_leaves_no_worker_behind(tmp_path):
     found.close()
     assert all(not worker.is_alive() for worker in workers)
     assert not multiprocessing.active_children()
+
+
+def test_a_skim_sees_the_rows_but_not_a_syntax_error_inside_a_function_body(tmp_path):
+    (tmp_path / "broken.py").write_text("def f():\n    x = = 1\n\n\nclass A:\n    y: int = 1\n")
+    skimmed = ContextIndex.from_paths(["broken.py"], str(tmp_path))
+    full = ContextIndex.from_paths(["broken.py"], str(tmp_path), skim=False)
+    assert rows(skimmed.table("broken.py")) == rows(full.table("broken.py"))
+    assert (skimmed.table("broken.py").errors, full.table("broken.py").errors) == ([], [2])
