@@ -88,19 +88,17 @@ def included_ranges(source: bytes, bodies: list[Body]) -> list[Range]:
     from tree_sitter import Point, Range
 
     ranges = []
-    row, at, last, last_row = 0, 0, 0, 0
+    row, last = 0, 0  # where the next range starts
     for body in bodies:
-        row += source.count(b"\n", at, body.start)
+        body_row = row + source.count(b"\n", last, body.start)
         if body.start > last:
-            ranges.append(Range(Point(last_row, 0), Point(row, 0), last, body.start))
-        row += source.count(b"\n", body.start, body.stop)
-        at = last = body.stop
-        last_row = row
+            ranges.append(Range(Point(row, 0), Point(body_row, 0), last, body.start))
+        row, last = body_row + source.count(b"\n", body.start, body.stop), body.stop
     end = len(source)
     if end > last:
-        row += source.count(b"\n", at, end)
+        end_row = row + source.count(b"\n", last, end)
         column = end - (source.rfind(b"\n", 0, end) + 1)
-        ranges.append(Range(Point(last_row, 0), Point(row, column), last, end))
+        ranges.append(Range(Point(row, 0), Point(end_row, column), last, end))
     return ranges
 
 
@@ -124,10 +122,10 @@ def parse(source: bytes) -> Tree | None:
     trusted (the caller then parses in full). A `def` that turns out not to be a function's (in
     a docstring's example) has its body put back, and the source is skimmed again once."""
     bodies = function_bodies(source)
+    parser = _parser()
     for _ in range(2):
         if not bodies:
             return None
-        parser = _parser()
         parser.included_ranges = included_ranges(source, bodies)
         tree = parser.parse(source)
         root = tree.root_node
