@@ -14,6 +14,7 @@ from project import API, CONFIG, FILES, MANAGER, SCHEMAS, SPECS, TESTS, Scripted
 from service_creator.config import Settings
 from service_creator.core.llm_engine import ModelEngine
 from service_creator.core.llm_errors import LLMError
+from service_creator.core.models import GeneratedFile
 from service_creator.tools.generate import GenerateInput, GenerateOutput, generate_service
 from service_creator.tools.interview import StartInterviewInput, start_interview
 from service_creator.tools.ports import NoProgress
@@ -205,3 +206,32 @@ def _requirements():
         logging=["json"],
         deployment="both",
     )
+
+
+def test_the_plans_interfaces_shape_the_prompts(settings, tmp_path):
+    """A file is told which names other files import from it; a file sees of each dependency
+    the names it imports (and the types they mention); a test file sees the API it tests."""
+    from service_creator.offline.generator import render_project
+
+    req = _requirements()
+    engine = ModelEngine(settings, workspace=tmp_path)
+    engine.specs = engine.plan(req)
+    specs = {s.path: s for s in engine.specs}
+    config_prompt = engine.codegen_prompt(specs["config.py"], req, "")
+    assert "Other files import these names from `config.py`; define each of them: " in config_prompt
+    assert "load_settings" in config_prompt and "Settings" in config_prompt
+    assert "import these names" not in engine.codegen_prompt(specs["test_suite.py"], req, "")
+
+    for file in render_project(req):  # the model wrote what the seed has
+        engine.remember(file)
+    manager = engine.context_for(specs["service_manager.py"])
+    assert "class InstanceCreate(Strict)  # pydantic" in manager  # imported
+    assert "class Strict(BaseModel)" in manager  # its base
+    assert "class InstanceOut" not in manager and "class BillingOut" not in manager
+    suite = engine.context_for(specs["test_suite.py"])
+    assert "def authenticate_api_key(" in suite  # the API under test: whole
+    assert "class BillingOut" not in suite  # schemas.py: what the suite imports
+
+    engine.remember(GeneratedFile(path="schemas.py", content="class Other:\n    x: int\n"))
+    manager = engine.context_for(specs["service_manager.py"])  # written otherwise: all of it
+    assert "# schemas.py (python)\nclass Other\n    x: int" in manager

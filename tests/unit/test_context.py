@@ -212,7 +212,7 @@ def test_render_is_compact_and_nests_members():
         "from typing import Any, Optional as Opt",
         "from .models import Instance",
     ]
-    assert "class Instance(BaseModel)  # pydantic\n    model_config = ConfigDict(" in text
+    assert "class Instance(BaseModel)\n    model_config = ConfigDict(" in text
     assert "    def provision(self, x: int, *args, **kw) -> str\n" in text
     assert "    async def status(self, verbose: bool = False) -> dict[str, Any]\n" in text
     assert "\nasync def fetch(url: str) -> bytes" in text
@@ -220,6 +220,12 @@ def test_render_is_compact_and_nests_members():
     assert "LIMIT = 10\nname: str = " in text
     routes = symbols("api.py", ROUTES).render()
     assert "GET /instances/{instance_id} -> get_instance\nasync def get_instance(" in routes
+
+
+def test_a_model_whose_bases_do_not_say_pydantic_is_marked():
+    source = "class Strict(BaseModel):\n    x: int\n\n\nclass Out(Strict):\n    y: int\n"
+    text = symbols("schemas.py", source).render(header=False)
+    assert text == "class Strict(BaseModel)\n    x: int\nclass Out(Strict)  # pydantic\n    y: int"
 
 
 def test_long_details_are_cut():
@@ -641,7 +647,7 @@ def test_context_for_renders_the_dependencies_only():
         depends_on=["config.py", "models.py", "requirements.txt", "vendor_integration.py"],
     )
     assert index.context_for(spec) == (
-        "# config.py (python)\nclass Settings(BaseSettings)  # pydantic\n    port: int\n\n"
+        "# config.py (python)\nclass Settings(BaseSettings)\n    port: int\n\n"
         "# models.py (python)\nclass Instance\n    id: str\n\n"
         "# requirements.txt (text)\nfastapi\nuvicorn\n\n"
         "# vendor_integration.py (not generated yet)"

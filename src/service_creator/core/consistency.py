@@ -27,7 +27,7 @@ from service_creator.core.symbols import SymbolTable
 from service_creator.core.testfiles import is_test_file
 from service_creator.core.uses import Uses, file_uses
 
-__all__ = ["check_consistency", "path_matches"]
+__all__ = ["check_consistency", "imported_names", "path_matches"]
 
 DEFINED = ("class", "function", "variable")
 MODEL_API = frozenset(("dict", "json", "copy", "parse_obj", "schema", "Config"))
@@ -70,6 +70,22 @@ def check_consistency(
     project = _Project(index, python)
     findings = _imports(project) + _routes(project) + _settings(project, config)
     return sorted(findings, key=lambda f: (f.location.path, f.location.line, f.location.column))
+
+
+def imported_names(files: list[GeneratedFile]) -> dict[str, dict[str, list[str]]]:
+    """For each Python file: the names it imports (`from X import Y`) from each other file of the
+    project, in the order it imports them."""
+    index = ContextIndex.from_files(files)
+    project = _Project(index, [t for t in index.tables() if t.language == "python"])
+    found: dict[str, dict[str, list[str]]] = {}
+    for table in project.python:
+        for symbol in table.symbols:
+            match = _FROM_IMPORT.match(symbol.detail) if symbol.kind == "import" else None
+            target = project.module(match.group(1), table.path) if match else None
+            if match and target not in (None, table.path) and match.group(2) != "*":
+                names = found.setdefault(table.path, {}).setdefault(target, [])
+                names += [match.group(2)] if match.group(2) not in names else []
+    return found
 
 
 def _finding(path: str, line: int, column: int, message: str, code: str) -> Finding:

@@ -25,7 +25,7 @@ from service_creator.core.generate import STOPS, Generation, OnFileDone, generat
 from service_creator.core.ledger import Ledger
 from service_creator.core.llm import LLM, Message
 from service_creator.core.models import FileSpec, Finding, GeneratedFile, Location, Requirements
-from service_creator.core.plan import plan
+from service_creator.core.plan import exports, plan, seed_interfaces, under_test
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +87,8 @@ class ModelEngine:
         self._texts: dict[str, str] = {}
 
     def plan(self, requirements: Requirements) -> list[FileSpec]:
-        """The project's plan, plus API.md."""
-        return [*plan(requirements), API_DOC]
+        """The project's plan with its interfaces (core/plan.py), plus API.md."""
+        return [*seed_interfaces(requirements, plan(requirements)), API_DOC]
 
     # --- one file ----------------------------------------------------------------------------
 
@@ -112,16 +112,18 @@ class ModelEngine:
         paths = list(dict.fromkeys([*spec.depends_on, *extra]))
         if self.context_mode == "whole":
             return "\n\n".join(f"# {p}\n{self._texts[p]}" for p in paths if p in self._texts)
-        return dependency_context(self.index, spec, paths)
+        return dependency_context(self.index, spec, paths, whole=under_test(spec, self.specs))
 
     def codegen_prompt(self, spec: FileSpec, requirements: Requirements, context: str) -> str:
         from service_creator.prompts import render
 
+        specs = self.specs or self.plan(requirements)
         return render(
             "codegen.j2",
             spec=spec,
             requirements=requirement_lines(requirements),
-            plan=self.specs or self.plan(requirements),
+            plan=specs,
+            exports=exports(specs, spec.path),
             context=context,
             notes=NOTES.get(spec.path, []),
             fence=fence_for(spec.language),
@@ -133,7 +135,6 @@ class ModelEngine:
         system = render(
             "system.j2",
             requirements=requirements.model_dump(mode="json"),
-            fence=fence_for(spec.language),
         )
         return [{"role": "system", "content": system}, {"role": "user", "content": prompt}]
 

@@ -190,12 +190,14 @@ class Session(WireModel):
 
 
 class FileSpec(WireModel):
-    """One file of the plan: where it goes, what it is, and which files it is built on."""
+    """One file of the plan: where it goes, what it is, which files it is built on, and which
+    names it imports from each of them (`uses`: the plan's interfaces, core/plan.py)."""
 
     path: str
     purpose: str
     language: Literal["python", "javascript", "yaml", "dockerfile", "sql", "markdown", "text"]
     depends_on: list[str] = []
+    uses: dict[str, list[str]] = {}
 
 
 class GeneratedFile(WireModel):

@@ -3,17 +3,20 @@
     # schemas.py (python)
     from models import Instance, Plan
     # imports: datetime, pydantic
-    class InstanceOut(BaseModel)  # pydantic
+    class Strict(BaseModel)
+    class InstanceOut(Strict)  # pydantic
         id: str
         plan: Plan = Plan.BASIC
     def to_out(instance: Instance) -> InstanceOut
 
 One line per symbol, members indented under their class (or Dockerfile stage), consecutive
-imports of one module on one line, `export` in front of the declaration it exports.
+imports of one module on one line, `export` in front of the declaration it exports, and
+`# pydantic` after a model whose bases do not say so.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
     from service_creator.core.symbols import Symbol, SymbolTable
 
 _KEYWORDS = {"python": "def ", "javascript": "function "}
+PYDANTIC_BASE = re.compile(r"\b(BaseModel|BaseSettings|RootModel)\b")
 
 
 def render(
@@ -72,7 +76,7 @@ def render(
         line = _render_one(symbol, table.language)
         if symbol.kind != "export":
             line = exported.get((symbol.name, symbol.line), "") + line
-        if symbol.kind == "class" and symbol.name in models:
+        if symbol.kind == "class" and symbol.name in models and not _says_pydantic(symbol):
             line += "  # pydantic"
         lines.append(line)
         if symbol.name in members and symbol.name not in done and symbol.kind in ("class", "stage"):
@@ -141,3 +145,8 @@ def _render_one(symbol: Symbol, language: str) -> str:
     if kind == "port":
         return f"EXPOSE {name}"
     return f"{kind} {name} {detail}".rstrip()
+
+
+def _says_pydantic(cls: Symbol) -> bool:
+    """Whether a class's bases name a pydantic base themselves (then it needs no note)."""
+    return PYDANTIC_BASE.search(cls.detail) is not None

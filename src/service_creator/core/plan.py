@@ -5,13 +5,20 @@ vendor integration stand alone (the SQL schema follows the models, as an ORM's w
 service manager builds on them, the API on it, the tests on the API; the docs and deployment
 files hang off what they describe. Files with no path between them generate concurrently, so
 every edge here costs wall time: add one only for an import.
+
+The interfaces: which names each file imports from the files it is built on. `with_interfaces`
+takes them from the seed, the offline engine's project for the same requirements, whose files
+are known to work together. A model then writes each file knowing which names other files will
+import from it (`exports`), and sees of each dependency what it imports from it
+(core/context_view.py), except in a test file, which sees the files it tests (`under_test`) whole.
 """
 
 from __future__ import annotations
 
 from graphlib import TopologicalSorter
 
-from service_creator.core.models import FileSpec, Requirements
+from service_creator.core.models import FileSpec, GeneratedFile, Requirements
+from service_creator.core.testfiles import is_test_file
 
 _ALL: tuple[FileSpec, ...] = (
     FileSpec(path="requirements.txt", purpose="Python dependencies", language="text"),
@@ -123,3 +130,37 @@ def plan(requirements: Requirements) -> list[FileSpec]:
         {path: [d for d in spec.depends_on if d in specs] for path, spec in specs.items()}
     ).static_order()
     return [specs[path] for path in order]
+
+
+def with_interfaces(specs: list[FileSpec], seed: list[GeneratedFile]) -> list[FileSpec]:
+    """`specs`, each with the names it imports from each of its dependencies in `seed`."""
+    from service_creator.core.consistency import imported_names
+
+    imports = imported_names(seed)
+    interfaced = []
+    for spec in specs:
+        uses = {d: names for d, names in imports.get(spec.path, {}).items() if d in spec.depends_on}
+        interfaced.append(spec.model_copy(update={"uses": uses}))
+    return interfaced
+
+
+def seed_interfaces(requirements: Requirements, specs: list[FileSpec]) -> list[FileSpec]:
+    """`with_interfaces` from the offline engine's project for `requirements`."""
+    from service_creator.offline.generator import render_project
+
+    return with_interfaces(specs, render_project(requirements))
+
+
+def exports(specs: list[FileSpec], path: str) -> list[str]:
+    """The names other files of the plan import from `path`."""
+    return list(dict.fromkeys(name for spec in specs for name in spec.uses.get(path, [])))
+
+
+def under_test(spec: FileSpec, specs: list[FileSpec]) -> set[str]:
+    """The files a test file tests: its dependencies that none of the others is built on (the
+    API, for a suite that also imports the settings and the simulated device)."""
+    if not is_test_file(spec.path):
+        return set()
+    by_path = {s.path: s for s in specs}
+    built_on = {d for path in spec.depends_on if path in by_path for d in by_path[path].depends_on}
+    return set(spec.depends_on) - built_on
