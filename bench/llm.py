@@ -10,9 +10,10 @@ the same project and only the prompts (context) or the scheduling (wall time) di
 
 1. context: every prompt the server received in a full generation, counted with litellm's
    token counter (gpt-4o's tokenizer), once with symbol-table context (cut to each file's
-   interfaces, core/context_view.py) and once with the whole text of the dependency files; plus the cross-file references the prompts leave unresolved:
-   `from <project module> import <name>` in a generated file whose name is not in that file's
-   context, and the consistency check's findings on the result. Target: <= 30 %, zero.
+   interfaces, core/context_view.py) and once with the whole text of the dependency files;
+   plus the cross-file references the prompts leave unresolved: `from <project module> import
+   <name>` in a generated file whose name is not in that file's context, and the consistency
+   check's findings on the result. Target: <= 30 %, zero.
 2. walltime: every reply takes --delay seconds; DAG-concurrent generation vs strictly
    sequential (concurrency 1) of the same plan. Target: >= 3x.
 """
