@@ -19,11 +19,12 @@ from __future__ import annotations
 import difflib
 import posixpath
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from service_creator.core.context import ContextIndex
 from service_creator.core.models import Finding, GeneratedFile, Location
-from service_creator.core.symbols import SymbolTable
+from service_creator.core.symbols import Symbol, SymbolTable
 from service_creator.core.testfiles import is_test_file
 from service_creator.core.uses import Uses, file_uses
 
@@ -40,6 +41,22 @@ class _Project:
     index: ContextIndex
     python: list[SymbolTable]
     uses: dict[str, Uses] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, files: list[GeneratedFile] | ContextIndex) -> _Project:
+        index = files if isinstance(files, ContextIndex) else ContextIndex.from_files(files)
+        return cls(index, [t for t in index.tables() if t.language == "python"])
+
+    def from_imports(self, table: SymbolTable) -> Iterator[tuple[Symbol, str, str, str]]:
+        """(symbol, module, name, file) of each `from <module> import <name>` in `table` whose
+        module is another file of the project (star imports left out)."""
+        for symbol in table.symbols:
+            found = _FROM_IMPORT.match(symbol.detail) if symbol.kind == "import" else None
+            if found is None or found.group(2) == "*":
+                continue
+            target = self.module(found.group(1), table.path)
+            if target is not None and target != table.path:
+                yield symbol, found.group(1), found.group(2), target
 
     def uses_of(self, path: str) -> Uses:
         if path not in self.uses:
@@ -65,9 +82,7 @@ def check_consistency(
     files: list[GeneratedFile] | ContextIndex, *, config: str = "config.py"
 ) -> list[Finding]:
     """Every broken cross-file fact of the project, in file and line order."""
-    index = files if isinstance(files, ContextIndex) else ContextIndex.from_files(files)
-    python = [t for t in index.tables() if t.language == "python"]
-    project = _Project(index, python)
+    project = _Project.of(files)
     findings = _imports(project) + _routes(project) + _settings(project, config)
     return sorted(findings, key=lambda f: (f.location.path, f.location.line, f.location.column))
 
@@ -75,16 +90,12 @@ def check_consistency(
 def imported_names(files: list[GeneratedFile]) -> dict[str, dict[str, list[str]]]:
     """For each Python file: the names it imports (`from X import Y`) from each other file of the
     project, in the order it imports them."""
-    index = ContextIndex.from_files(files)
-    project = _Project(index, [t for t in index.tables() if t.language == "python"])
+    project = _Project.of(files)
     found: dict[str, dict[str, list[str]]] = {}
     for table in project.python:
-        for symbol in table.symbols:
-            match = _FROM_IMPORT.match(symbol.detail) if symbol.kind == "import" else None
-            target = project.module(match.group(1), table.path) if match else None
-            if match and target not in (None, table.path) and match.group(2) != "*":
-                names = found.setdefault(table.path, {}).setdefault(target, [])
-                names += [match.group(2)] if match.group(2) not in names else []
+        for _symbol, _module, name, target in project.from_imports(table):
+            names = found.setdefault(table.path, {}).setdefault(target, [])
+            names += [name] if name not in names else []
     return found
 
 
@@ -120,26 +131,21 @@ def _broken_note(table: SymbolTable) -> str:
 def _imports(project: _Project) -> list[Finding]:
     findings = []
     for table in project.python:
+        for symbol, module, name, target in project.from_imports(table):
+            target_table = project.index.table(target)
+            submodule = f"{module}{name}" if module.endswith(".") else f"{module}.{name}"
+            if name in target_table.top_level() or project.module(submodule, table.path):
+                continue
+            column = project.uses_of(table.path).column(symbol.line, name, after=" import ")
+            message = (
+                f"{table.path} imports {name} from {module}, but {target} defines no "
+                f"{name} ({_has(target_table, name)}){_broken_note(target_table)}"
+            )
+            findings.append(_finding(table.path, symbol.line, column, message, "import"))
         modules: dict[str, str] = {}  # a name bound by `import X [as A]` -> X's file
         for symbol in table.symbols:
-            if symbol.kind != "import":
-                continue
-            if found := _FROM_IMPORT.match(symbol.detail):
-                module, name = found.group(1), found.group(2)
-                target = project.module(module, table.path)
-                if target is None or name == "*" or target == table.path:
-                    continue
-                target_table = project.index.table(target)
-                submodule = f"{module}{name}" if module.endswith(".") else f"{module}.{name}"
-                if name in target_table.top_level() or project.module(submodule, table.path):
-                    continue
-                column = project.uses_of(table.path).column(symbol.line, name, after=" import ")
-                message = (
-                    f"{table.path} imports {name} from {module}, but {target} defines no "
-                    f"{name} ({_has(target_table, name)}){_broken_note(target_table)}"
-                )
-                findings.append(_finding(table.path, symbol.line, column, message, "import"))
-            elif (found := _IMPORT.match(symbol.detail)) and "." not in found.group(1):
+            found = _IMPORT.match(symbol.detail) if symbol.kind == "import" else None
+            if found and "." not in found.group(1):
                 target = project.module(found.group(1), table.path)
                 if target is not None and target != table.path:
                     modules[found.group(2) or found.group(1)] = target

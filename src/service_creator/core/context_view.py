@@ -23,6 +23,7 @@ from collections.abc import Collection
 
 from service_creator.core.context import ContextIndex, Symbol, SymbolTable
 from service_creator.core.models import FileSpec
+from service_creator.core.outline import is_private
 from service_creator.core.testfiles import is_test_file
 
 LONG_VALUE = 40
@@ -31,10 +32,6 @@ API_SURFACE = frozenset({"javascript", "markdown"})
 DEPLOYMENT = frozenset({"yaml", "dockerfile", "text"})
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 STRING = re.compile(r"\"[^\"]*\"|'[^']*'")
-
-
-def is_private(name: str) -> bool:
-    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
 
 
 def dependency_context(

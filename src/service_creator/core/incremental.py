@@ -172,8 +172,7 @@ def point_at(source: bytes, offset: int, root: Node | None = None) -> tuple[int,
     node = _node_from(root, offset) if root is not None else None
     if node is not None:
         row, base = node.start_point[0], node.start_byte
-    row += source.count(b"\n", base, offset)
-    return row, offset - (source.rfind(b"\n", 0, offset) + 1)
+    return _point_after(source, base, row, offset)
 
 
 def _node_from(root: Node, offset: int) -> Node | None:

@@ -87,10 +87,14 @@ def render(
     return "\n".join(line for line in lines if line or not brief)
 
 
+def is_private(name: str) -> bool:
+    """`_helper`; dunders like `__init__` are public."""
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
 def _private(symbol: Symbol) -> bool:
-    """`_helper`, or a member of `_Private`; dunders like `__init__` are public."""
-    dunder = symbol.name.startswith("__") and symbol.name.endswith("__")
-    return (symbol.name.startswith("_") and not dunder) or symbol.parent.startswith("_")
+    """A private name, or a member of `_Private`."""
+    return is_private(symbol.name) or symbol.parent.startswith("_")
 
 
 def _module(detail: str) -> str:

@@ -174,7 +174,7 @@ ASA: dict[str, Template] = {
     ),
 }
 
-# Pool members are nested under their pool on FortiOS and BIG-IP.
+# Pool members are nested under their pool on FortiOS, FortiADC and BIG-IP.
 FORTIOS: dict[str, Template] = {
     "pool_member": (
         (
@@ -195,6 +195,33 @@ FORTIOS: dict[str, Template] = {
             'edit "{pool}"',
             "config realservers",
             'purge "{address}:{port}"',
+            "end",
+            "next",
+            "end",
+        ),
+    ),
+}
+
+FORTIADC: dict[str, Template] = {
+    "pool_member": (
+        (
+            "config load-balance pool",
+            "edit {pool}",
+            "config pool_member",
+            "edit 0",
+            "set real-server {address}",
+            "set port {port}",
+            "set weight {weight}",
+            "next",
+            "end",
+            "next",
+            "end",
+        ),
+        (
+            "config load-balance pool",
+            "edit {pool}",
+            "config pool_member",
+            "delete {address}",
             "end",
             "next",
             "end",

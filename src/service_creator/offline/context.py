@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -62,7 +61,6 @@ def build_context(requirements: Requirements) -> dict[str, Any]:
     sample = samples.combined(r.service_type, r.features)
     price = Decimal(repr(r.price))
     return {
-        "r": r,
         "name": r.service_name,
         "package": r.package_name,
         "title": f"{r.service_type}-as-a-Service",
@@ -220,11 +218,9 @@ def _vendor(r: Requirements, vendor: str, kinds: list[str]) -> dict[str, Any]:
     used = {attribute for kind in kinds for attribute in ATTRIBUTES[kind]}
     return {
         "name": vendor,
-        "slug": slug,
         "env": slug.upper(),
         "class_name": camel(slug.replace("paloalto", "palo_alto")) + "Client",
         "product": product,
-        "platform": p.id,
         "platform_title": p.title,
         "rest_style": p.rest_style,
         "rest_base": p.rest_base,
@@ -262,7 +258,7 @@ def _cli_prefix(p: Platform, kind: str, hierarchy: str) -> str:
     else:
         verb = {"set": "set", "fortios": "config", "tmsh": "create"}[p.cli_style]
         first = f"{verb} {hierarchy}"
-    return re.split(r"\{", first, maxsplit=1)[0]
+    return first.split("{", 1)[0]
 
 
 def _money(value: Decimal) -> Decimal:

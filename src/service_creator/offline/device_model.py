@@ -85,18 +85,18 @@ class Platform:
     def supports(self, kinds: list[str]) -> bool:
         return all(kind in self.rest_paths for kind in kinds)
 
-    def rest_path(self, kind: str) -> str:
-        return self.rest_base + self.rest_paths[kind]
-
     def hierarchy_of(self, kind: str) -> str:
         """A kind's configuration hierarchy as CLI words; NETCONF elements follow it too."""
         if kind in self.hierarchy:
             return self.hierarchy[kind]
-        words = []
-        for segment in self.rest_paths[kind].replace(".", "/").split("/"):
-            if segment and not segment.startswith("~") and "{" not in segment:
-                words.append(segment.split("=")[0])
-        return " ".join(words)
+        return path_words(self.rest_paths[kind])
+
+
+def path_words(path: str) -> str:
+    """A REST path as CLI words: `/router/bgp={local_as}/neighbor` -> `router bgp neighbor`
+    (keys and placeholders left out)."""
+    words = [segment.split("=")[0] for segment in path.replace(".", "/").split("/")]
+    return " ".join(w for w in words if w and not w.startswith("~") and "{" not in w)
 
 
 def kinds_for(service_type: str, features: list[str]) -> list[str]:

@@ -8,8 +8,9 @@ real hardware should still be checked against that device's API version.
 
 from __future__ import annotations
 
+from service_creator.core.models import FEATURES_BY_SERVICE_TYPE
 from service_creator.offline import cli_templates
-from service_creator.offline.device_model import KINDS_BY_FEATURE, Platform
+from service_creator.offline.device_model import ATTRIBUTES, Platform
 from service_creator.offline.platforms_cisco import CISCO_ASA, CISCO_FDM, CISCO_IOSXE
 
 PANOS = Platform(
@@ -78,9 +79,20 @@ PANOS = Platform(
     cli_keys={"remote_as": "peer-as", "peer_address": "peer-address"},
 )
 
+# FortiOS and FortiADC share Fortinet's key style, token header and config-block CLI.
+_FORTINET = {
+    "vendor": "Fortinet",
+    "key_style": "hyphen",
+    "token_header": "Authorization",
+    "netconf_namespace": "",
+    "netconf_item": "name",
+    "cli_style": "fortios",
+    "cli_enter": (),
+    "cli_commit": (),
+}
+
 FORTIOS = Platform(
     id="fortios",
-    vendor="Fortinet",
     title="FortiOS REST API",
     cli_title="FortiOS CLI (config blocks)",
     rest_style="fortios",
@@ -108,14 +120,7 @@ FORTIOS = Platform(
         "split_tunnel_network": "/vpn.ssl.web/portal",
     },
     status_path="/api/v2/monitor/system/status",
-    key_style="hyphen",
-    token_header="Authorization",
     netconf_root="fortios",
-    netconf_namespace="",
-    netconf_item="name",
-    cli_style="fortios",
-    cli_enter=(),
-    cli_commit=(),
     sdk_module="fortiosapi",
     cli_templates=cli_templates.FORTIOS,
     vocabulary={
@@ -123,11 +128,11 @@ FORTIOS = Platform(
         "algorithm": {"round_robin": "round-robin", "least_connections": "least-session"},
         "response": {"block": "block", "alert": "pass"},
     },
+    **_FORTINET,
 )
 
 FORTIADC = Platform(
     id="fortiadc",
-    vendor="Fortinet",
     title="FortiADC REST API",
     cli_title="FortiADC CLI (config blocks)",
     rest_style="fortiadc",
@@ -142,14 +147,7 @@ FORTIADC = Platform(
         "l7_policy": "/load_balance_content_routing",
     },
     status_path="/api/platform/status",
-    key_style="hyphen",
-    token_header="Authorization",
     netconf_root="fortiadc",
-    netconf_namespace="",
-    netconf_item="name",
-    cli_style="fortios",
-    cli_enter=(),
-    cli_commit=(),
     sdk_module="fortiadc",
     hierarchy={
         "pool": "load-balance pool",
@@ -160,33 +158,9 @@ FORTIADC = Platform(
         "persistence_profile": "load-balance persistence",
         "l7_policy": "load-balance content-routing",
     },
-    cli_templates={
-        "pool_member": (
-            (
-                "config load-balance pool",
-                "edit {pool}",
-                "config pool_member",
-                "edit 0",
-                "set real-server {address}",
-                "set port {port}",
-                "set weight {weight}",
-                "next",
-                "end",
-                "next",
-                "end",
-            ),
-            (
-                "config load-balance pool",
-                "edit {pool}",
-                "config pool_member",
-                "delete {address}",
-                "end",
-                "next",
-                "end",
-            ),
-        ),
-    },
+    cli_templates=cli_templates.FORTIADC,
     vocabulary={"algorithm": {"round_robin": "LB_METHOD_ROUND_ROBIN"}},
+    **_FORTINET,
 )
 
 BIGIP = Platform(
@@ -246,11 +220,7 @@ JUNOS = Platform(
     cli_title="Junos CLI (set commands)",
     rest_style="junos",
     rest_base="/rpc",
-    rest_paths=dict.fromkeys(
-        [kind for kinds in KINDS_BY_FEATURE.values() for kind in kinds]
-        + ["pool", "pool_member", "virtual_server"],
-        "/load-configuration",
-    ),
+    rest_paths=dict.fromkeys(ATTRIBUTES, "/load-configuration"),  # every kind
     status_path="/rpc/get-software-information",
     key_style="hyphen",
     token_header="Authorization",
@@ -303,10 +273,10 @@ _DEFAULT_BY_VENDOR: dict[str, dict[str, Platform]] = {
         "vLoadBalancer": CISCO_IOSXE,
         "vVPN": CISCO_ASA,
     },
-    "Palo Alto": dict.fromkeys(("vFirewall", "vRouter", "vLoadBalancer", "vVPN"), PANOS),
-    "Fortinet": dict.fromkeys(("vFirewall", "vRouter", "vLoadBalancer", "vVPN"), FORTIOS),
-    "F5": dict.fromkeys(("vFirewall", "vRouter", "vLoadBalancer", "vVPN"), BIGIP),
-    "Juniper": dict.fromkeys(("vFirewall", "vRouter", "vLoadBalancer", "vVPN"), JUNOS),
+    "Palo Alto": dict.fromkeys(FEATURES_BY_SERVICE_TYPE, PANOS),
+    "Fortinet": dict.fromkeys(FEATURES_BY_SERVICE_TYPE, FORTIOS),
+    "F5": dict.fromkeys(FEATURES_BY_SERVICE_TYPE, BIGIP),
+    "Juniper": dict.fromkeys(FEATURES_BY_SERVICE_TYPE, JUNOS),
 }
 # Products whose API differs from their vendor's default for the service type.
 _BY_PRODUCT = (

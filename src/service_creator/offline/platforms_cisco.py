@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from service_creator.offline import cli_templates
-from service_creator.offline.device_model import Platform
+from service_creator.offline.device_model import Platform, path_words
 
 _IOSXE_PATHS = {
     "access_rule": "/ip/access-list/extended",
@@ -28,10 +28,7 @@ _IOSXE_PATHS = {
     "split_tunnel_network": "/crypto/ikev2/authorization/policy",
 }
 # NETCONF on every Cisco platform follows the IOS-XE native YANG model's hierarchy.
-_CISCO_HIERARCHY = {
-    kind: " ".join(s.split("=")[0] for s in path.split("/") if s)
-    for kind, path in _IOSXE_PATHS.items()
-}
+_CISCO_HIERARCHY = {kind: path_words(path) for kind, path in _IOSXE_PATHS.items()}
 _CISCO = {
     "vendor": "Cisco",
     "key_style": "camel",
@@ -39,6 +36,7 @@ _CISCO = {
     "netconf_namespace": "http://cisco.com/ns/yang/Cisco-IOS-XE-native",
     "netconf_item": "name",
     "cli_style": "templates",
+    "cli_enter": ("configure terminal",),
     "hierarchy": _CISCO_HIERARCHY,
     "vocabulary": {
         "action": {"allow": "permit", "deny": "deny"},
@@ -73,7 +71,6 @@ CISCO_FDM = Platform(
     },
     status_path="/api/fdm/latest/operational/systeminfo/default",
     token_header="Authorization",
-    cli_enter=("configure terminal",),
     cli_commit=("write memory",),
     sdk_module="fdm",
     cli_templates=cli_templates.ASA,
@@ -97,7 +94,6 @@ CISCO_ASA = Platform(
     },
     status_path="/api/monitoring/device/components/version",
     token_header="X-Auth-Token",
-    cli_enter=("configure terminal",),
     cli_commit=("write memory",),
     sdk_module="asa",
     cli_templates=cli_templates.ASA,
@@ -112,7 +108,6 @@ CISCO_IOSXE = Platform(
     rest_paths=_IOSXE_PATHS,
     status_path="/restconf/data/Cisco-IOS-XE-native:native/version",
     token_header="Authorization",
-    cli_enter=("configure terminal",),
     cli_commit=("end", "write memory"),
     sdk_module="iosxe",
     cli_templates=cli_templates.IOS,

@@ -49,9 +49,7 @@ def _element(value: Any, indent: int, extra: int) -> str:
 
 def py_str(text: str) -> str:
     """A string literal with black's preferred quotes: double, unless that needs more escapes."""
-    if not text.isascii() or not text.isprintable():
-        return json.dumps(text)
-    if '"' in text and "'" not in text:
+    if text.isascii() and text.isprintable() and '"' in text and "'" not in text:
         return "'" + text.replace("\\", "\\\\") + "'"
     return json.dumps(text)
 
@@ -59,9 +57,7 @@ def py_str(text: str) -> str:
 def _scalar(value: Any) -> str:
     if isinstance(value, str):
         return py_str(value)
-    if value is None or isinstance(value, bool | int):
-        return repr(value)
-    if isinstance(value, float):
+    if value is None or isinstance(value, bool | int | float):
         return repr(value)
     raise TypeError(f"no Python literal for {type(value).__name__}")
 

@@ -298,7 +298,7 @@ FEATURES: dict[str, Sample] = {
 }
 
 
-def combined(service_type: str, features: list[str], instance: str = INSTANCE_NAME) -> Sample:
+def combined(service_type: str, features: list[str]) -> Sample:
     """One sample for a whole service: the base objects and every chosen feature's."""
     parts = [BASE[service_type]] if service_type in BASE else []
     chosen = [f for f in FEATURES_BY_SERVICE_TYPE[service_type] if f in features]
@@ -310,7 +310,7 @@ def combined(service_type: str, features: list[str], instance: str = INSTANCE_NA
         update.update(part.update)
 
     def named(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-        return tuple((kind, name.replace("{instance}", instance)) for kind, name in pairs)
+        return tuple((kind, name.replace("{instance}", INSTANCE_NAME)) for kind, name in pairs)
 
     objects = tuple(dict.fromkeys(o for part in parts for o in named(part.objects)))
     deleted = tuple(dict.fromkeys(o for part in parts for o in named(part.deleted_on_update)))
