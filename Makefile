@@ -62,5 +62,9 @@ format: $(STAMP)
 	$(BIN)/ruff format src tests bench
 
 .PHONY: extension
-extension:
-	cd vscode-extension && npm ci && npm run lint && npm run compile && npm test && npm run package
+EXTENSION_MODULES := vscode-extension/node_modules/.package-lock.json
+extension: $(EXTENSION_MODULES)
+	cd vscode-extension && npm run lint && npm run compile && npm test && npm run package
+
+$(EXTENSION_MODULES): vscode-extension/package-lock.json
+	npm ci --prefix vscode-extension --no-audit --no-fund

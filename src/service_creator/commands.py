@@ -6,11 +6,11 @@ import argparse
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from service_creator.config import Settings
 from service_creator.core.models import AnswerValue, Question
 from service_creator.errors import SandboxError
-from service_creator.sandbox.runs import close_warm
 from service_creator.terminal import ProgressBar, TerminalAsker
 from service_creator.tools.generate import GenerateInput, GenerateOutput, generate_service
 from service_creator.tools.interview import (
@@ -20,14 +20,9 @@ from service_creator.tools.interview import (
 )
 from service_creator.tools.ports import Asker, NoProgress
 from service_creator.tools.scripted import DEMO_ANSWERS, ScriptedAsker
-from service_creator.tools.testing import (
-    BuildSandboxInput,
-    RunTestsInput,
-    RunTestsOutput,
-    build_sandbox,
-    exit_status,
-    render_report,
-)
+
+if TYPE_CHECKING:  # the sandbox modules load the Docker client: only the commands that test do
+    from service_creator.tools.testing import RunTestsOutput
 
 
 def _echo(question: Question, value: AnswerValue) -> None:
@@ -80,6 +75,7 @@ def print_generation(output: GenerateOutput) -> None:
 
 async def run_sandbox_tests(workspace: str, *, warm: bool, quiet: bool) -> RunTestsOutput:
     from service_creator.tools.fix import run_tests_saved  # saved: `fix` reads the last report
+    from service_creator.tools.testing import RunTestsInput
 
     settings = Settings.from_env()
     progress = NoProgress() if quiet else ProgressBar()
@@ -88,12 +84,17 @@ async def run_sandbox_tests(workspace: str, *, warm: bool, quiet: bool) -> RunTe
 
 
 async def build_sandbox_image() -> str:
+    from service_creator.tools.testing import BuildSandboxInput, build_sandbox
+
     output = await build_sandbox(BuildSandboxInput(), Settings.from_env(), ProgressBar())
     return output.image
 
 
 async def run_demo(workspace: str | None) -> int:
     """The scripted end-to-end run: interview, generation, then the tests in the sandbox."""
+    from service_creator.sandbox.runs import close_warm
+    from service_creator.tools.testing import render_report
+
     root = Path(workspace or tempfile.mkdtemp(prefix="service-creator-demo-"))
     print(f"Service Creator demo (offline engine) in {root}\n", file=sys.stderr)
     settings = Settings.from_env()
@@ -131,6 +132,7 @@ DEMO_BUG = ("(quantity * unit_price)", "(quantity + unit_price)")
 async def _demo_break_and_fix(root: Path, settings: Settings) -> RunTestsOutput:
     """A hand edit breaks the billing; the failure shows at its lines; the fix restores it."""
     from service_creator.tools.fix import FixFailureInput, fix_failure
+    from service_creator.tools.testing import RunTestsOutput, exit_status, render_report
 
     target = root / "service_manager.py"
     target.write_text(target.read_text().replace(*DEMO_BUG))

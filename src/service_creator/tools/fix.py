@@ -102,12 +102,18 @@ async def run_tests_saved(
     return output
 
 
-async def sandbox_tests(workspace: Path, settings: Settings, progress: Progress) -> TestReport:
-    """The workspace's tests in the Docker sandbox; the report is saved."""
+async def sandbox_tests(
+    workspace: Path,
+    settings: Settings,
+    progress: Progress,
+    overlay: Mapping[str, str] | None = None,
+) -> TestReport:
+    """The workspace's tests in the Docker sandbox (`overlay`: texts tested instead of the
+    files on disk); the report is saved."""
     from service_creator.tools.testing import RunTestsInput
 
     inp = RunTestsInput(workspace=str(workspace))
-    return (await run_tests_saved(inp, settings, progress)).report
+    return (await run_tests_saved(inp, settings, progress, overlay)).report
 
 
 # --- the operation -------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from service_creator.server.lsp.diagnostics import is_test_file
+from service_creator.core.testfiles import is_test_file
 
 if TYPE_CHECKING:
     from tree_sitter import Node

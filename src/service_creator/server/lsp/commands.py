@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from pygls.exceptions import JsonRpcException
 
-from service_creator.errors import ServiceCreatorError
+from service_creator.errors import ServiceCreatorError, WorkspaceError
 from service_creator.server.lsp.convert import REQUEST_FAILED, decode, encode, rpc_error
 from service_creator.server.lsp.diagnostics import GENERATE, TESTS
 from service_creator.server.lsp.server import Job, ServiceCreatorServer
@@ -165,14 +165,11 @@ async def run_tests(ls: ServiceCreatorServer, *arguments: Any) -> Any:
 async def fix_failure(ls: ServiceCreatorServer, *arguments: Any) -> Any:
     from service_creator.server.lsp.progress import LspProgress
     from service_creator.server.lsp.writer import writer_for
-    from service_creator.tools.fix import FixFailureInput, run_tests_saved
+    from service_creator.tools.fix import FixFailureInput, sandbox_tests
     from service_creator.tools.fix import fix_failure as fix
-    from service_creator.tools.testing import RunTestsInput
 
     async def run_in_sandbox(workspace: Path, settings: Settings, progress: Progress) -> Any:
-        inp = RunTestsInput(workspace=str(workspace))
-        output = await run_tests_saved(inp, settings, progress, unsaved(ls, workspace))
-        return output.report
+        return await sandbox_tests(workspace, settings, progress, unsaved(ls, workspace))
 
     async with running(ls, "fixFailure", FixFailureInput, arguments, exclusive=True) as run:
         async with LspProgress(
@@ -207,18 +204,18 @@ def unsaved(ls: ServiceCreatorServer, root: Path) -> dict[str, str]:
     path: the sandbox tests these instead of the saved files (what the user sees)."""
     from pygls.uris import to_fs_path
 
+    from service_creator.server.lsp.writer import read_as_editor
+
     overlay = {}
     for uri, doc in list(ls.workspace.text_documents.items()):
         path = to_fs_path(uri)
-        if path is None or not Path(path).resolve().is_relative_to(root):
+        resolved = Path(path).resolve() if path is not None else None
+        if resolved is None or not resolved.is_relative_to(root):
             continue
         try:
-            with open(path, encoding="utf-8", newline="") as handle:
-                on_disk = handle.read()
-        except FileNotFoundError:
-            on_disk = None
-        except (OSError, UnicodeDecodeError):
+            on_disk = read_as_editor(Path(path))
+        except WorkspaceError:
             continue
         if on_disk != doc.source:
-            overlay[Path(path).resolve().relative_to(root).as_posix()] = doc.source
+            overlay[resolved.relative_to(root).as_posix()] = doc.source
     return overlay

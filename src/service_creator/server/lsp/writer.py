@@ -93,7 +93,7 @@ class LspWriter:
             return change
         if doc.source == change.content:
             return change.model_copy(update={"action": "unchanged"})
-        on_disk = _read(change.target)
+        on_disk = read_as_editor(change.target)
         if on_disk is None or doc.source != on_disk:
             log.info("%s has unsaved changes; ours goes beside it", change.path)
             beside = self.workspace.path(change.path + ".new")
@@ -106,7 +106,7 @@ class LspWriter:
         doc = self._open_document(change.target)
         if doc is not None:
             return [self._replace_all(uri, doc.version, doc.source, change.content)]
-        current = _read(change.target)
+        current = read_as_editor(change.target)
         if current is None:
             return [
                 types.CreateFile(
@@ -127,7 +127,8 @@ class LspWriter:
         )
 
 
-def _read(path: Path) -> str | None:
+def read_as_editor(path: Path) -> str | None:
+    """A file's text as an editor holds it (line endings kept); None when it does not exist."""
     try:
         with open(path, encoding="utf-8", newline="") as handle:  # keep \r\n as the editor does
             return handle.read()
