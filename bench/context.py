@@ -179,6 +179,7 @@ def main() -> None:
             f"   {cpu:6.2f} s CPU {len(paths) / cpu:7.0f} files/CPU-s"
         )
 
+    counts = [int(p) for p in args.processes.split(",")]
     results: dict[str, list[tuple[float, float]]] = {}
     for run in range(args.runs):
         print(f"-- run {run + 1}/{args.runs}")
@@ -188,12 +189,12 @@ def main() -> None:
         _, wall, cpu = timed(lambda: tree_sitter_parse_only(root, paths))
         results.setdefault("tree-sitter parse only (1 process)", []).append((wall, cpu))
         report("tree-sitter parse only", wall, cpu)
-        for processes in (int(p) for p in args.processes.split(",") if int(p) > 1):
+        for processes in (n for n in counts if n > 1):
             _, wall, cpu = timed(lambda n=processes: tree_sitter_parse_only_forked(root, paths, n))
             name = f"tree-sitter parse only ({processes} processes)"
             results.setdefault(name, []).append((wall, cpu))
             report(name, wall, cpu)
-        for processes in (int(p) for p in args.processes.split(",")):
+        for processes in counts:
             gc.collect()
             index, wall, cpu = timed(lambda n=processes: cold(root, paths, n))
             name = f"ours cold, {processes} process{'es' if processes > 1 else ''}"
@@ -210,7 +211,7 @@ def main() -> None:
             results.setdefault(name, []).append((wall, cpu))
             report(name, wall, cpu)
     print(f"load average after: {os.getloadavg()}")
-    compare_skim_with_full(root, paths, max(int(p) for p in args.processes.split(",")))
+    compare_skim_with_full(root, paths, max(counts))
     print("\nbest of runs (wall):")
     for name, figures in results.items():
         wall = min(w for w, _ in figures)

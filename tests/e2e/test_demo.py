@@ -6,6 +6,10 @@ import os
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
 
 def test_demo_runs_end_to_end(sandbox_image, tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "SERVICE_CREATOR_MODEL"}

@@ -76,7 +76,8 @@ class Editor:
     documents: dict[str, OpenDocument] = field(default_factory=dict)
     events: dict[str, asyncio.Event] = field(default_factory=dict)
     initialized: types.InitializeResult | None = None
-    hold: asyncio.Event | None = None
+    hold: asyncio.Event | None = None  # holds prompts (showMessageRequest) until set
+    hold_edits: asyncio.Event | None = None  # holds workspace/applyEdit answers until set
 
     # --- waiting -------------------------------------------------------------------------
 
@@ -260,7 +261,13 @@ async def start_editor(
         return await editor.show_message_request(params)
 
     client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)(show_message_request)
-    client.feature(types.WORKSPACE_APPLY_EDIT)(lambda p: editor.apply_edit(p))
+
+    async def apply_edit(params: types.ApplyWorkspaceEditParams) -> Any:
+        if editor.hold_edits is not None:  # the editor is busy: the server waits for it
+            await editor.hold_edits.wait()
+        return editor.apply_edit(params)
+
+    client.feature(types.WORKSPACE_APPLY_EDIT)(apply_edit)
     client.feature("serviceCreator/ask")(lambda p: editor.ask(p))
     client.feature("serviceCreator/status")(lambda p: editor.status(p))
     fix_code_action_results(client)

@@ -193,6 +193,7 @@ async def test_requests_are_answered_while_generating(code: Editor) -> None:
     await complete_interview(code)
     (code.root / "notes.py").write_text("def test_note():\n    pass\n")
     uri = code.open("notes.py")
+    code.hold_edits = asyncio.Event()  # the generation cannot finish before it is released
     run = asyncio.ensure_future(code.command("generate"))
     await progress_until(code, file_done)
 
@@ -210,4 +211,5 @@ async def test_requests_are_answered_while_generating(code: Editor) -> None:
     assert hover is None  # no findings there, but answered
     assert session["status"] == "complete"
     assert not run.done(), "the generation finished before the other requests were answered"
+    code.hold_edits.set()
     assert len((await asyncio.wait_for(run, WAIT))["written"]) == FILES

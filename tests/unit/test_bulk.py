@@ -5,6 +5,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 
+from test_context import rows
+
 from service_creator.core import bulk
 from service_creator.core.context import ContextIndex
 from service_creator.core.models import GeneratedFile
@@ -25,10 +27,6 @@ def write_tree(root, count: int) -> dict[str, str]:
         (root / path).parent.mkdir(exist_ok=True)
         (root / path).write_text(text)
     return sources
-
-
-def rows(table):
-    return [(s.kind, s.name, s.line, s.detail, s.parent) for s in table.symbols]
 
 
 def test_every_file_is_indexed_once_whoever_takes_it(tmp_path):

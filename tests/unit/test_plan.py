@@ -6,25 +6,11 @@ from __future__ import annotations
 import ast
 
 import pytest
+from test_offline_generator import requirements
 
-from service_creator.core.models import FileSpec, GeneratedFile, Requirements
+from service_creator.core.models import FileSpec, GeneratedFile
 from service_creator.core.plan import exports, plan, seed_interfaces, under_test, with_interfaces
 from service_creator.offline.generator import render_project
-
-
-def requirements(**overrides: object) -> Requirements:
-    answers: dict[str, object] = {
-        "service_type": "vFirewall",
-        "service_name": "edge-fw",
-        "vendors": ["Cisco"],
-        "features": ["traffic_filtering", "nat"],
-        "pricing_model": "monthly",
-        "vendor_api": "REST",
-        "auth_methods": ["api_key"],
-        "logging": ["json"],
-        "deployment": "kubernetes",
-    }
-    return Requirements(**{**answers, **overrides})
 
 
 def module_imports(files: list[GeneratedFile]) -> dict[str, dict[str, list[str]]]:
@@ -45,7 +31,8 @@ def module_imports(files: list[GeneratedFile]) -> dict[str, dict[str, list[str]]
 @pytest.mark.parametrize(
     "overrides",
     [
-        {},
+        {},  # a vRouter
+        {"service_type": "vFirewall", "features": ["traffic_filtering", "nat"]},
         {"auth_methods": ["jwt", "basic", "mtls"], "logging": ["json", "prometheus", "audit"]},
         {"service_type": "vRouter", "features": ["bgp"], "pricing_model": "usage_based"},
         {"vendors": ["Palo Alto", "F5"], "vendor_api": "SSH", "pricing_model": "tiered"},
