@@ -43,3 +43,7 @@ class SandboxError(ServiceCreatorError):
 
 class CancelledByUser(ServiceCreatorError):
     pass
+
+
+class UnsafeFileError(WorkspaceError):
+    """A project file we refuse to read: a link, a special file, too big, not UTF-8."""
