@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
@@ -37,6 +37,9 @@ class SandboxSettings(BaseModel):
     user: str = "65534:65534"
     wheelhouse: Path = Field(default_factory=lambda: _cache_dir() / "wheelhouse")
     warm: bool = Field(False, description="Keep one prepared container per workspace")
+    runtime: Literal["runc", "runsc", "auto"] = Field(
+        "runc", description="OCI runtime: runc, runsc (gVisor), or auto (runsc when registered)"
+    )
 
 
 class Settings(BaseModel):

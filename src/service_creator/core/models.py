@@ -249,6 +249,7 @@ class TestReport(WireModel):
     duration: float = 0.0
     output: str = Field("", description="pytest's output, capped")
     message: str = Field("", description="Why the run ended as it did, when not by itself")
+    runtime: str | None = Field(None, description="OCI runtime of the sandbox: runc or runsc")
 
 
 FindingSource = Literal["service-creator", "ruff", "consistency"]

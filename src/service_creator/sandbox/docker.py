@@ -32,6 +32,7 @@ from service_creator.config import SandboxSettings, Settings
 from service_creator.errors import CancelledByUser, SandboxError
 from service_creator.sandbox.image import PYTHON, SANDBOX_PATH
 from service_creator.sandbox.results import RawRun
+from service_creator.sandbox.runtime import resolve_runtime
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +167,10 @@ def create(client: docker.DockerClient, tag: str, settings: Settings, **labels: 
     options = container_options(settings.sandbox)
     try:
         return client.containers.create(
-            tag, labels={LABEL: "1", OWNER_LABEL: owner(), **labels}, **options
+            tag,
+            labels={LABEL: "1", OWNER_LABEL: owner(), **labels},
+            runtime=resolve_runtime(client, settings),
+            **options,
         )
     except ImageNotFound as exc:
         raise ImageMissingError(f"the sandbox image {tag} is gone") from exc

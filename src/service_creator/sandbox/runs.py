@@ -26,6 +26,7 @@ from service_creator.sandbox import docker as sandbox
 from service_creator.sandbox.image import PYTHON, ensure_image, forget_image, installed_packages
 from service_creator.sandbox.project import run_archive
 from service_creator.sandbox.results import REQUIREMENTS_ID, RawRun, build_report
+from service_creator.sandbox.runtime import resolve_runtime
 from service_creator.sandbox.wheelhouse import collect_extras, missing, read_requirements
 from service_creator.tools.ports import NoProgress, Progress
 
@@ -110,7 +111,9 @@ def run_in_sandbox(
         raw = warm_run(run) if warm else cold_run(run)
     raw.extra_cases = extras.cases + raw.extra_cases
     progress.report(STEPS, STEPS, "reading the results")
-    return build_report(raw, workspace)
+    report = build_report(raw, workspace)
+    report.runtime = resolve_runtime(client, settings)
+    return report
 
 
 # --- cold -------------------------------------------------------------------------------------
@@ -178,7 +181,7 @@ def warm_run(run: Run) -> RawRun:
 
 def fingerprint(tag: str, settings: Settings) -> str:
     """What a warm container was made with; the timeout and output cap are per run."""
-    container_fields = {"memory", "cpus", "pids_limit", "tmpfs_size", "user"}
+    container_fields = {"memory", "cpus", "pids_limit", "tmpfs_size", "user", "runtime"}
     limits = settings.sandbox.model_dump(mode="json", include=container_fields)
     text = json.dumps([tag, limits], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]

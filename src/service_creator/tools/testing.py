@@ -153,6 +153,7 @@ def render_report(output: RunTestsOutput) -> str:
     lines = [
         f"{report.outcome.upper()}: {report.passed} passed, {report.failed} failed, "
         f"{report.errors} errors, {report.skipped} skipped in {report.duration:.2f} s"
+        + (f" (runtime {report.runtime})" if report.runtime else "")
     ]
     if report.message:
         lines.append(report.message)
