@@ -8,6 +8,7 @@ from typing import Any
 from service_creator.core.models import MAX_TEXT, SAFE_TEXT, AnswerValue, Option, Question
 from service_creator.errors import InvalidAnswerError
 
+SHOWN_CHARS = 80
 _YES = {"y", "yes", "true", "1", "ok", "confirm"}
 _NO = {"n", "no", "false", "0", "cancel"}
 
@@ -33,8 +34,32 @@ def allowed(options: list[Option]) -> str:
     return ", ".join(o.label if o.label == o.id else f"{o.label} ({o.id})" for o in options)
 
 
+def shown(raw: Any, limit: int = SHOWN_CHARS) -> str:
+    """`raw` quoted for a message: at most `limit` characters of it, then "…" and its length.
+
+    An answer is quoted before anyone knows it is sane: a 10 MB answer must not come back whole.
+    """
+    text = raw if isinstance(raw, str) else repr(raw)
+    if len(text) <= limit:
+        return repr(raw)
+    return f"{text[:limit]!r}… ({len(text):,} characters)"
+
+
+def rejection(question: Question, raw: Any) -> str | None:
+    """Why `raw` does not answer `question` (without the question's name), or None if it does."""
+    try:
+        coerce(question, raw)
+    except InvalidAnswerError as exc:
+        return exc.message.removeprefix(_prefix(question))
+    return None
+
+
+def _prefix(question: Question) -> str:
+    return f"Invalid answer for '{question.id}': "
+
+
 def _invalid(question: Question, why: str) -> InvalidAnswerError:
-    return InvalidAnswerError(f"Invalid answer for '{question.id}': {why}")
+    return InvalidAnswerError(f"{_prefix(question)}{why}")
 
 
 def _match(question: Question, raw: Any) -> str:
@@ -43,7 +68,7 @@ def _match(question: Question, raw: Any) -> str:
         if wanted in (option.id.casefold(), option.label.casefold()):
             return option.id
     raise _invalid(
-        question, f"{raw!r} is not an option; choose one of: {allowed(question.options)}"
+        question, f"{shown(raw)} is not an option; choose one of: {allowed(question.options)}"
     )
 
 
@@ -72,7 +97,7 @@ def _number(question: Question, raw: Any) -> int | float:
     try:
         value = float(raw)
     except (TypeError, ValueError):
-        raise _invalid(question, f"{raw!r} is not a number") from None
+        raise _invalid(question, f"{shown(raw)} is not a number") from None
     low, high = question.validation.min_value, question.validation.max_value
     if (low is not None and value < low) or (high is not None and value > high):
         raise _invalid(question, f"{value:g} is outside {low:g} to {high:g}")

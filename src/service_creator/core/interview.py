@@ -6,10 +6,12 @@ The tools layer drives it with an `Asker` (editor prompts, elicitation, a termin
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pydantic import ValidationError
 
 from service_creator.core import catalog
-from service_creator.core.answers import coerce
+from service_creator.core.answers import coerce, rejection, shown
 from service_creator.core.models import (
     Answer,
     AnswerValue,
@@ -25,10 +27,25 @@ from service_creator.errors import InterviewIncompleteError, InvalidAnswerError
 REVISE = "revise"
 
 
+@dataclass(frozen=True)
+class StaleAnswer:
+    """A saved answer that no longer fits its question (the options changed, the file was
+    edited): it is dropped and the question asked again; the other answers are kept."""
+
+    question_id: str
+    why: str
+
+    @property
+    def message(self) -> str:
+        return f"The saved answer to '{self.question_id}' cannot be used any more: {self.why}"
+
+
 class Interview:
     def __init__(self, session: Session, graph: QuestionGraph | None = None) -> None:
         self.session = session
         self.graph = graph or QuestionGraph.default()
+        self.stale = self._stale_answer()
+        self._forget_unknown_revision()
         self._sync()
 
     # --- reading ---------------------------------------------------------------------------
@@ -47,7 +64,11 @@ class Interview:
         questions, kept = self.graph.walk(self.session.answers)
         for question in questions:
             if question.id not in kept:
-                return self._with_summary(question) if question.id == "confirm" else question
+                return (
+                    self._with_summary(question)
+                    if question.id == "confirm"
+                    else self._note(question)
+                )
         return None
 
     def ready(self) -> list[Question]:
@@ -66,6 +87,13 @@ class Interview:
         return self.graph.walk(self.session.answers)[0]
 
     def requirements(self) -> Requirements:
+        stale = self._pending_stale()
+        if stale is not None:
+            raise InterviewIncompleteError(
+                stale.message,
+                hint=f"answer '{stale.question_id}' again (the interview asks it next); "
+                "the other answers are kept",
+            )
         if not self.done:
             question = self.current()
             raise InterviewIncompleteError(
@@ -98,7 +126,7 @@ class Interview:
                 return question
         current = self.current()
         raise InvalidAnswerError(
-            f"'{question_id}' is not a question of this interview (now)",
+            f"{shown(question_id)} is not a question of this interview (now)",
             hint=f"the current question is '{current.id}'" if current else None,
         )
 
@@ -136,13 +164,50 @@ class Interview:
             total_steps=len(self.graph.steps),
         )
 
+    def _stale_answer(self) -> StaleAnswer | None:
+        """The saved answer the walk stops at because it no longer fits, if there is one."""
+        questions, kept = self.graph.walk(self.session.answers)
+        last = questions[-1] if questions else None
+        if last is None or last.id in kept or last.id not in self.session.answers:
+            return None
+        why = rejection(last, self.session.answers[last.id])
+        return StaleAnswer(last.id, why) if why else None
+
+    def _pending_stale(self) -> StaleAnswer | None:
+        """The stale answer found when the session was opened, until it is answered again."""
+        if self.stale is None or self.stale.question_id in self.session.answers:
+            return None
+        return self.stale
+
+    def _note(self, question: Question) -> Question:
+        """The question, saying why it is asked again when its saved answer no longer fits."""
+        stale = self._pending_stale()
+        if stale is None or stale.question_id != question.id:
+            return question
+        note = f"Your saved answer cannot be used any more: {stale.why}."
+        explanation = f"{note} {question.explanation}".strip()
+        return question.model_copy(update={"explanation": explanation})
+
+    def _forget_unknown_revision(self) -> None:
+        """A saved `revising` that names no question of this interview is dropped, not obeyed."""
+        revising = self.session.revising
+        known = [*self.questions(), *self.graph.ready(self.session.answers)]
+        if revising and all(question.id != revising for question in known):
+            self.session.revising = None
+
     def _with_summary(self, question: Question) -> Question:
         summary = summarize(requirements_from(self.session.answers))
         return question.model_copy(update={"text": f"{question.text}\n\n{summary}"})
 
     def _sync(self) -> None:
-        """Drop answers that no longer fit, and bring step and status up to date."""
-        self.session.answers = self.graph.walk(self.session.answers)[1]
+        """Drop answers that no longer fit, and bring step and status up to date.
+
+        A confirmed summary stands only while every question before it is answered.
+        """
+        questions, kept = self.graph.walk(self.session.answers)
+        if any(question.id not in kept for question in questions if question.id != "confirm"):
+            kept.pop("confirm", None)
+        self.session.answers = kept
         question = self.current()
         self.session.current_question = question.id if question else None
         self.session.total_steps = len(self.graph.steps)
@@ -155,14 +220,10 @@ class Interview:
 
 
 def requirements_from(answers: dict[str, AnswerValue]) -> Requirements:
-    service_type = str(answers["service_type"])
-    vendors = [str(v) for v in answers["vendors"]]  # type: ignore[union-attr]
-    products = {}
-    for vendor in vendors:
-        choice = answers.get(f"product_{catalog.vendor_slug(vendor)}")
-        options = catalog.products(service_type, vendor)
-        products[vendor] = catalog.product_label(service_type, vendor, str(choice or options[0].id))
     try:
+        service_type = str(answers["service_type"])
+        vendors = [str(v) for v in answers["vendors"]]  # type: ignore[union-attr]
+        products = {vendor: _product(answers, service_type, vendor) for vendor in vendors}
         return Requirements(
             service_type=service_type,
             service_name=answers["service_name"],
@@ -178,10 +239,23 @@ def requirements_from(answers: dict[str, AnswerValue]) -> Requirements:
             logging=answers["logging"],
             deployment=answers.get("deployment", "both"),
         )
-    except (KeyError, ValidationError) as exc:
+    except KeyError as exc:
         raise InterviewIncompleteError(
-            f"The answers do not make valid requirements: {exc}"
+            f"The answers do not make valid requirements: nothing fits {shown(exc.args[0])}",
+            hint="answer the interview again from that question",
         ) from None
+    except (TypeError, ValidationError) as exc:
+        raise InterviewIncompleteError(
+            f"The answers do not make valid requirements: {shown(str(exc), 200)}",
+            hint="answer the interview again from that question",
+        ) from None
+
+
+def _product(answers: dict[str, AnswerValue], service_type: str, vendor: str) -> str:
+    """The label of the product chosen for `vendor` (its first when it has only one)."""
+    choice = answers.get(f"product_{catalog.vendor_slug(vendor)}")
+    options = catalog.products(service_type, vendor)
+    return catalog.product_label(service_type, vendor, str(choice or options[0].id))
 
 
 def summarize(req: Requirements) -> str:

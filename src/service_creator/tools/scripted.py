@@ -8,8 +8,14 @@ from typing import Any
 
 import yaml
 
+from service_creator.core.answers import coerce
 from service_creator.core.models import AnswerValue, Question
-from service_creator.errors import InvalidAnswerError, ServiceCreatorError
+from service_creator.errors import InvalidAnswerError, ServiceCreatorError, UnsafeFileError
+from service_creator.safe_files import read_regular_file
+
+MAX_ANSWERS_BYTES = 1 << 20  # a real answers file is a few hundred bytes
+MAX_NESTING = 8  # question id -> list of answers is 2 deep
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 DEMO_ANSWERS: dict[str, Any] = {
     "service_type": "vFirewall",
@@ -40,10 +46,7 @@ class ScriptedAsker:
 
     @classmethod
     def from_file(cls, path: Path, **kw: Any) -> ScriptedAsker:
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise ServiceCreatorError(f"Cannot read the answers file {path}: {exc}") from None
+        data = load_answers(path)
         if not isinstance(data, dict):
             raise ServiceCreatorError(
                 f"The answers file {path} must be a mapping of question id to answer",
@@ -63,5 +66,75 @@ class ScriptedAsker:
                 f"The answers file has no answer for '{question.id}' ({question.text}), "
                 "and that question has no default"
             )
-        self.on_answer(question, value)
-        return value
+        answer = coerce(question, value)  # checked before it is shown anywhere
+        self.on_answer(question, answer)
+        return answer
+
+
+def load_answers(path: Path) -> Any:
+    """The YAML in `path`: a regular file of at most 1 MiB, UTF-8, without aliases or anchors."""
+    text = _read_text(path)
+    try:
+        _check_events(path, text)
+        return yaml.load(text, Loader=_LOADER)  # a safe loader: plain data only
+    except yaml.YAMLError as exc:
+        raise ServiceCreatorError(
+            f"The answers file {path} is not valid YAML: {_yaml_problem(exc)}",
+            hint="fix the line it names; each line is `question_id: answer`",
+        ) from None
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = read_regular_file(path, limit=MAX_ANSWERS_BYTES)
+    except FileNotFoundError:
+        raise ServiceCreatorError(f"There is no answers file {path}") from None
+    except UnsafeFileError as exc:
+        message = f"Cannot use the answers file: {exc.message}"
+        raise ServiceCreatorError(message, hint=exc.hint) from None
+    except OSError as exc:
+        raise ServiceCreatorError(f"Cannot read the answers file {path}: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ServiceCreatorError(
+            f"The answers file {path} is not UTF-8 text (byte {exc.start} is not)",
+            hint="save it as UTF-8",
+        ) from None
+
+
+def _check_events(path: Path, text: str) -> None:
+    """Refuse aliases and anchors (an alias bomb expands a small file into gigabytes) and
+    deep nesting, from the parser's events, before anything is built."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_LOADER):
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise ServiceCreatorError(
+                f"The answers file {path} uses a YAML anchor or alias (& or *) on line {line}",
+                hint="write each answer out in full",
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise ServiceCreatorError(
+                    f"The answers file {path} nests lists or mappings more than "
+                    f"{MAX_NESTING} deep (line {line})",
+                    hint="each line is `question_id: answer`, an answer a value or a list",
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """The parser's complaint on one short line: what and where, never the file's text."""
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem:
+        where = f" on line {exc.problem_mark.line + 1}" if exc.problem_mark else ""
+        return f"{_clip(exc.problem)}{where}"
+    return _clip(str(exc))
+
+
+def _clip(text: str, limit: int = 120) -> str:
+    """`text` on one line, at most `limit` characters of it (a YAML tag can be a megabyte)."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else f"{line[:limit]}… ({len(line):,} characters)"
