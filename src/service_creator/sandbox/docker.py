@@ -19,7 +19,7 @@ import socket
 import tarfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -42,6 +42,11 @@ WORKSPACE_LABEL = "service-creator.workspace"
 SRC, WORK, OUT, TMP = "/src", "/work", "/sandbox-out", "/tmp"
 DEPS = "/tmp/.sandbox-deps"
 KEEPER = ["sleep", "infinity"]
+# What the root runner needs, and no more: switch to the sandbox user, empty its bounding set,
+# signal its processes (a timeout) and empty folders the tests made read-only or sticky. Project
+# code never holds any of them (see runner.py `drop_privileges`).
+RUNNER_CAPS = ["SETUID", "SETGID", "SETPCAP", "KILL", "DAC_OVERRIDE", "FOWNER"]
+STDERR_LIMIT = 64 << 10
 HOST_GRACE = 15.0
 RESULT_FILES = {"result.json": 1 << 16, "output.txt": 16 << 20, "junit.xml": 8 << 20}
 PYTEST_ARGS = [
@@ -133,14 +138,26 @@ def user_ids(user: str) -> tuple[str, str]:
     return uid, gid or uid
 
 
-def container_options(sandbox: SandboxSettings) -> dict[str, object]:
+def sandbox_ids(sandbox: SandboxSettings) -> tuple[int, int]:
+    """The numeric user and group the code under test runs as; never root."""
     uid, gid = user_ids(sandbox.user)
+    if not (uid.isdigit() and gid.isdigit()) or int(uid) == 0 or int(gid) == 0:
+        raise SandboxError(
+            f"the sandbox user {sandbox.user!r} must be a numeric, non-root uid:gid",
+            hint="set SERVICE_CREATOR_SANDBOX_USER to e.g. 65534:65534",
+        )
+    return int(uid), int(gid)
+
+
+def container_options(sandbox: SandboxSettings) -> dict[str, object]:
+    """The keeper and the runner are root with only `RUNNER_CAPS`; the tests are `sandbox.user`."""
+    uid, gid = sandbox_ids(sandbox)
     mine = f"uid={uid},gid={gid},mode=0700"
     size = f"rw,nosuid,nodev,size={sandbox.tmpfs_size}"
     return {
         "command": KEEPER,
         "init": True,
-        "user": sandbox.user,
+        "user": "0:0",
         "working_dir": WORK,
         "hostname": "sandbox",
         "network_mode": "none",
@@ -156,6 +173,7 @@ def container_options(sandbox: SandboxSettings) -> dict[str, object]:
         },
         "mounts": [Mount(target=SRC, source=None, type="volume")],
         "cap_drop": ["ALL"],
+        "cap_add": RUNNER_CAPS,
         "security_opt": ["no-new-privileges"],
         "environment": {},
         "ipc_mode": "private",
@@ -186,11 +204,14 @@ def put(container: Container, archive: bytes) -> None:
 
 
 def job(settings: Settings, run_name: str, wheels: bool) -> dict[str, object]:
+    uid, gid = sandbox_ids(settings.sandbox)
     return {
         "run": run_name,
         "work_dir": WORK,
         "out_dir": OUT,
         "deps_dir": DEPS,
+        "uid": uid,
+        "gid": gid,
         "path": SANDBOX_PATH,
         "timeout": settings.sandbox.timeout,
         "output_limit": settings.sandbox.output_limit,
@@ -206,6 +227,34 @@ class Execution:
     exit_code: int | None
     timed_out: bool = False
     killed: bool = False
+    overflowed: bool = False
+
+
+@dataclass
+class Captured:
+    stdout: bytes
+    stderr: bytes
+    overflowed: bool
+
+
+def stdout_cap(settings: Settings) -> int:
+    """The most the runner's result tar can hold; a container sending more is not believed."""
+    text = 3 * settings.sandbox.output_limit  # U+FFFD for each undecodable byte
+    return RESULT_FILES["result.json"] + text + RESULT_FILES["junit.xml"] + (1 << 16)
+
+
+def read_capped(frames: Iterator[tuple[bytes | None, bytes | None]], cap: int) -> Captured:
+    """Read the exec's (stdout, stderr) frames; stop at `cap` stdout bytes, keep stderr's tail."""
+    out, err = bytearray(), bytearray()
+    for stdout, stderr in frames:
+        if stdout:
+            if len(out) + len(stdout) > cap:
+                return Captured(bytes(out), bytes(err), overflowed=True)
+            out += stdout
+        if stderr:
+            err += stderr
+            del err[: max(0, len(err) - STDERR_LIMIT)]
+    return Captured(bytes(out), bytes(err), overflowed=False)
 
 
 def execute(
@@ -214,40 +263,47 @@ def execute(
     settings: Settings,
     should_stop: Callable[[], bool],
 ) -> Execution:
-    """Exec the runner as the sandbox user; kill the container at the deadline or on cancel."""
+    """Exec the runner (root, few capabilities; it runs the tests as the sandbox user) and read
+    at most `stdout_cap` bytes; kill the container at the deadline, on cancel or past the cap."""
     api = container.client.api
     run_dir = f"{SRC}/{run_name}"
-    command = [PYTHON, f"{run_dir}/runner.py", run_dir]
+    command = [PYTHON, "-I", f"{run_dir}/runner.py", run_dir]
     try:
-        exec_id = api.exec_create(
-            container.id, command, user=settings.sandbox.user, workdir=WORK, environment={}
-        )["Id"]
+        exec_id = api.exec_create(container.id, command, user="0", workdir=SRC, environment={})[
+            "Id"
+        ]
     except (APIError, DockerException) as exc:
         raise SandboxError(f"cannot start the tests in the sandbox: {exc}") from exc
     deadline = time.monotonic() + settings.sandbox.timeout + HOST_GRACE
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-exec")
+    cap = stdout_cap(settings)
     try:
-        future: Future = pool.submit(api.exec_start, exec_id, demux=True)
+        future: Future[Captured] = pool.submit(
+            lambda: read_capped(api.exec_start(exec_id, stream=True, demux=True), cap)
+        )
         stopped = wait(future, deadline, should_stop)
-        if stopped:
+        overflowed = future.done() and not future.exception() and future.result().overflowed
+        if stopped or overflowed:
             with contextlib.suppress(APIError, DockerException):
                 container.kill()
         try:
-            stdout, stderr = future.result(timeout=30)
+            captured = future.result(timeout=30)
             # the runner reports pytest's status itself; the exec's only matters when it died
-            code = None if stopped or stdout else api.exec_inspect(exec_id).get("ExitCode")
+            died = not (stopped or overflowed or captured.stdout)
+            code = api.exec_inspect(exec_id).get("ExitCode") if died else None
         except (APIError, DockerException, OSError) as exc:
             if not stopped:
                 raise SandboxError(f"the sandbox run failed: {exc}") from exc
-            stdout, stderr, code = b"", b"", None
+            captured, code = Captured(b"", b"", False), None
     finally:
         pool.shutdown(wait=False)
     return Execution(
-        stdout or b"",
-        stderr or b"",
+        b"" if overflowed else captured.stdout,
+        captured.stderr,
         code,
         timed_out=stopped == "timeout",
         killed=stopped == "cancelled",
+        overflowed=overflowed,
     )
 
 
@@ -289,6 +345,8 @@ def raw_run(execution: Execution, settings: Settings, oom_flag: bool) -> RawRun:
         result = json.loads(files.get("result.json", b"{}"))
     except ValueError:
         result = {}
+    if not isinstance(result, dict):
+        result = {}
     run = RawRun(
         junit=files.get("junit.xml"),
         output=files.get("output.txt", b"").decode("utf-8", "replace"),
@@ -301,6 +359,15 @@ def raw_run(execution: Execution, settings: Settings, oom_flag: bool) -> RawRun:
     )
     if run.truncated:
         run.notes.append(f"output truncated to {settings.sandbox.output_limit} bytes")
+    if execution.overflowed:
+        run.error = (
+            f"output truncated: the sandbox sent over {stdout_cap(settings)} bytes of results, "
+            "so its container was killed and nothing it sent is trusted"
+        )
+        return run
+    if result.get("reset_error"):
+        run.reset_error = str(result["reset_error"])
+        run.not_run = bool(result.get("not_run"))
     if result.get("install_error"):
         run.notes.append(f"installing extra packages failed: {result['install_error']}")
     if result.get("runner_error"):

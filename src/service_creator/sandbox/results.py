@@ -39,6 +39,8 @@ class RawRun:
     timeout: float = 0.0
     truncated: bool = False
     error: str | None = None
+    reset_error: str | None = None  # the container could not be emptied: do not reuse it
+    not_run: bool = False  # ... and so the tests were not run in it
     notes: list[str] = field(default_factory=list)
     extra_cases: list[TestCase] = field(default_factory=list)
 

@@ -1,15 +1,24 @@
 """The in-container side of a sandbox run. Standard library only: it runs in the sandbox image.
 
 The host copies this file, the project and a `job.json` into a root-owned volume (`/src/<run>`),
-then execs `python runner.py /src/<run>` as the sandbox user. The runner:
+then execs `python -I runner.py /src/<run>` as root (with only the capabilities to change user
+and to empty folders the sandbox user made read-only). The runner never runs project code
+itself: every step that touches the project runs as the unprivileged sandbox user, through
+`runner.py --drop`, which empties the capability bounding set, switches user and installs a
+seccomp filter before it execs. So the code under test cannot signal, trace or open the
+runner's descriptors (another user's), cannot ptrace anything at all, and writes its output
+only into a pipe the runner reads with a cap. The runner:
 
-1. resets the container: kills processes left by an earlier run (warm mode), empties the
-   writable tmpfs folders;
-2. copies the project into the tmpfs work folder (the volume is read-only to this user);
+1. resets the container: kills every process of the sandbox user, empties every writable place
+   (`/work`, `/tmp`, `/dev/shm`, `/dev/mqueue`, the results folder) and System V IPC, and
+   checks that nothing is left; when something is, it says so and the host discards the
+   container;
+2. copies the project into the tmpfs work folder (the volume is read-only to the sandbox user);
 3. installs extra wheels offline into a tmpfs target, when the job names any;
 4. runs pytest with a minimal environment and a wall-clock timeout, keeping at most
    `output_limit` bytes of its output (head and tail);
-5. writes one tar stream to stdout: `result.json`, `output.txt` and `junit.xml`.
+5. resets the container again and writes one tar stream to stdout: `result.json`,
+   `output.txt` and `junit.xml`.
 
 It never raises: every failure ends up in `result.json`.
 """
@@ -17,11 +26,16 @@ It never raises: every failure ends up in `result.json`.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import io
 import json
 import os
+import platform
 import shutil
 import signal
+import stat
+import struct
 import subprocess
 import sys
 import tarfile
@@ -29,9 +43,97 @@ import threading
 import time
 from pathlib import Path
 
-KEEPER_CMDLINE = b"sleep\x00infinity\x00"
 JUNIT_LIMIT = 8 << 20
 INTERRUPT_GRACE = 3.0
+SWEEP_ROUNDS = 20
+WRITABLE = ("/tmp", "/dev/shm", "/dev/mqueue")
+SYSV_IPC = ("shm", "sem", "msg")
+
+# --- dropping privileges (runs in the `--drop` child, as root until the switch) ---------------
+
+PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 24, 22, 2
+SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO = 0x7FFF0000, 0x00050000
+LD_ABS, JEQ, JGE, RET = 0x20, 0x15, 0x35, 0x06
+X32_BIT = 0x40000000
+# Syscalls the code under test never gets, on top of Docker's default profile: reading or
+# writing another process (ptrace, process_vm_*, pidfd_getfd), the kernel keyring, eBPF,
+# userfaultfd (a kernel-exploit staple) and perf events.
+DENIED_SYSCALLS = {
+    "x86_64": (0xC000003E, (101, 310, 311, 438, 248, 249, 250, 321, 323, 298)),
+    "aarch64": (0xC00000B7, (117, 270, 271, 438, 217, 218, 219, 280, 282, 241)),
+}
+
+
+def seccomp_program(machine: str) -> bytes:
+    """A classic-BPF seccomp filter: EPERM for the denied syscalls and foreign ABIs."""
+    arch, numbers = DENIED_SYSCALLS[machine]
+    deny = SECCOMP_RET_ERRNO | errno.EPERM
+    code = [(LD_ABS, 0, 0, 4), (JEQ, 1, 0, arch), (RET, 0, 0, deny), (LD_ABS, 0, 0, 0)]
+    if machine == "x86_64":
+        code += [(JGE, 0, 1, X32_BIT), (RET, 0, 0, deny)]
+    for number in numbers:
+        code += [(JEQ, 0, 1, number), (RET, 0, 0, deny)]
+    code.append((RET, 0, 0, SECCOMP_RET_ALLOW))
+    return b"".join(struct.pack("HBBI", *instruction) for instruction in code)
+
+
+def drop_privileges(uid: int, gid: int) -> None:
+    """Empty the bounding set, become `uid:gid` (no groups), then filter syscalls."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    prctl = libc.prctl
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    if prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS)")
+    last = int(Path("/proc/sys/kernel/cap_last_cap").read_text())
+    for cap in range(last + 1):
+        if prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), f"prctl(PR_CAPBSET_DROP, {cap})")
+    os.setgroups([])
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
+    if os.getuid() != uid or os.geteuid() != uid or os.getgid() != gid:
+        raise OSError(errno.EPERM, "the user switch did not take")
+    program = seccomp_program(platform.machine())
+    buffer = ctypes.create_string_buffer(program, len(program))
+    fprog = struct.pack("HxxxxxxP", len(program) // 8, ctypes.addressof(buffer))
+    fprog_buffer = ctypes.create_string_buffer(fprog, len(fprog))
+    if prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(fprog_buffer), 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP)")
+
+
+def dropped_main(argv: list[str]) -> int:
+    """`--drop UID GID exec CMD...` or `--drop UID GID sweep`."""
+    uid, gid, action, *command = argv
+    drop_privileges(int(uid), int(gid))
+    if action == "exec":
+        os.execv(command[0], command)
+    if action == "sweep":
+        sweep_as_sandbox_user()
+        return 0
+    raise SystemExit(f"unknown action {action!r}")
+
+
+def sweep_as_sandbox_user() -> None:
+    """Kill every process of this user but this one; remove this user's System V IPC objects."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(-1, signal.SIGKILL)
+    libc = ctypes.CDLL(None, use_errno=True)
+    removers = {"shm": libc.shmctl, "sem": libc.semctl, "msg": libc.msgctl}
+    for kind, remove in removers.items():
+        for ipc_id in sysv_ids(kind):
+            remove(ipc_id, 0, None)  # IPC_RMID; failures show up in the check that follows
+
+
+def sysv_ids(kind: str) -> list[int]:
+    try:
+        lines = Path("/proc/sysvipc", kind).read_text().splitlines()[1:]
+    except OSError:
+        return []
+    column = 1  # key, id/shmid/semid/msqid, ...
+    return [int(line.split()[column]) for line in lines if line.split()]
+
+
+# --- the run (as root) -----------------------------------------------------------------------
 
 
 def main(run_dir: str) -> int:
@@ -40,25 +142,55 @@ def main(run_dir: str) -> int:
     started = time.monotonic()
     output = CappedBuffer(int(job["output_limit"]))
     deadline = started + float(job["timeout"])
-    try:
-        reset(job)
-        shutil.copytree(Path(run_dir, "project"), job["work_dir"], dirs_exist_ok=True)
-        env = base_env(job)
-        if job["wheels"]:
-            wheels = Path(run_dir, "wheels")
-            result["install_error"] = install_wheels(job, wheels, env, deadline - time.monotonic())
-        oom_before = oom_kills()
-        result.update(run_pytest(job, env, output, deadline - time.monotonic()))
-        result["oom_killed"] = oom_kills() > oom_before
-    except OSError as exc:
-        result["runner_error"] = f"{type(exc).__name__}: {exc}"
-    finally:
-        kill_strays()
+    junit: bytes | None = None
+    problem = reset(job)
+    if problem is not None:
+        result["reset_error"] = problem
+        result["not_run"] = True
+    else:
+        try:
+            run_project(job, run_dir, result, output, deadline)
+        except OSError as exc:
+            result["runner_error"] = f"{type(exc).__name__}: {exc}"
+        junit = read_junit(Path(job["out_dir"], "junit.xml"))
+        after = reset(job)
+        if after is not None:
+            result["reset_error"] = after
     result["duration"] = time.monotonic() - started
     result["output_bytes"] = output.total
     result["truncated"] = output.truncated
-    write_results(job, result, output.text())
+    write_results(result, output.text(), junit)
     return 0
+
+
+def run_project(
+    job: dict, run_dir: str, result: dict[str, object], output: CappedBuffer, deadline: float
+) -> None:
+    env = base_env(job)
+    copied = as_sandbox_user(
+        job, [sys.executable, "-I", "-c", COPY_PROJECT, f"{run_dir}/project", job["work_dir"]]
+    )
+    done = subprocess.run(copied, env=env, capture_output=True, timeout=60, check=False)
+    if done.returncode != 0:
+        raise OSError(errno.EIO, "copying the project failed: " + tail_text(done.stderr))
+    if job["wheels"]:
+        wheels = Path(run_dir, "wheels")
+        result["install_error"] = install_wheels(job, wheels, env, deadline - time.monotonic())
+    oom_before = oom_kills()
+    result.update(run_pytest(job, env, output, deadline - time.monotonic()))
+    result["oom_killed"] = oom_kills() > oom_before
+
+
+COPY_PROJECT = "import shutil,sys;shutil.copytree(sys.argv[1],sys.argv[2],dirs_exist_ok=True)"
+
+
+def as_sandbox_user(job: dict, command: list[str], action: str = "exec") -> list[str]:
+    drop = [sys.executable, "-I", os.path.abspath(__file__), "--drop"]
+    return [*drop, str(job["uid"]), str(job["gid"]), action, *command]
+
+
+def tail_text(data: bytes, limit: int = 2000) -> str:
+    return data.decode("utf-8", "replace").strip()[-limit:]
 
 
 class CappedBuffer:
@@ -92,52 +224,81 @@ class CappedBuffer:
         return bytes(self.head + middle + self.tail).decode("utf-8", "replace")
 
 
-def reset(job: dict) -> None:
-    kill_strays()
-    for folder in (job["work_dir"], job["out_dir"], "/tmp"):
-        empty(Path(folder))
+# --- reset: nothing of one run survives into the next -----------------------------------------
 
 
-def empty(folder: Path) -> None:
-    for child in folder.iterdir():
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child, ignore_errors=True)
-        else:
-            with contextlib.suppress(OSError):
-                child.unlink()
+def reset(job: dict) -> str | None:
+    """Kill the sandbox user's processes, empty the writable places; what is left, or None."""
+    problems = [kill_sandbox_processes(job)]
+    for folder in (job["work_dir"], job["out_dir"], *WRITABLE):
+        problems.append(empty(Path(folder)))
+    problems.append(leftover_ipc())
+    found = [p for p in problems if p]
+    return "; ".join(found) if found else None
 
 
-def kill_strays() -> None:
-    """SIGKILL every process but PID 1, the keeper and this one; repeat while any are left."""
-    spared = {os.getpid()}
-    for _ in range(50):
-        victims = [pid for pid in other_pids() if pid not in spared]
-        if not victims:
-            return
-        for pid in victims:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except PermissionError:
-                spared.add(pid)  # not ours (a root helper exec): leave it
-            except OSError:
-                pass
-        time.sleep(0.01)
+def kill_sandbox_processes(job: dict) -> str | None:
+    """Sweep as the sandbox user (kill(-1) reaches all of its processes at once) until none."""
+    sweeper = as_sandbox_user(job, [], action="sweep")
+    for _ in range(SWEEP_ROUNDS):
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+            subprocess.run(sweeper, env={}, capture_output=True, timeout=10, check=False)
+        left = processes_of(int(job["uid"]))
+        if not left:
+            return None
+        time.sleep(0.02)  # a dying process can take a moment to become a zombie
+    return f"{len(left)} process(es) of the sandbox user survived the reset"
 
 
-def other_pids() -> list[int]:
-    pids = []
+def processes_of(uid: int) -> list[int]:
+    """Live (non-zombie) processes whose real or effective user is `uid`."""
+    found = []
     for entry in os.listdir("/proc"):
-        if not entry.isdigit() or entry == "1":
+        if not entry.isdigit():
             continue
         try:
-            cmdline = Path("/proc", entry, "cmdline").read_bytes()
-            state = Path("/proc", entry, "stat").read_text().rsplit(")", 1)[1].split()[0]
+            status = Path("/proc", entry, "status").read_text()
         except OSError:
             continue
-        if cmdline == KEEPER_CMDLINE or state == "Z" or not cmdline:
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        state = fields.get("State", "").split()
+        ids = fields.get("Uid", "").split()
+        if state and state[0] in ("Z", "X"):
             continue
-        pids.append(int(entry))
-    return pids
+        if str(uid) in ids[:2]:
+            found.append(int(entry))
+    return found
+
+
+def empty(folder: Path) -> str | None:
+    """Remove everything inside `folder` (never following links); what is left, or None."""
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"cannot list {folder}: {exc.strerror}"
+    for entry in entries:
+        with contextlib.suppress(OSError):
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+    try:
+        left = os.listdir(folder)
+    except OSError as exc:
+        return f"cannot list {folder}: {exc.strerror}"
+    return f"{len(left)} entries left in {folder}" if left else None
+
+
+def leftover_ipc() -> str | None:
+    left = {kind: len(sysv_ids(kind)) for kind in SYSV_IPC}
+    if any(left.values()):
+        return "System V IPC objects left: " + ", ".join(f"{k} {n}" for k, n in left.items() if n)
+    return None
+
+
+# --- the steps ---------------------------------------------------------------------------------
 
 
 def base_env(job: dict) -> dict[str, str]:
@@ -160,35 +321,32 @@ def install_wheels(job: dict, wheels: Path, env: dict[str, str], timeout: float)
     cmd += ["--disable-pip-version-check", "--no-compile", "--target", job["deps_dir"], *files]
     try:
         done = subprocess.run(
-            cmd, env=env, capture_output=True, timeout=max(timeout, 1.0), check=False
+            as_sandbox_user(job, cmd),
+            env=env,
+            capture_output=True,
+            timeout=max(timeout, 1.0),
+            check=False,
         )
     except subprocess.TimeoutExpired:
         return "installing the extra packages timed out"
     if done.returncode != 0:
-        return done.stderr.decode("utf-8", "replace")[-4000:]
+        return tail_text(done.stderr, 4000)
     return None
 
 
 def oom_kills() -> int:
-    try:
-        for line in Path("/sys/fs/cgroup/memory/memory.oom_control").read_text().splitlines():
-            if line.startswith("oom_kill "):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    try:  # cgroup v2
-        for line in Path("/sys/fs/cgroup/memory.events").read_text().splitlines():
-            if line.startswith("oom_kill "):
-                return int(line.split()[1])
-    except OSError:
-        pass
+    for path in ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events"):
+        with contextlib.suppress(OSError, ValueError):
+            for line in Path(path).read_text().splitlines():
+                if line.startswith("oom_kill "):
+                    return int(line.split()[1])
     return 0
 
 
 def run_pytest(
     job: dict, env: dict[str, str], output: CappedBuffer, timeout: float
 ) -> dict[str, object]:
-    cmd = [sys.executable, "-m", "pytest", *job["pytest_args"]]
+    cmd = as_sandbox_user(job, [sys.executable, "-m", "pytest", *job["pytest_args"]])
     proc = subprocess.Popen(
         cmd,
         cwd=job["work_dir"],
@@ -207,7 +365,7 @@ def run_pytest(
         timed_out = True
         stop(proc)
     signal_group(proc.pid, signal.SIGKILL)
-    kill_strays()
+    kill_sandbox_processes(job)  # strays holding the pipe open would keep the reader waiting
     reader.join(timeout=2.0)
     return {"exit_code": proc.returncode, "timed_out": timed_out}
 
@@ -232,16 +390,25 @@ def signal_group(pgid: int, sig: int) -> None:
         os.killpg(pgid, sig)
 
 
-def write_results(job: dict, result: dict[str, object], output: str) -> None:
+def read_junit(path: Path) -> bytes | None:
+    """The report the sandbox user wrote: a regular file under the cap, reached by no link."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > JUNIT_LIMIT:
+            return None
+        return handle.read(JUNIT_LIMIT)
+
+
+def write_results(result: dict[str, object], output: str, junit: bytes | None) -> None:
     with tarfile.open(fileobj=sys.stdout.buffer, mode="w|") as tar:
         add_bytes(tar, "result.json", json.dumps(result).encode())
         add_bytes(tar, "output.txt", output.encode())
-        junit = Path(job["out_dir"], "junit.xml")
-        try:
-            if junit.is_file() and not junit.is_symlink() and junit.stat().st_size <= JUNIT_LIMIT:
-                add_bytes(tar, "junit.xml", junit.read_bytes())
-        except OSError:
-            pass
+        if junit is not None:
+            add_bytes(tar, "junit.xml", junit)
     sys.stdout.buffer.flush()
 
 
@@ -253,4 +420,6 @@ def add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
 
 
 if __name__ == "__main__":
+    if sys.argv[1] == "--drop":
+        sys.exit(dropped_main(sys.argv[2:]))
     sys.exit(main(sys.argv[1]))

@@ -126,7 +126,7 @@ def cold_run(run: Run) -> RawRun:
         sandbox.put(container, run.archive)
         start(container)
         run.progress.report(2, STEPS, "running the tests")
-        return finish(container, run)
+        return not_run_error(finish(container, run))
     finally:
         sandbox.remove(container)
 
@@ -160,7 +160,9 @@ def oom_events(container: Container) -> int:
 # --- warm -------------------------------------------------------------------------------------
 
 
-def warm_run(run: Run) -> RawRun:
+def warm_run(run: Run, *, retry: bool = True) -> RawRun:
+    """Run in the workspace's kept container; a container the runner could not empty is
+    discarded, and when that kept the tests from running, they run again in a fresh one."""
     entry = warm_container(run.client, run.tag, run.workspace, run.settings)
     with entry.lock:
         try:
@@ -170,12 +172,23 @@ def warm_run(run: Run) -> RawRun:
         except BaseException:
             discard(run.workspace, entry)
             raise
-        if raw.error or raw.timed_out or raw.oom_killed:
+        if raw.reset_error:
+            log.warning("discarding the warm sandbox container: %s", raw.reset_error)
+        if raw.error or raw.timed_out or raw.oom_killed or raw.reset_error:
             discard(run.workspace, entry)  # do not trust a container that ended badly
         else:
             previous, entry.previous = entry.previous, run.name
             cleanup = threading.Thread(target=forget_run, args=(entry.container, previous))
             cleanup.start()
+    if raw.not_run and retry:
+        return warm_run(run, retry=False)
+    return not_run_error(raw)
+
+
+def not_run_error(raw: RawRun) -> RawRun:
+    """A run a fresh container could not even be emptied for is the sandbox's failure."""
+    if raw.not_run and not raw.error:
+        raw.error = f"the sandbox container could not be reset: {raw.reset_error}"
     return raw
 
 
