@@ -27,13 +27,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except ServiceCreatorError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"  hint: {exc.hint}", file=sys.stderr)
+        print(error_line(exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
+
+
+def error_line(exc: Exception) -> str:
+    """One line: what went wrong, then what to do about it (`hint`)."""
+    message = " ".join(str(getattr(exc, "message", exc)).split("\n"))
+    hint = getattr(exc, "hint", None)
+    return f"error: {message} (hint: {hint})" if hint else f"error: {message}"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,12 +97,13 @@ def _emit_json(model: Any) -> None:
 
 
 def _interview(args: argparse.Namespace) -> int:
-    from service_creator.commands import run_interview
+    from service_creator.commands import print_notes, run_interview
 
     state = asyncio.run(run_interview(args))
     if args.json:
         _emit_json(state)
     else:
+        print_notes(state.notes)
         print(state.summary or state.message, file=sys.stderr)
         print(f"session {state.session_id} in {state.workspace}: {state.status}", file=sys.stderr)
     return 0 if state.status == "complete" else 1

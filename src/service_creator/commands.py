@@ -20,6 +20,7 @@ from service_creator.tools.interview import (
 )
 from service_creator.tools.ports import Asker, NoProgress
 from service_creator.tools.scripted import DEMO_ANSWERS, ScriptedAsker
+from service_creator.workspace_path import WorkspacePath, workspace_path
 
 if TYPE_CHECKING:  # the sandbox modules load the Docker client: only the commands that test do
     from service_creator.tools.testing import RunTestsOutput
@@ -44,20 +45,30 @@ async def run_interview(args: argparse.Namespace) -> InterviewState:
     else:
         asker = TerminalAsker()
     inp = StartInterviewInput(
-        workspace=args.workspace, session_id=args.session, restart=args.restart
+        workspace=workspace_path(args.workspace, create=True),
+        session_id=args.session,
+        restart=args.restart,
     )
     return await start_interview(inp, settings, asker)
 
 
 async def run_generate(workspace: str, session_id: str | None, *, quiet: bool) -> GenerateOutput:
+    """Generate into `--workspace` (the current folder by default): the folder named here,
+    whatever the session file says."""
     settings = Settings.from_env()
+    inp = GenerateInput(workspace=workspace_path(workspace), session_id=session_id)
     progress = NoProgress() if quiet else ProgressBar()
-    inp = GenerateInput(workspace=workspace, session_id=session_id)
     return await generate_service(inp, settings, progress)
+
+
+def print_notes(notes: list[str]) -> None:
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
 
 
 def print_generation(output: GenerateOutput) -> None:
     out = sys.stderr
+    print_notes(output.notes)
     print(f"Generated {len(output.files)} files into {output.workspace}", file=out)
     print(f"  written: {len(output.written)}, unchanged: {len(output.unchanged)}", file=out)
     for path in output.conflicts:
@@ -73,13 +84,16 @@ def print_generation(output: GenerateOutput) -> None:
         print(f"  tokens and cost: {output.ledger}", file=out)
 
 
-async def run_sandbox_tests(workspace: str, *, warm: bool, quiet: bool) -> RunTestsOutput:
+async def run_sandbox_tests(
+    workspace: str | WorkspacePath, *, warm: bool, quiet: bool
+) -> RunTestsOutput:
     from service_creator.tools.fix import run_tests_saved  # saved: `fix` reads the last report
     from service_creator.tools.testing import RunTestsInput
 
     settings = Settings.from_env()
+    root = workspace if isinstance(workspace, WorkspacePath) else workspace_path(workspace)
     progress = NoProgress() if quiet else ProgressBar()
-    inp = RunTestsInput(workspace=str(Path(workspace).expanduser().resolve()), warm=warm or None)
+    inp = RunTestsInput(workspace=root, warm=warm or None)
     return await run_tests_saved(inp, settings, progress)
 
 
@@ -95,21 +109,24 @@ async def run_demo(workspace: str | None) -> int:
     from service_creator.sandbox.runs import close_warm
     from service_creator.tools.testing import render_report
 
-    root = Path(workspace or tempfile.mkdtemp(prefix="service-creator-demo-"))
+    site = workspace_path(
+        workspace or tempfile.mkdtemp(prefix="service-creator-demo-"), create=True
+    )
+    root = site.path
     print(f"Service Creator demo (offline engine) in {root}\n", file=sys.stderr)
     settings = Settings.from_env()
     asker = ScriptedAsker(DEMO_ANSWERS, on_answer=_echo)
     state = await start_interview(
-        StartInterviewInput(workspace=str(root), restart=True), settings, asker
+        StartInterviewInput(workspace=site, restart=True), settings, asker
     )
     print(f"\n{state.summary}\n", file=sys.stderr)
     output = await generate_service(
-        GenerateInput(workspace=str(root), session_id=state.session_id), settings, ProgressBar()
+        GenerateInput(workspace=site, session_id=state.session_id), settings, ProgressBar()
     )
     print_generation(output)
     print("\nRunning the service's tests in the Docker sandbox...", file=sys.stderr)
     try:
-        tests = await run_sandbox_tests(str(root), warm=True, quiet=False)
+        tests = await run_sandbox_tests(site, warm=True, quiet=False)
     except SandboxError as exc:
         print(f"The sandbox cannot run: {exc}", file=sys.stderr)
         print(
@@ -120,7 +137,7 @@ async def run_demo(workspace: str | None) -> int:
         return 2
     print(render_report(tests))
     if tests.exit_code == 0:
-        tests = await _demo_break_and_fix(root, settings)
+        tests = await _demo_break_and_fix(site, settings)
     close_warm(root)
     print(f"\nThe service is in {root}", file=sys.stderr)
     return tests.exit_code
@@ -129,25 +146,25 @@ async def run_demo(workspace: str | None) -> int:
 DEMO_BUG = ("(quantity * unit_price)", "(quantity + unit_price)")
 
 
-async def _demo_break_and_fix(root: Path, settings: Settings) -> RunTestsOutput:
+async def _demo_break_and_fix(site: WorkspacePath, settings: Settings) -> RunTestsOutput:
     """A hand edit breaks the billing; the failure shows at its lines; the fix restores it."""
     from service_creator.tools.fix import FixFailureInput, fix_failure
     from service_creator.tools.testing import RunTestsOutput, exit_status, render_report
 
-    target = root / "service_manager.py"
+    target = site.path / "service_manager.py"
     target.write_text(target.read_text().replace(*DEMO_BUG))
     print(
         f"\nA hand edit breaks the billing in service_manager.py: {DEMO_BUG[1]}.",
         file=sys.stderr,
     )
-    broken = await run_sandbox_tests(str(root), warm=True, quiet=False)
+    broken = await run_sandbox_tests(site, warm=True, quiet=False)
     print(render_report(broken))
     failing = next((t for t in broken.report.tests if t.outcome == "failed"), None)
     if failing is None:
         return broken
     print(f"\nFixing {failing.id} with the {settings.model} engine...", file=sys.stderr)
     fixed = await fix_failure(
-        FixFailureInput(workspace=str(root), test_id=failing.id), settings, ProgressBar()
+        FixFailureInput(workspace=site, test_id=failing.id), settings, ProgressBar()
     )
     print(fixed.message)
     return RunTestsOutput(

@@ -36,7 +36,7 @@ from service_creator.core.validate import validate
 from service_creator.core.workspace import FilesystemWriter, Workspace, atomic_write, state_dir
 from service_creator.errors import ServiceCreatorError
 from service_creator.tools.fix_target import candidates, model_target
-from service_creator.tools.interview import SessionRef, open_session, resolve_workspace
+from service_creator.tools.interview import SessionRef, open_session
 from service_creator.tools.ports import Progress, Writer
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ async def run_tests_saved(
     from service_creator.tools.testing import run_tests
 
     output = await run_tests(inp, settings, progress, overlay)
-    await asyncio.to_thread(save_report, Path(inp.workspace), output.report)
+    await asyncio.to_thread(save_report, inp.workspace.path, output.report)
     return output
 
 
@@ -112,7 +112,7 @@ async def sandbox_tests(
     files on disk); the report is saved."""
     from service_creator.tools.testing import RunTestsInput
 
-    inp = RunTestsInput(workspace=str(workspace))
+    inp = RunTestsInput(workspace=workspace)
     return (await run_tests_saved(inp, settings, progress, overlay)).report
 
 
@@ -127,9 +127,12 @@ async def fix_failure(
     *,
     run_tests: TestRunner = sandbox_tests,
 ) -> FixFailureOutput:
-    """Fix the file the failing test `inp.test_id` implicates, then run the tests again."""
-    workspace = resolve_workspace(inp.workspace)
-    session = await asyncio.to_thread(open_session, inp, settings, create=False)
+    """Fix the file the failing test `inp.test_id` implicates, then run the tests again.
+
+    Everything happens in `inp.workspace`, the folder the caller resolved (never the one a
+    session file names)."""
+    workspace = inp.workspace.path
+    session, _ = await asyncio.to_thread(open_session, inp, settings, create=False)
     requirements = Interview(session).requirements()
     report = await asyncio.to_thread(load_report, workspace)
     if report is None or find_case(report, inp.test_id) is None:

@@ -13,7 +13,6 @@ from service_creator.core.generate import Engine, OfflineEngine, generate
 from service_creator.core.interview import Interview
 from service_creator.core.models import Finding, WireModel
 from service_creator.core.plan import plan
-from service_creator.core.session import SessionStore
 from service_creator.core.workspace import FilesystemWriter
 from service_creator.tools.interview import SessionRef, open_session
 from service_creator.tools.ports import Progress, Writer
@@ -37,6 +36,9 @@ class GenerateOutput(WireModel):
         None, description="Why a model generation stopped early (budget, provider); work kept"
     )
     ledger: str | None = Field(None, description="The generation's token/cost ledger (models)")
+    notes: list[str] = Field(
+        [], description="What the user should be told, e.g. a session copied from another folder"
+    )
 
 
 def engine_for(settings: Settings, workspace: Path | None = None) -> Engine:
@@ -55,14 +57,17 @@ async def generate_service(
     writer: Writer | None = None,
     engine: Engine | None = None,
 ) -> GenerateOutput:
-    """Write the service project for the session's requirements into its workspace.
+    """Write the service project for the session's requirements into `inp.workspace`.
 
-    Files the user changed since we wrote them are kept; ours goes beside them as `<name>.new`.
-    A cancelled generation writes the files finished so far.
+    The workspace is the one the caller resolved, never the path stored in the session file (a
+    session copied from elsewhere is re-homed, and `notes` says so). A `writer` passed in must
+    write into that same workspace. Files the user changed since we wrote them are kept; ours
+    goes beside them as `<name>.new`. A cancelled generation writes the files finished so far.
     """
-    session = await asyncio.to_thread(open_session, inp, settings, create=False)
+    workspace = inp.workspace.path
+    session, store = await asyncio.to_thread(open_session, inp, settings, create=False)
     requirements = Interview(session).requirements()
-    engine = engine or engine_for(settings, Path(session.workspace))
+    engine = engine or engine_for(settings, workspace)
     # a model engine brings its own plan (+ API.md) and pipeline (repair rounds, docs, ledger)
     specs = engine.plan(requirements) if hasattr(engine, "plan") else plan(requirements)
     progress.report(0, len(specs), f"Generating {len(specs)} files with the {engine.name} engine")
@@ -74,15 +79,15 @@ async def generate_service(
         is_cancelled=lambda: progress.cancelled,
         concurrency=settings.concurrency,
     )
-    writer = writer or FilesystemWriter(Path(session.workspace))
+    writer = writer or FilesystemWriter(workspace)
     label = f"Service Creator: generate {requirements.service_name}"
     written = await writer.apply(generation.files, label)
     if not generation.cancelled and generation.stopped is None:
         session.status = "generated"
-        await asyncio.to_thread(SessionStore(Path(session.workspace)).save, session)
+        await asyncio.to_thread(store.save, session)
     return GenerateOutput(
         session_id=session.id,
-        workspace=session.workspace,
+        workspace=str(workspace),
         engine=engine.name,
         files=[f.path for f in generation.files],
         written=written.written,
@@ -92,6 +97,7 @@ async def generate_service(
         cancelled=generation.cancelled,
         stopped=str(generation.stopped) if generation.stopped else None,
         ledger=_ledger_path(engine),
+        notes=store.notes,
     )
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
+
+from pydantic import Field
 
 from service_creator.config import Settings
 from service_creator.core.interview import Interview, summarize
@@ -16,14 +19,15 @@ from service_creator.core.models import (
     WireModel,
 )
 from service_creator.core.session import SessionStore
-from service_creator.errors import InvalidAnswerError, SessionNotFoundError, WorkspaceError
+from service_creator.errors import InvalidAnswerError, SessionNotFoundError
 from service_creator.tools.ports import Asker
+from service_creator.workspace_path import WorkspacePath
 
 MAX_ATTEMPTS = 5
 
 
 class SessionRef(WireModel):
-    workspace: str
+    workspace: WorkspacePath = Field(description="The project folder")
     session_id: str | None = None
 
 
@@ -46,36 +50,35 @@ class InterviewState(WireModel):
     summary: str | None = None
     requirements: Requirements | None = None
     message: str = ""
-
-
-def resolve_workspace(path: str) -> Path:
-    root = Path(path).expanduser()
-    if root.exists() and not root.is_dir():
-        raise WorkspaceError(f"The workspace {root} is a file, not a folder")
-    root.mkdir(parents=True, exist_ok=True)
-    return root.resolve()
+    notes: list[str] = Field(
+        [], description="What the user should be told, e.g. a session copied from another folder"
+    )
 
 
 def open_session(
     ref: SessionRef, settings: Settings, *, restart: bool = False, create: bool = True
-) -> Session:
-    """The named session, else the workspace's latest unfinished one, else a new one."""
-    store = SessionStore(resolve_workspace(ref.workspace))
+) -> tuple[Session, SessionStore]:
+    """The named session, else the workspace's latest unfinished one, else a new one; with
+    the store of `ref.workspace` (the only folder the session is read from and saved to)."""
+    store = SessionStore(ref.workspace)
     if ref.session_id:
-        return store.load(ref.session_id)
+        return store.load(ref.session_id), store
     latest = None if restart else store.latest()
     if latest is not None and (latest.status != "generated" or not create):
-        return latest
+        return latest, store
     if not create:
         raise SessionNotFoundError(
             f"No interview in {store.workspace} yet",
             hint="start one with `service-creator interview`",
         )
-    return store.new(engine=settings.model)
+    return store.new(engine=settings.model), store
 
 
 def state_of(
-    interview: Interview, message: str = "", question: Question | None = None
+    interview: Interview,
+    message: str = "",
+    question: Question | None = None,
+    notes: Sequence[str] = (),
 ) -> InterviewState:
     """The interview's state; `question` is the current one as worded by a model, if it was."""
     session = interview.session
@@ -90,54 +93,56 @@ def state_of(
         summary=summarize(requirements) if requirements else None,
         requirements=requirements,
         message=message,
+        notes=list(notes),
     )
 
 
 async def current_question(
-    interview: Interview, settings: Settings | None
+    interview: Interview, settings: Settings | None, workspace: Path
 ) -> tuple[Question | None, str]:
     """The current question: the graph's (offline), or worded by the interview model."""
     if settings is None or settings.is_offline:
         return interview.current(), ""
     from service_creator.core.interview_llm import ModelInterviewer
 
-    session = interview.session
-    return await ModelInterviewer(settings, Path(session.workspace), session.id).current(interview)
+    interviewer = ModelInterviewer(settings, workspace, interview.session.id)
+    return await interviewer.current(interview)
 
 
 async def worded_state(
-    interview: Interview, settings: Settings, message: str = ""
+    interview: Interview, settings: Settings, store: SessionStore, message: str = ""
 ) -> InterviewState:
-    question, note = await current_question(interview, settings)
-    return state_of(interview, " ".join(m for m in (message, note) if m), question)
+    question, note = await current_question(interview, settings, store.workspace)
+    return state_of(interview, " ".join(m for m in (message, note) if m), question, store.notes)
 
 
 async def start_interview(
     inp: StartInterviewInput, settings: Settings, asker: Asker | None = None
 ) -> InterviewState:
     """Start or resume the workspace's interview; with an asker, run it until done or paused."""
-    session = await asyncio.to_thread(open_session, inp, settings, restart=inp.restart)
+    session, store = await asyncio.to_thread(open_session, inp, settings, restart=inp.restart)
     interview = Interview(session)
     if asker is None:
-        return await worded_state(interview, settings)
-    return await run_with(interview, asker, settings)
+        return await worded_state(interview, settings, store)
+    return await run_with(interview, asker, store, settings)
 
 
 async def run_with(
-    interview: Interview, asker: Asker, settings: Settings | None = None
+    interview: Interview, asker: Asker, store: SessionStore, settings: Settings | None = None
 ) -> InterviewState:
-    store = SessionStore(Path(interview.session.workspace))
+    """Ask until the interview is done or the user cancels, saving into `store` each time."""
     while True:
-        question, _note = await current_question(interview, settings)
+        question, _note = await current_question(interview, settings, store.workspace)
         if question is None:
             break
         value = await _ask_until_valid(interview, question, asker)
         if value is None:
             interview.session.status = "paused"
             await asyncio.to_thread(store.save, interview.session)
-            return state_of(interview, "Paused; start the interview again to resume.", question)
+            message = "Paused; start the interview again to resume."
+            return state_of(interview, message, question, store.notes)
         await asyncio.to_thread(store.save, interview.session)
-    return state_of(interview, "Interview complete.")
+    return state_of(interview, "Interview complete.", notes=store.notes)
 
 
 async def _ask_until_valid(
@@ -162,14 +167,14 @@ async def answer_question(inp: AnswerQuestionInput, settings: Settings) -> Inter
 
     An invalid answer raises InvalidAnswerError and leaves the session as it was.
     """
-    session = await asyncio.to_thread(open_session, inp, settings)
+    session, store = await asyncio.to_thread(open_session, inp, settings)
     interview = Interview(session)
     interview.answer(inp.answer, inp.question_id)
-    await asyncio.to_thread(SessionStore(Path(session.workspace)).save, interview.session)
-    return await worded_state(interview, settings)
+    await asyncio.to_thread(store.save, interview.session)
+    return await worded_state(interview, settings, store)
 
 
 async def get_session(inp: SessionRef, settings: Settings) -> InterviewState:
     """The session's state: status, step, the current question, the requirements when done."""
-    session = await asyncio.to_thread(open_session, inp, settings, create=False)
-    return await worded_state(Interview(session), settings)
+    session, store = await asyncio.to_thread(open_session, inp, settings, create=False)
+    return await worded_state(Interview(session), settings, store)

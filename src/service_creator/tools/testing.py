@@ -12,7 +12,6 @@ import contextlib
 import threading
 from collections.abc import Callable, Mapping
 from functools import partial
-from pathlib import Path
 from typing import TypeVar
 
 from pydantic import Field
@@ -24,6 +23,7 @@ from service_creator.sandbox.image import build_image
 from service_creator.sandbox.results import report_findings
 from service_creator.sandbox.runs import run_in_sandbox
 from service_creator.tools.ports import Progress
+from service_creator.workspace_path import WorkspacePath
 
 T = TypeVar("T")
 __all__ = [
@@ -40,7 +40,7 @@ __all__ = [
 
 
 class RunTestsInput(WireModel):
-    workspace: str = Field(description="Folder of the project whose tests to run")
+    workspace: WorkspacePath = Field(description="Folder of the project whose tests to run")
     warm: bool | None = Field(
         None, description="Reuse one prepared container for this workspace (fast re-runs)"
     )
@@ -117,7 +117,7 @@ async def run_tests(
     loop = asyncio.get_running_loop()
     work = partial(
         run_in_sandbox,
-        Path(inp.workspace),
+        inp.workspace.path,
         settings,
         warm=inp.warm,
         progress=ThreadProgress(progress, loop),

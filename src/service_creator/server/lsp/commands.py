@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
 from service_creator.errors import ServiceCreatorError, WorkspaceError
@@ -38,7 +39,7 @@ class Run:
 
     @property
     def root(self) -> Path:
-        return Path(self.input.workspace).expanduser().resolve()
+        return self.input.workspace.path
 
 
 @asynccontextmanager
@@ -49,14 +50,25 @@ async def running(
     arguments: Sequence[Any],
     *,
     exclusive: bool = False,
+    create: bool = False,
 ) -> AsyncIterator[Run]:
     """Decode the argument, then run the body as a cancellable job with translated errors.
 
-    `exclusive` commands (the ones that write or run the sandbox) refuse to start while another
-    one works in the same workspace.
+    The workspace is checked first: inside the client's workspace folders, an existing folder
+    (`create`: made when missing). `exclusive` commands (the ones that write or run the
+    sandbox) refuse to start while another one works in the same workspace.
     """
-    inp = decode(model, arguments, ls.default_workspace())
-    busy_key = str(Path(inp.workspace).expanduser().resolve()) if exclusive else None
+    try:
+        inp = decode(
+            model,
+            arguments,
+            ls.default_workspace(),
+            lambda raw: ls.resolve_workspace(raw, create=create),
+        )
+    except ServiceCreatorError as exc:
+        log.info("%s refused: %s", name, exc)
+        raise rpc_error(exc) from None
+    busy_key = str(inp.workspace) if exclusive else None
     if busy_key is not None:
         if busy_key in ls.state.busy:
             raise JsonRpcException(
@@ -85,8 +97,9 @@ async def start_interview(ls: ServiceCreatorServer, *arguments: Any) -> Any:
     from service_creator.tools.interview import StartInterviewInput
     from service_creator.tools.interview import start_interview as start
 
-    async with running(ls, "startInterview", StartInterviewInput, arguments) as run:
+    async with running(ls, "startInterview", StartInterviewInput, arguments, create=True) as run:
         state = await start(run.input, run.settings, LspAsker(ls, run.job))
+        tell(ls, state.notes)
         interview_status(ls, state)
         return encode(state)
 
@@ -106,6 +119,12 @@ async def show_session(ls: ServiceCreatorServer, *arguments: Any) -> Any:
 
     async with running(ls, "showSession", SessionRef, arguments) as run:
         return encode(await get_session(run.input, run.settings))
+
+
+def tell(ls: ServiceCreatorServer, notes: Sequence[str]) -> None:
+    """What the user should know (a session re-homed from another folder), as messages."""
+    for note in notes:
+        ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=note))
 
 
 def interview_status(ls: ServiceCreatorServer, state: Any) -> None:
@@ -133,6 +152,7 @@ async def generate(ls: ServiceCreatorServer, *arguments: Any) -> Any:
                 run.input, run.settings, progress, writer_for(ls, run.root)
             )
             progress.end_message = f"{len(output.written)} of {len(output.files)} files written"
+        tell(ls, output.notes)
         ours = set(output.written) | set(output.unchanged)
         ls.diagnostics.forget_files(run.root, TESTS, output.written)
         ls.diagnostics.replace(

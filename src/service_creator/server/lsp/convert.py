@@ -12,7 +12,7 @@ Nothing here imports pydantic at module level: the server must start as fast as 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcRequestCancelled
@@ -46,12 +46,18 @@ def encode(model: BaseModel | None) -> Any:
     return None if model is None else model.model_dump(by_alias=True, mode="json")
 
 
-def decode(model: type[M], arguments: Sequence[Any], default_workspace: str | None) -> M:
+def decode(
+    model: type[M],
+    arguments: Sequence[Any],
+    default_workspace: str | None,
+    resolve: Callable[[str], Any] | None = None,
+) -> M:
     """The command's one object argument as `model`; InvalidParams when it does not fit.
 
     `arguments` is the command's positional argument list; none, or an empty object, is
     accepted when the model's fields all have defaults (or only `workspace` is missing and the
-    editor has a workspace folder).
+    editor has a workspace folder). `resolve` turns a `workspace` string into the validated
+    workspace before the model sees it (it raises `WorkspaceError` when refused).
     """
     from pydantic import ValidationError
 
@@ -73,6 +79,8 @@ def decode(model: type[M], arguments: Sequence[Any], default_workspace: str | No
                 "No 'workspace' given and the editor has no workspace folder open"
             )
         raw = {**raw, "workspace": default_workspace}
+    if resolve is not None and isinstance(raw.get("workspace"), str):
+        raw = {**raw, "workspace": resolve(raw["workspace"])}
     try:
         return model.model_validate(raw)
     except ValidationError as exc:

@@ -22,6 +22,7 @@ from pygls.uris import to_fs_path
 
 from service_creator import __version__
 from service_creator.server.lsp.convert import make_converter
+from service_creator.workspace_path import WorkspacePath, workspace_path
 
 if TYPE_CHECKING:
     from service_creator.config import Settings
@@ -135,6 +136,17 @@ class ServiceCreatorServer(LanguageServer):
         uris = [f.uri for f in self.workspace.folders.values()] or [self.workspace.root_uri]
         paths = (to_fs_path(uri) for uri in uris if uri)
         return [Path(p).resolve() for p in paths if p]
+
+    def resolve_workspace(self, raw: str, *, create: bool = False) -> WorkspacePath:
+        """A command's workspace, refused outside the client's workspace folders (a client
+        that shares none, editing loose files, may name any folder). A relative path is
+        taken inside the first folder; `create` makes a missing folder (an interview)."""
+        return workspace_path(
+            raw,
+            roots=self.workspace_roots() or None,
+            create=create,
+            where="the editor's workspace folders",
+        )
 
     def start_job(self, name: str) -> Job:
         job = Job(name)

@@ -24,6 +24,7 @@ from service_creator.core.models import TestReport
 from service_creator.errors import ServiceCreatorError
 from service_creator.server.mcp.state import App, OpenSession, scope_of
 from service_creator.server.mcp.views import FindingsView, TestRun
+from service_creator.workspace_path import WorkspacePath
 
 if TYPE_CHECKING:
     from mcp.server import MCPServer
@@ -97,19 +98,26 @@ def findings_view(entry: OpenSession) -> FindingsView:
 # --- resources ------------------------------------------------------------------------------
 
 
-def _entry(ctx: Context, session_id: str) -> tuple[App, OpenSession]:
+def error_text(exc: ServiceCreatorError) -> str:
+    """One line for the calling model: what went wrong, and what to do about it."""
+    return f"{exc.message} (hint: {exc.hint})" if exc.hint else exc.message
+
+
+def _entry(ctx: Context, session_id: str) -> tuple[App, OpenSession, WorkspacePath]:
+    """The caller's session, its workspace checked against the client's roots again."""
     app = App.of(ctx)
     try:
-        return app, app.registry.get(scope_of(ctx.headers), session_id)
+        entry = app.registry.get(scope_of(ctx.headers), session_id)
+        return app, entry, entry.checked()
     except ServiceCreatorError as exc:
-        raise ResourceError(exc.message) from None
+        raise ResourceError(error_text(exc)) from None
 
 
 async def read_requirements(session_id: str, ctx: Context) -> str:
     from service_creator.tools.interview import SessionRef, get_session
 
-    app, entry = _entry(ctx, session_id)
-    ref = SessionRef(workspace=str(entry.workspace), session_id=session_id)
+    app, _, site = _entry(ctx, session_id)
+    ref = SessionRef(workspace=site, session_id=session_id)
     try:
         state = await get_session(ref, app.settings)
     except ServiceCreatorError as exc:
@@ -120,7 +128,7 @@ async def read_requirements(session_id: str, ctx: Context) -> str:
 
 
 async def read_report(session_id: str, ctx: Context) -> str:
-    _, entry = _entry(ctx, session_id)
+    _, entry, _ = _entry(ctx, session_id)
     tests = await asyncio.to_thread(last_tests, entry)
     if tests is None:
         raise ResourceError(f"Session '{session_id}' has no test run yet; call run_tests")
@@ -139,11 +147,11 @@ def _generated(entry: OpenSession) -> list[str]:
 async def read_file(session_id: str, path: str, ctx: Context) -> str:
     from service_creator.core.workspace import Workspace
 
-    _, entry = _entry(ctx, session_id)
+    _, entry, site = _entry(ctx, session_id)
     if path not in await asyncio.to_thread(_generated, entry):
         raise ResourceError(f"'{path}' is not a file generated in session '{session_id}'")
     try:
-        text = await asyncio.to_thread(Workspace(entry.workspace).read, path)
+        text = await asyncio.to_thread(Workspace(site.path).read, path)
     except ServiceCreatorError as exc:
         raise ResourceError(exc.message) from None
     if text is None:
@@ -187,6 +195,14 @@ def _session_resources(entry: OpenSession) -> list[Resource]:
     return found
 
 
+def _still_shared(entry: OpenSession) -> bool:
+    try:
+        entry.checked()
+    except ServiceCreatorError:
+        return False
+    return True
+
+
 async def list_session_resources(ctx: Any, call_next: Any) -> Any:
     """Middleware: `resources/list` also lists the caller's sessions' resources."""
     result = await call_next(ctx)
@@ -194,7 +210,7 @@ async def list_session_resources(ctx: Any, call_next: Any) -> Any:
         return result
     headers = getattr(ctx.request, "headers", None)
     app: App = ctx.lifespan_context
-    entries = app.registry.sessions(scope_of(headers))
+    entries = [e for e in app.registry.sessions(scope_of(headers)) if _still_shared(e)]
     found = [r for e in entries for r in await asyncio.to_thread(_session_resources, e)]
     if isinstance(result, BaseModel):
         return result.model_copy(update={"resources": [*result.resources, *found]})

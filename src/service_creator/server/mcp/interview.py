@@ -39,7 +39,6 @@ from pydantic import BaseModel, ValidationError
 from service_creator.core.interview import Interview
 from service_creator.core.models import AnswerValue, Question
 from service_creator.core.session import SessionStore
-from service_creator.errors import ServiceCreatorError
 from service_creator.server.mcp.content import TURN_BY_TURN
 from service_creator.server.mcp.elicit import (
     answer_value,
@@ -47,9 +46,10 @@ from service_creator.server.mcp.elicit import (
     question_message,
     question_model,
 )
-from service_creator.server.mcp.roots import resolve_workspace
+from service_creator.server.mcp.roots import resolve_workspace, shared_folders
 from service_creator.server.mcp.state import App, scope_of
 from service_creator.tools.interview import InterviewState, StartInterviewInput, start_interview
+from service_creator.workspace_path import WorkspacePath
 
 MODERN = "2026-07-28"
 ROOTS_KEY = "roots"
@@ -65,9 +65,13 @@ class RoundState(BaseModel):
     """What one 2026-07-28 round hands the next, inside the sealed `request_state`."""
 
     workspace: str | None = None
+    roots: list[str] | None = None  # the folders the client shares; None: no restriction
     session_id: str | None = None
     asked: list[str] = []
     rounds: int = 0
+
+    def folders(self) -> list[Path] | None:
+        return None if self.roots is None else [Path(r) for r in self.roots]
 
     @classmethod
     def of(cls, ctx: Context) -> RoundState:
@@ -166,16 +170,21 @@ async def run_start_interview(
                 return _input_required({ROOTS_KEY: ListRootsRequest()}, state)
         elif offers_roots:
             roots = await ctx.session.send_request(ListRootsRequest(), ListRootsResult)
-        state.workspace = str(resolve_workspace(workspace, roots))
+        folders = shared_folders(roots)
+        state.roots = None if folders is None else [str(f) for f in folders]
+        site = resolve_workspace(workspace, folders)
+        state.workspace = str(site)
+    else:  # a later round: the sealed state's workspace, checked again against its roots
+        site = resolve_workspace(state.workspace, state.folders(), create=False)
 
     if state.session_id is None:
         opened = await start_interview(
-            StartInterviewInput(workspace=state.workspace, session_id=session_id, restart=restart),
+            StartInterviewInput(workspace=site, session_id=session_id, restart=restart),
             app.settings,
         )
         state.session_id = opened.session_id
-    app.registry.open(scope_of(ctx.headers), state.session_id, Path(state.workspace))
-    inp = StartInterviewInput(workspace=state.workspace, session_id=state.session_id)
+    app.registry.open(scope_of(ctx.headers), state.session_id, site, state.folders())
+    inp = StartInterviewInput(workspace=site, session_id=state.session_id)
 
     if not can_elicit:
         return _turn_by_turn(await start_interview(inp, app.settings))
@@ -195,7 +204,7 @@ async def run_start_interview(
                     "question with answer_question)."
                 }
             )
-        batch = asked_together(need.question, Path(state.workspace), state.session_id)
+        batch = asked_together(need.question, site, state.session_id)
         state.asked, state.rounds = [q.id for q in batch], state.rounds + 1
         requests = {
             q.id: _elicit_request(q, need.problem if q.id == need.question.id else None)
@@ -204,7 +213,7 @@ async def run_start_interview(
         return _input_required(requests, state)
 
 
-def asked_together(question: Question, workspace: Path, session_id: str) -> list[Question]:
+def asked_together(question: Question, workspace: WorkspacePath, session_id: str) -> list[Question]:
     """`question`, with the questions after it that nothing unanswered shapes (one round)."""
     session = SessionStore(workspace).load(session_id)
     batch = Interview(session).ready()
@@ -224,7 +233,3 @@ def _turn_by_turn(state: InterviewState) -> InterviewState:
     if state.question is None:
         return state
     return state.model_copy(update={"message": TURN_BY_TURN})
-
-
-def error_text(exc: ServiceCreatorError) -> str:
-    return f"{exc.message} (hint: {exc.hint})" if exc.hint else exc.message

@@ -5,6 +5,10 @@ else to the server's working folder. Symlinks are resolved on both sides before 
 A client that declares roots but lists none (the MCP Inspector does, by default) has not
 scoped anything, so any folder is accepted, as for a client without roots. Roots keep a
 model from wandering out of the user's project; they are not a defence against the client.
+
+The folders a session was opened under stay with it (`state.OpenSession`), and every tool and
+resource checks its workspace against them again before it writes, reads or runs: a folder
+swapped for a link out of the roots since the interview is refused.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from urllib.request import url2pathname
 
 from mcp.types import ListRootsResult, Root
 
-from service_creator.errors import WorkspaceError
+from service_creator.workspace_path import WorkspacePath, workspace_path
 
 
 def root_path(root: Root) -> Path | None:
@@ -26,22 +30,17 @@ def root_path(root: Root) -> Path | None:
     return Path(url2pathname(unquote(url.path))).expanduser().resolve()
 
 
-def resolve_workspace(workspace: str, roots: ListRootsResult | None) -> Path:
-    """The workspace as an absolute path, refused when outside the client's roots.
-
-    `roots` is None when the client does not offer roots: then any folder is accepted.
-    """
-    candidate = Path(workspace).expanduser()
+def shared_folders(roots: ListRootsResult | None) -> list[Path] | None:
+    """The folders the client's roots allow: None when it restricts nothing (no roots, or an
+    empty list); else its `file://` roots (none usable: nothing is allowed)."""
     if roots is None or not roots.roots:
-        return candidate.resolve()
-    folders = [p for p in (root_path(r) for r in roots.roots) if p is not None]
-    if not candidate.is_absolute() and folders:
-        candidate = folders[0] / candidate
-    resolved = candidate.resolve()
-    if any(resolved == folder or folder in resolved.parents for folder in folders):
-        return resolved
-    shared = ", ".join(str(f) for f in folders) or "none"
-    raise WorkspaceError(
-        f"The workspace {resolved} is outside the folders this client shares (roots: {shared})",
-        hint="choose a workspace inside one of the client's roots, or add the folder as a root",
-    )
+        return None
+    return [p for p in (root_path(r) for r in roots.roots) if p is not None]
+
+
+def resolve_workspace(
+    workspace: str, folders: list[Path] | None, *, create: bool = True
+) -> WorkspacePath:
+    """The workspace, validated and refused when outside the client's shared folders (made
+    when missing: an interview starts in a new folder)."""
+    return workspace_path(workspace, roots=folders, create=create, where="roots")

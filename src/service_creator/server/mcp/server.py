@@ -25,7 +25,8 @@ from service_creator.config import Settings
 from service_creator.core.models import AnswerValue
 from service_creator.errors import ServiceCreatorError
 from service_creator.server.mcp import content
-from service_creator.server.mcp.interview import error_text, run_start_interview
+from service_creator.server.mcp.content import error_text
+from service_creator.server.mcp.interview import run_start_interview
 from service_creator.server.mcp.jobs import Job, JobKind, JobProgress, Jobs, ProgressForwarder
 from service_creator.server.mcp.schemas import typed_tool
 from service_creator.server.mcp.state import App, OpenSession, scope_of
@@ -44,6 +45,7 @@ from service_creator.server.mcp.views import (
 from service_creator.tools import interview as interview_tools
 from service_creator.tools.generate import GenerateInput
 from service_creator.tools.generate import generate_service as generate_operation
+from service_creator.workspace_path import WorkspacePath
 
 INSTRUCTIONS = """\
 Service Creator interviews the user about a cloud network service they want to offer
@@ -82,10 +84,13 @@ def _caller(ctx: Context) -> tuple[App, str]:
     return App.of(ctx), scope_of(ctx.headers)
 
 
-def _session(ctx: Context, session_id: str) -> tuple[App, str, OpenSession]:
+def _session(ctx: Context, session_id: str) -> tuple[App, str, OpenSession, WorkspacePath]:
+    """The caller's session, and its workspace checked against the client's roots again
+    (every tool that writes, reads or runs goes through here)."""
     app, scope = _caller(ctx)
     with tool_errors():
-        return app, scope, app.registry.get(scope, session_id)
+        entry = app.registry.get(scope, session_id)
+        return app, scope, entry, entry.checked()
 
 
 # --- the interview --------------------------------------------------------------------------
@@ -142,9 +147,9 @@ async def answer_question(
     it ('confirm' question: true). An answer that does not fit is refused with what is
     allowed, and nothing changes. Answering 'confirm' with false asks which answer to change.
     """
-    app, _, entry = _session(ctx, session_id)
+    app, _, _, site = _session(ctx, session_id)
     inp = interview_tools.AnswerQuestionInput(
-        workspace=str(entry.workspace),
+        workspace=site,
         session_id=session_id,
         question_id=question_id,
         answer=answer,
@@ -159,8 +164,8 @@ async def answer_question(
 async def get_session(session_id: SessionId, ctx: Context) -> interview_tools.InterviewState:
     """An interview's state: status (in_progress, paused, complete, generated), step, the
     current question, and the requirements once complete."""
-    app, _, entry = _session(ctx, session_id)
-    ref = interview_tools.SessionRef(workspace=str(entry.workspace), session_id=session_id)
+    app, _, _, site = _session(ctx, session_id)
+    ref = interview_tools.SessionRef(workspace=site, session_id=session_id)
     with tool_errors():
         return await interview_tools.get_session(ref, app.settings)
 
@@ -194,7 +199,7 @@ async def _follow(ctx: Context, app: App, job: Job, seconds: float, view: type[V
 async def _start(
     ctx: Context, session_id: str, kind: JobKind, work: Any, on_done: Any, view: type[V]
 ) -> V:
-    app, scope, _ = _session(ctx, session_id)
+    app, scope, _, _ = _session(ctx, session_id)
     job = app.jobs.running(scope, session_id, kind) or app.jobs.start(
         kind, scope, session_id, work, on_done
     )
@@ -213,8 +218,8 @@ async def generate_service(session_id: SessionId, ctx: Context) -> GenerateJob:
     them as <name>.new). Returns within about 25 s: status 'succeeded' with the files, or
     'running' with a job_id to follow with get_job. Then call run_tests.
     """
-    app, _, entry = _session(ctx, session_id)
-    inp = GenerateInput(workspace=str(entry.workspace), session_id=session_id)
+    app, _, entry, site = _session(ctx, session_id)
+    inp = GenerateInput(workspace=site, session_id=session_id)
 
     async def work(progress: JobProgress) -> BaseModel:
         return await generate_operation(inp, app.settings, progress, engine=app.options.engine)
@@ -236,13 +241,13 @@ async def run_tests(session_id: SessionId, ctx: Context) -> TestsJob:
     Returns within about 25 s with the result, or 'running' with a job_id to follow with
     get_job. Failing tests become findings with file and line: read them with get_findings.
     """
-    app, _, entry = _session(ctx, session_id)
+    app, _, entry, site = _session(ctx, session_id)
 
     async def work(progress: JobProgress) -> BaseModel:
         from service_creator.tools.fix import run_tests_saved  # saved: fix_failure reads it
         from service_creator.tools.testing import RunTestsInput
 
-        inp = RunTestsInput(workspace=str(entry.workspace))
+        inp = RunTestsInput(workspace=site)
         output = await run_tests_saved(inp, app.settings, progress)
         return TestRun.model_validate(output.model_dump())
 
@@ -263,17 +268,15 @@ async def fix_failure(
     with the offline engine, generated files the user broke are restored. Returns within
     about 25 s, or 'running' with a job_id to follow with get_job.
     """
-    app, _, entry = _session(ctx, session_id)
+    app, _, entry, site = _session(ctx, session_id)
 
     async def work(progress: JobProgress) -> BaseModel:
         from service_creator.core.workspace import FilesystemWriter
         from service_creator.tools.fix import FixFailureInput
         from service_creator.tools.fix import fix_failure as fix_operation
 
-        inp = FixFailureInput(
-            workspace=str(entry.workspace), session_id=session_id, test_id=test_id
-        )
-        writer = FilesystemWriter(entry.workspace)
+        inp = FixFailureInput(workspace=site, session_id=session_id, test_id=test_id)
+        writer = FilesystemWriter(site.path)
         return await fix_operation(inp, app.settings, progress, writer)
 
     return await _start(
@@ -303,7 +306,7 @@ def get_findings(session_id: SessionId, ctx: Context) -> FindingsView:
     """The problems found in the session's project, each with a workspace-relative file and
     line: failing tests from the last run_tests (with their test_id, for fix_failure), then
     the generation's own findings (ruff, consistency checks)."""
-    _, _, entry = _session(ctx, session_id)
+    _, _, entry, _ = _session(ctx, session_id)
     return content.findings_view(entry)
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from service_creator.config import Settings
 from service_creator.errors import SessionNotFoundError
 from service_creator.server.mcp.views import ServerOptions, TestRun
+from service_creator.workspace_path import WorkspacePath, workspace_path
 
 if TYPE_CHECKING:
     from service_creator.server.mcp.jobs import Jobs
@@ -36,23 +37,37 @@ def scope_of(headers: Mapping[str, str] | None) -> str:
 
 @dataclass
 class OpenSession:
-    """An interview session a scope opened, and what was last done with it."""
+    """An interview session a scope opened (in `workspace`, under the client's shared
+    `roots`: None when it restricts nothing), and what was last done with it."""
 
     session_id: str
     workspace: Path
+    roots: tuple[Path, ...] | None = None
     generation: GenerateOutput | None = None
     tests: TestRun | None = None
+
+    def checked(self) -> WorkspacePath:
+        """The workspace, checked again against the roots: before every write, read or run
+        (a folder replaced by a link out of the roots since the interview is refused)."""
+        return workspace_path(self.workspace, roots=self.roots, where="roots")
 
 
 class Registry:
     def __init__(self) -> None:
         self._scopes: dict[str, dict[str, OpenSession]] = {}
 
-    def open(self, scope: str, session_id: str, workspace: Path) -> OpenSession:
+    def open(
+        self,
+        scope: str,
+        session_id: str,
+        workspace: WorkspacePath,
+        roots: list[Path] | None = None,
+    ) -> OpenSession:
         sessions = self._scopes.setdefault(scope, {})
         entry = sessions.get(session_id)
-        if entry is None or entry.workspace != workspace:
-            entry = sessions[session_id] = OpenSession(session_id, workspace)
+        shared = None if roots is None else tuple(roots)
+        if entry is None or entry.workspace != workspace.path or entry.roots != shared:
+            entry = sessions[session_id] = OpenSession(session_id, workspace.path, shared)
         return entry
 
     def get(self, scope: str, session_id: str) -> OpenSession:
