@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from service_creator.core.models import Location
-from service_creator.sandbox.docker import KEEPER, PYTEST_ARGS, read_results
+from service_creator.sandbox.docker import PYTEST_ARGS, read_results
 from service_creator.sandbox.results import (
     RawRun,
     build_report,
@@ -23,7 +23,7 @@ from service_creator.sandbox.results import (
     project_path,
     report_findings,
 )
-from service_creator.sandbox.runner import KEEPER_CMDLINE, CappedBuffer
+from service_creator.sandbox.runner import CappedBuffer
 
 CALC = "def divide(a, b):\n    return a / b\n"
 TESTS = (
@@ -223,5 +223,37 @@ def test_capped_buffer_keeps_head_and_tail() -> None:
     assert "[... 400 bytes of output truncated ...]" in text
 
 
-def test_the_runner_spares_exactly_the_keeper_the_host_starts() -> None:
-    assert b"".join(part.encode() + b"\0" for part in KEEPER) == KEEPER_CMDLINE
+def test_escapes_from_the_sandbox_are_removed_from_every_string_of_a_report() -> None:
+    escapes = "\x1b]0;pwned\x07\x1b[2J\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\\r"
+    report = build_report(RawRun(output=f"out {escapes}\n{escapes}", exit_code=3))
+    # XML 1.0 cannot carry C0 controls; C1 controls and bidi overrides it can
+    xml_safe = "\x9b31m\u202eevil\x85"
+    junit = (
+        f'<testsuite><testcase classname="tests.test_x" name="test_{xml_safe}" '
+        f'file="tests/test_x.py"><failure message="boom {xml_safe}">'
+        "tests/test_x.py:3: AssertionError</failure></testcase></testsuite>"
+    )
+    from_junit = build_report(RawRun(junit=junit.encode(), exit_code=1))
+    case = from_junit.tests[0]
+    for text in (report.output, report.message, case.id, case.message):
+        assert not any(ch in text for ch in "\x1b\x07\r\x9b\x85\u202e"), repr(text)
+    assert "click" in report.output and "pwned" in report.output
+    assert report.message.startswith("pytest exited with status 3")
+    assert case.id == "tests/test_x.py::test_31mevil" and case.location.line == 3
+
+
+def test_a_junit_file_outside_the_project_is_not_a_location() -> None:
+    junit = (
+        "<testsuite>"
+        '<testcase classname="a" name="test_abs" file="/etc/passwd" line="0">'
+        "<failure>boom</failure></testcase>"
+        '<testcase classname="b" name="test_up" file="../../outside.py" line="-7">'
+        "<failure>boom</failure></testcase>"
+        '<testcase classname="c" name="test_odd" file="tests/test_c.py" line="x" time="nan?">'
+        "<failure>boom</failure></testcase>"
+        "</testsuite>"
+    )
+    report = build_report(RawRun(junit=junit.encode(), exit_code=1))
+    paths = [t.location.path if t.location else None for t in report.tests]
+    assert paths == [None, None, "tests/test_c.py"]
+    assert report.failed == 3

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from service_creator.sandbox.wheelhouse import missing, read_requirements, wheel_distribution
+from service_creator.sandbox.requirements import ProjectRequirements, read_project_requirements
+from service_creator.sandbox.wheelhouse import missing, wheel_distribution
 
 INSTALLED = {"fastapi": "0.165.0", "pyyaml": "6.0.4", "typing-extensions": "4.16.0"}
 
 
 def test_requirement_lines_keep_their_numbers(tmp_path: Path) -> None:
-    path = tmp_path / "requirements.txt"
-    path.write_text(
-        "# comment\nfastapi>=0.110\n\n-r other.txt\n--index-url https://x\n"
-        "PyYAML==6.0.4  # inline\nsix\nhttps://example.invalid/pkg.whl\n"
+    (tmp_path / "requirements.txt").write_text(
+        "# comment\nfastapi>=0.110\n\nPyYAML==6.0.4  # inline\nsix\n"
+        "tomli; python_version < '3.11'\n"
     )
-    assert read_requirements(path) == [(2, "fastapi>=0.110"), (6, "PyYAML==6.0.4"), (7, "six")]
-    assert read_requirements(tmp_path / "absent.txt") == []
+    found = read_project_requirements(tmp_path)
+    assert [(w.line, w.spec) for w in found.wanted] == [
+        (2, "fastapi>=0.110"),
+        (4, "pyyaml==6.0.4"),
+        (5, "six"),
+    ]
+    assert found.refused == []
+    assert read_project_requirements(tmp_path / "absent") == ProjectRequirements([], [])
 
 
 def test_only_unsatisfied_requirements_are_missing() -> None:

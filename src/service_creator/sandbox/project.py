@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from service_creator.core.workspace import normalize_relative
-from service_creator.errors import SandboxError
+from service_creator.errors import SandboxError, UnsafeFileError
+from service_creator.safe_files import read_project_bytes
 
 EXCLUDED_DIRS = frozenset(
     {
@@ -42,9 +43,9 @@ MAX_PROJECT_FILES = 20_000
 RUNNER = Path(__file__).with_name("runner.py")
 
 
-def project_files(workspace: Path) -> list[tuple[Path, str]]:
-    """(absolute path, archive-relative POSIX path) of each regular file to copy, sorted."""
-    found: list[tuple[Path, str]] = []
+def project_files(workspace: Path) -> list[tuple[str, bool]]:
+    """(archive-relative POSIX path, executable) of each regular file to copy, sorted."""
+    found: list[tuple[str, bool]] = []
     total = 0
     for folder, dirs, files in os.walk(workspace, followlinks=False):
         dirs[:] = sorted(d for d in dirs if d not in EXCLUDED_DIRS)
@@ -54,7 +55,7 @@ def project_files(workspace: Path) -> list[tuple[Path, str]]:
             if not stat.S_ISREG(info.st_mode) or name.endswith(EXCLUDED_SUFFIXES):
                 continue
             total += info.st_size
-            found.append((path, path.relative_to(workspace).as_posix()))
+            found.append((path.relative_to(workspace).as_posix(), bool(info.st_mode & 0o111)))
             if total > MAX_PROJECT_BYTES or len(found) > MAX_PROJECT_FILES:
                 raise SandboxError(
                     f"the project is too big for the sandbox (over {MAX_PROJECT_BYTES >> 20} MiB "
@@ -92,11 +93,17 @@ def add_data(tar: tarfile.TarFile, name: str, data: bytes, seen: set[str]) -> No
     tar.addfile(root_entry(name, size=len(data)), io.BytesIO(data))
 
 
-def add_file(tar: tarfile.TarFile, name: str, path: Path, seen: set[str]) -> None:
+def add_file(
+    tar: tarfile.TarFile, name: str, root: Path, relative: str, executable: bool, seen: set[str]
+) -> None:
+    """A project file, read again through no link (it may have been swapped since the walk)."""
+    try:
+        data = read_project_bytes(root, relative, limit=MAX_PROJECT_BYTES)
+    except FileNotFoundError:
+        return
+    except UnsafeFileError as exc:
+        raise SandboxError(exc.message, hint=exc.hint) from None
     add_folders(tar, name, seen)
-    executable = path.stat().st_mode & 0o111
-    with path.open("rb") as handle:
-        data = handle.read()
     info = root_entry(name, size=len(data), mode=0o755 if executable else 0o644)
     tar.addfile(info, io.BytesIO(data))
 
@@ -122,13 +129,14 @@ def run_archive(
         tar.addfile(root_entry(f"{run_name}/project", directory=True))
         seen.add(f"{run_name}/project")
         on_disk = project_files(workspace)
-        for path, relative in on_disk:
+        for relative, executable in on_disk:
+            name = f"{run_name}/project/{relative}"
             if relative in overlay:
-                add_data(tar, f"{run_name}/project/{relative}", overlay[relative].encode(), seen)
+                add_data(tar, name, overlay[relative].encode(), seen)
             else:
-                add_file(tar, f"{run_name}/project/{relative}", path, seen)
-        for relative in sorted(set(overlay) - {relative for _, relative in on_disk}):
+                add_file(tar, name, workspace, relative, executable, seen)
+        for relative in sorted(set(overlay) - {relative for relative, _ in on_disk}):
             add_data(tar, f"{run_name}/project/{relative}", overlay[relative].encode(), seen)
         for wheel in wheels:
-            add_file(tar, f"{run_name}/wheels/{wheel.name}", wheel, seen)
+            add_data(tar, f"{run_name}/wheels/{wheel.name}", wheel.read_bytes(), seen)
     return buffer.getvalue()

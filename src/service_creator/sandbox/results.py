@@ -16,6 +16,9 @@ from pathlib import Path, PurePosixPath
 
 from service_creator.core.models import Finding, Location, Outcome, TestCase, TestReport
 from service_creator.core.testfiles import is_test_file
+from service_creator.errors import UnsafeFileError
+from service_creator.safe_files import read_project_bytes
+from service_creator.sandbox.clean import clean_report
 
 SANDBOX_ROOT = "/work"
 FRAME_RE = re.compile(r"^(?P<path>[^\s<>:\"]+\.py):(?P<line>\d+):(?: |$)", re.M)
@@ -70,7 +73,8 @@ def frames(text: str, root: str = SANDBOX_ROOT) -> list[Location]:
         for match in regex.finditer(text):
             path = project_path(match["path"], root)
             if path is not None:
-                found.append((match.start(), Location(path=path, line=max(1, int(match["line"])))))
+                line = whole_number(match["line"]) or 1
+                found.append((match.start(), Location(path=path, line=line)))
     return [loc for _, loc in sorted(found, key=lambda item: item[0])]
 
 
@@ -89,7 +93,8 @@ def parse_junit(xml: bytes | str, root: str = SANDBOX_ROOT) -> list[TestCase]:
 
 
 def test_case(element: ET.Element, root: str = SANDBOX_ROOT) -> TestCase:
-    file = element.get("file") or module_file(element.get("classname", ""))
+    given = element.get("file")
+    file = (project_path(given, root) or "") if given else module_file(element.get("classname", ""))
     node_id = node_identifier(element, file)
     outcome, problem = case_outcome(element)
     text = (problem.text or "") if problem is not None else ""
@@ -97,24 +102,34 @@ def test_case(element: ET.Element, root: str = SANDBOX_ROOT) -> TestCase:
     if message in ("", COLLECTION_MESSAGE) and text:
         message = last_error_line(text) or message
     trace = frames(text, root)
-    defined_at = element.get("line")
-    fallback = Location(path=file, line=int(defined_at) + 1) if defined_at and file else None
+    defined_at = whole_number(element.get("line"))
+    fallback = Location(path=file, line=defined_at + 1) if defined_at is not None and file else None
+    duration = seconds(element.get("time"))
     if outcome in ("passed", "skipped"):
         return TestCase(
-            id=node_id,
-            outcome=outcome,
-            duration=float(element.get("time") or 0),
-            message=message,
-            location=fallback,
+            id=node_id, outcome=outcome, duration=duration, message=message, location=fallback
         )
     return TestCase(
         id=node_id,
         outcome=outcome,
-        duration=float(element.get("time") or 0),
+        duration=duration,
         message=message,
         location=test_location(trace, file) or fallback or file_start(file),
         source_location=source_location(trace),
     )
+
+
+def whole_number(text: str | None) -> int | None:
+    """A JUnit line attribute (0-based) when it is one, else None."""
+    return int(text) if text and text.isdigit() and len(text) < 10 else None
+
+
+def seconds(text: str | None) -> float:
+    try:
+        value = float(text or 0)
+    except ValueError:
+        return 0.0
+    return value if 0 <= value < 1e9 else 0.0
 
 
 def case_outcome(element: ET.Element) -> tuple[str, ET.Element | None]:
@@ -179,7 +194,7 @@ def build_report(
     outcome, why = report_outcome(run, tests)
     if why:
         message_parts.insert(0, why)
-    return TestReport(
+    report = TestReport(
         outcome=outcome,
         tests=tests,
         passed=sum(t.outcome == "passed" for t in tests),
@@ -190,6 +205,7 @@ def build_report(
         output=run.output,
         message="; ".join(message_parts),
     )
+    return clean_report(report)
 
 
 def report_outcome(run: RawRun, tests: list[TestCase]) -> tuple[Outcome, str]:
@@ -243,8 +259,8 @@ def definition(node_id: str, workspace: Path | None) -> Location | None:
     if workspace is not None:
         pattern = re.compile(rf"^\s*(?:async\s+)?def\s+{re.escape(name)}\b")
         try:
-            source = (workspace / file).read_text(encoding="utf-8", errors="replace")
-        except OSError:
+            source = read_project_bytes(workspace, file).decode("utf-8", "replace")
+        except (OSError, UnsafeFileError):
             source = ""
         line = next((i for i, s in enumerate(source.splitlines(), 1) if pattern.match(s)), 1)
     return Location(path=file, line=line)
@@ -290,7 +306,11 @@ def finding_code(case: TestCase) -> str:
     if case.outcome == "failed":
         return "test-failed"
     if case.id.startswith(REQUIREMENTS_ID):
-        return "requirement-unavailable"
+        return (
+            "requirement-refused"
+            if case.message.startswith("refused")
+            else ("requirement-unavailable")
+        )
     if "::" not in case.id:
         return "collection-error"
     if case.message.startswith("timed out"):

@@ -25,9 +25,10 @@ from service_creator.errors import SandboxError
 from service_creator.sandbox import docker as sandbox
 from service_creator.sandbox.image import PYTHON, ensure_image, forget_image, installed_packages
 from service_creator.sandbox.project import run_archive
+from service_creator.sandbox.requirements import Refused, read_project_requirements
 from service_creator.sandbox.results import REQUIREMENTS_ID, RawRun, build_report
 from service_creator.sandbox.runtime import resolve_runtime
-from service_creator.sandbox.wheelhouse import collect_extras, missing, read_requirements
+from service_creator.sandbox.wheelhouse import collect_extras, missing
 from service_creator.tools.ports import NoProgress, Progress
 
 log = logging.getLogger(__name__)
@@ -274,18 +275,28 @@ atexit.register(close_warm)
 def project_extras(
     client: docker.DockerClient, tag: str, workspace: Path, settings: Settings
 ) -> Extras:
-    """Wheels for `requirements.txt` entries the image lacks; findings for unobtainable ones."""
-    requirements_file = workspace / "requirements.txt"
-    wanted = read_requirements(requirements_file)
-    if not wanted:
-        return Extras()
-    lacking = missing(wanted, installed_packages(client, tag))
+    """Wheels for `requirements.txt` entries the image lacks; findings for refused lines and
+    unobtainable packages. Only index names with specifiers reach the host's pip."""
+    requirements = read_project_requirements(workspace)
+    refused = [refused_case(item) for item in requirements.refused]
+    wanted = [(item.line, item.spec) for item in requirements.wanted]
+    lacking = missing(wanted, installed_packages(client, tag)) if wanted else []
     if not lacking:
-        return Extras()
+        return Extras(cases=refused)
     key = hashlib.sha256(json.dumps([tag, lacking]).encode()).hexdigest()
     if key not in _extras_cache:
         _extras_cache[key] = gather_extras(lacking, client, tag, settings)
-    return _extras_cache[key]
+    found = _extras_cache[key]
+    return Extras(wheels=found.wheels, cases=refused + found.cases)
+
+
+def refused_case(refused: Refused) -> TestCase:
+    return TestCase(
+        id=f"{REQUIREMENTS_ID}:{refused.line}",
+        outcome="error",
+        message=f"refused: {refused.reason}",
+        location=Location(path=REQUIREMENTS_ID, line=refused.line),
+    )
 
 
 def gather_extras(
@@ -294,7 +305,7 @@ def gather_extras(
     wheelhouse = settings.sandbox.wheelhouse
     with tempfile.TemporaryDirectory(prefix="sandbox-extras-") as scratch:
         found = collect_extras(
-            [line for _, line in lacking],
+            [spec for _, spec in lacking],
             installed_packages(client, tag),
             wheelhouse,
             Path(scratch),
@@ -302,12 +313,12 @@ def gather_extras(
         wheels = [wheelhouse / wheel.name for wheel in found.wheels]
     cases = [
         TestCase(
-            id=f"{REQUIREMENTS_ID}::{line}",
+            id=f"{REQUIREMENTS_ID}::{spec}",
             outcome="error",
-            message=f"{line!r} cannot be installed in the sandbox: {found.unavailable[line]}",
+            message=f"{spec!r} cannot be installed in the sandbox: {found.unavailable[spec]}",
             location=Location(path=REQUIREMENTS_ID, line=number),
         )
-        for number, line in lacking
-        if line in found.unavailable
+        for number, spec in lacking
+        if spec in found.unavailable
     ]
     return Extras(wheels=[w for w in wheels if w.is_file()], cases=cases)

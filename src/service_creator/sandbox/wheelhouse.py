@@ -66,7 +66,9 @@ def platform_args() -> list[str]:
 def pip_download(requirements: list[str], dest: Path, *, find_links: Path | None) -> str | None:
     """`pip download` binary wheels for the sandbox's Python; offline when `find_links` is given.
 
-    Returns None on success, else pip's error text.
+    Only wheels, never a build: `requirements` are index names with specifiers
+    (`sandbox.requirements`), and pip runs in an empty folder. Returns None on success, else
+    pip's error text.
     """
     cmd = [sys.executable, "-m", "pip", "download", "--only-binary=:all:"]
     cmd += ["--python-version", SANDBOX_PYTHON, "--implementation", "cp"]
@@ -77,11 +79,18 @@ def pip_download(requirements: list[str], dest: Path, *, find_links: Path | None
         cmd += ["--no-index", "--find-links", str(find_links)]
     else:
         cmd += ["--timeout", "15", "--retries", "1"]
-    cmd += requirements
+    cmd += ["--", *requirements]
     try:
-        done = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=DOWNLOAD_TIMEOUT, check=False
-        )
+        with tempfile.TemporaryDirectory(prefix="pip-cwd-") as empty:  # nothing local to find
+            done = subprocess.run(
+                cmd,
+                cwd=empty,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=DOWNLOAD_TIMEOUT,
+                check=False,
+            )
     except subprocess.TimeoutExpired:
         return f"pip download timed out after {DOWNLOAD_TIMEOUT:g} s"
     if done.returncode == 0:
@@ -109,20 +118,6 @@ def collect(requirements: list[str], wheelhouse: Path, dest: Path) -> str | None
     if problem is not None:
         return problem
     return pip_download(requirements, dest, find_links=wheelhouse)
-
-
-def read_requirements(path: Path) -> list[tuple[int, str]]:
-    """(line number, requirement) for each plain requirement line; options and URLs skipped."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    found = []
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.split(" #", 1)[0].strip()
-        if line and not line.startswith(("#", "-")) and "://" not in line:
-            found.append((number, line))
-    return found
 
 
 def missing(
