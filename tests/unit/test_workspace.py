@@ -309,10 +309,11 @@ def test_a_file_the_user_edited_is_kept_and_ours_goes_beside_it(root: Path) -> N
     assert result == WriteResult(written=["README.md"], conflicts=["app/models.py"])
     assert (root / "app" / "models.py").read_text() == "A = 1\nMINE = True\n"
     assert (root / "app" / "models.py.new").read_text() == "A = 2\n"
-    # the manifest still holds the hash of what we wrote, not the user's file nor the .new
+    # the manifest still holds the hash of what we wrote there, not the user's file; and the
+    # .new's, so that a .new the user edits is known to be theirs
     files = manifest_json(root)["files"]
     assert files["app/models.py"]["sha256"] == sha256_of("A = 1\n")
-    assert "app/models.py.new" not in files
+    assert files["app/models.py.new"]["sha256"] == sha256_of("A = 2\n")
 
 
 def test_a_file_that_was_never_ours_is_a_conflict(root: Path) -> None:
@@ -412,7 +413,12 @@ def test_plan_changes_classifies_without_writing(root: Path) -> None:
     assert plan[1].content == "o2"
     assert plan[1].sha256 == sha256_of("o2")
     assert files_in(root) == before
-    assert owned_contents(plan) == [("same.py", "s"), ("ours.py", "o2"), ("new.py", "n")]
+    assert owned_contents(plan) == [
+        ("same.py", "s"),
+        ("ours.py", "o2"),
+        ("theirs.py.new", "t2"),
+        ("new.py", "n"),
+    ]
 
 
 def test_record_written_after_an_external_writer(root: Path) -> None:

@@ -25,6 +25,17 @@ def _remove_quietly(path: Path) -> None:
         os.unlink(path)
 
 
+def _make_folders(folder: Path) -> None:
+    """Create `folder` and its missing parents, top down, in a loop: `mkdir(parents=True)`
+    recurses once per missing folder, and a path thousands of folders deep exhausts the stack."""
+    missing: list[Path] = []
+    while not folder.is_dir() and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        path.mkdir(exist_ok=True)
+
+
 def _write_temp(path: Path, payload: bytes, mode: int | None) -> Path:
     """A fully written and fsynced temporary file beside `path`; removed again if anything fails."""
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
@@ -63,7 +74,7 @@ def atomic_write(path: Path, data: bytes | str) -> None:
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_folders(path.parent)
         tmp = _write_temp(path, payload, _existing_mode(path))
         try:
             os.replace(tmp, path)

@@ -30,6 +30,7 @@ from service_creator.core.models import Option, Question, Validation
 from service_creator.core.workspace import atomic_write, state_dir
 from service_creator.errors import InvalidAnswerError
 from service_creator.prompts import render
+from service_creator.safe_files import read_project_bytes
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +145,11 @@ class ModelInterviewer:
 
     @property
     def _cache_path(self) -> Path:
-        return state_dir(self.workspace) / "interview-llm" / f"{self.session_id}.json"
+        return state_dir(self.workspace) / self._cache_name
+
+    @property
+    def _cache_name(self) -> str:
+        return f"interview-llm/{self.session_id}.json"
 
     async def current(self, interview: Interview) -> tuple[Question | None, str]:
         """The current question as the model words it (or the graph's), and a note for the user."""
@@ -190,9 +195,11 @@ class ModelInterviewer:
         return question, "The model's wording was unusable; this is the interview's own question."
 
     def _load_cache(self) -> dict[str, Any]:
+        """The worded questions kept so far; none when there are none or they do not parse. A
+        cache that is a link or not a regular file is refused (UnsafeFileError), not followed."""
         try:
-            data = json.loads(self._cache_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = json.loads(read_project_bytes(state_dir(self.workspace), self._cache_name))
+        except (FileNotFoundError, ValueError, RecursionError):
             return {}
         return data if isinstance(data, dict) else {}
 

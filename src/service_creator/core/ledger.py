@@ -17,11 +17,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from service_creator.core.models import now
 from service_creator.core.workspace import atomic_write, state_dir
-from service_creator.errors import GenerationError
+from service_creator.errors import GenerationError, WorkspaceError
+from service_creator.safe_files import read_project_bytes
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +87,22 @@ class Ledger:
 
     @classmethod
     def resume(cls, workspace: Path, id: str, kind: LedgerKind) -> Ledger:
-        """The stored ledger `id` (an interview's, added to across calls), else a new one."""
+        """The stored ledger `id` (an interview's, added to across calls), else a new one.
+
+        A ledger that is a link, not a regular file, or damaged is refused, not followed or lost.
+        """
         ledger = cls(workspace, id=id, kind=kind)
-        path = ledger.path
-        if path is not None and path.is_file():
-            ledger.data = LedgerData.model_validate_json(path.read_text(encoding="utf-8"))
+        try:
+            raw = read_project_bytes(state_dir(workspace), f"ledger/{id}.json")
+        except FileNotFoundError:
+            return ledger
+        try:
+            ledger.data = LedgerData.model_validate_json(raw)
+        except ValidationError as exc:
+            raise WorkspaceError(
+                f"the ledger {ledger.path} is damaged: {exc.error_count()} error(s)",
+                hint="delete it to start its counts again",
+            ) from None
         return ledger
 
     # --- recording -------------------------------------------------------------------------

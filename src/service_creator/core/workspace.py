@@ -5,7 +5,8 @@
 - `atomic_write` replaces a file in one step: a reader sees the old content or the new, never half.
 - `Workspace` keeps a manifest of the hashes of the files we wrote in
   `<root>/.service-creator/manifest.json`, so a regenerate never overwrites a file the user
-  changed: ours goes beside it as `<name>.new` and the file is reported as a conflict.
+  changed: ours goes beside it as `<name>.new` and the file is reported as a conflict. The
+  `.new` is recorded too: one the user has edited since is kept like any other edited file.
 - `FilesystemWriter` is the `Writer` port for the CLI and MCP front doors.
 """
 
@@ -15,7 +16,9 @@ import asyncio
 import hashlib
 import json
 import logging
+import os
 import re
+import stat
 import threading
 from collections.abc import Iterable
 from datetime import datetime
@@ -27,12 +30,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from service_creator.core.atomic import atomic_write
 from service_creator.core.models import GeneratedFile, WriteResult, now
 from service_creator.errors import WorkspaceError
+from service_creator.safe_files import read_project_bytes, read_regular_file
 
 log = logging.getLogger(__name__)
 
 STATE_DIR = ".service-creator"
 MANIFEST_NAME = "manifest.json"
 CONFLICT_SUFFIX = ".new"
+MAX_PATH_BYTES = 4096  # PATH_MAX on Linux
+MAX_PART_BYTES = 255  # NAME_MAX on every common filesystem
+MAX_PATH_PARTS = 64  # folders deep: no project needs more, and deeper ones exhaust the stack
+MAX_BESIDE = 8  # `.new.new…` beside a file whose `.new` files the user has all edited
+MAX_FILE_BYTES = 16 << 20  # a file on disk bigger than this is not one we wrote
 
 _WINDOWS_ABSOLUTE = re.compile(r"^([A-Za-z]:|\\\\|//)")
 
@@ -42,9 +51,16 @@ _WINDOWS_ABSOLUTE = re.compile(r"^([A-Za-z]:|\\\\|//)")
 
 def _refuse(relative: str, reason: str) -> WorkspaceError:
     return WorkspaceError(
-        f"refused path {relative!r}: {reason}",
+        f"refused path {_shown(relative)}: {reason}",
         hint="generated files must stay inside the workspace folder",
     )
+
+
+def _shown(relative: str, limit: int = 100) -> str:
+    """The path quoted for a message; a huge one cut to its start and its length."""
+    if len(relative) <= limit:
+        return repr(relative)
+    return f"{relative[:limit]!r}… ({len(relative):,} characters)"
 
 
 def _syntax_reason(relative: str) -> str | None:
@@ -59,11 +75,25 @@ def _syntax_reason(relative: str) -> str | None:
         return "it is an absolute path; give one relative to the workspace"
     if "\\" in relative:
         return "it contains a backslash; separate folders with '/'"
+    size = len(relative.encode("utf-8", "replace"))
+    if size > MAX_PATH_BYTES:
+        return f"it is {size:,} bytes long; at most {MAX_PATH_BYTES} are allowed"
     parts = PurePosixPath(relative).parts
     if ".." in parts:
         return "it contains a '..' component"
     if not parts:
         return "it names the workspace root, not a file"
+    return _size_reason(parts)
+
+
+def _size_reason(parts: tuple[str, ...]) -> str | None:
+    """Why the path is too deep or has a name too long for a filesystem, or None."""
+    if len(parts) > MAX_PATH_PARTS:
+        return f"it has {len(parts):,} components; at most {MAX_PATH_PARTS} are allowed"
+    for part in parts:
+        size = len(part.encode("utf-8", "replace"))
+        if size > MAX_PART_BYTES:
+            return f"a name in it is {size:,} bytes long; at most {MAX_PART_BYTES} are allowed"
     return None
 
 
@@ -165,9 +195,12 @@ class PlannedChange(BaseModel):
 def owned_contents(changes: Iterable[PlannedChange]) -> list[tuple[str, str]]:
     """The (path, content) pairs the manifest should record once `changes` are applied.
 
-    Conflicts are left out: the user's file stays theirs, and the `.new` file is only a proposal.
+    For a conflict the user's file stays theirs, and what is recorded is the `.new` file we put
+    beside it, so that a `.new` the user edits afterwards is known to be theirs.
     """
-    return [(c.path, c.content) for c in changes if c.action != "conflict"]
+    return [
+        (c.path + CONFLICT_SUFFIX if c.action == "conflict" else c.path, c.content) for c in changes
+    ]
 
 
 def result_of(changes: Iterable[PlannedChange]) -> WriteResult:
@@ -182,12 +215,20 @@ def result_of(changes: Iterable[PlannedChange]) -> WriteResult:
     return result
 
 
+class _NotOurs(Exception):
+    """On disk at a generated path: a folder, a FIFO, a device, or a file too big to be ours."""
+
+
 def _current_bytes(path: Path) -> bytes | None:
-    """The file's bytes, None when absent. Raises IsADirectoryError for a folder."""
+    """The regular file's bytes (never blocking on a FIFO), None when absent; `_NotOurs` for
+    anything else there."""
     try:
-        return path.read_bytes()
+        info = os.lstat(path)
     except FileNotFoundError:
         return None
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+        raise _NotOurs(path)
+    return read_regular_file(path, limit=MAX_FILE_BYTES)
 
 
 # --- the workspace --------------------------------------------------------------------------
@@ -204,7 +245,9 @@ class Workspace:
 
     @property
     def manifest_path(self) -> Path:
-        return confine(self.root, f"{STATE_DIR}/{MANIFEST_NAME}", internal=True)
+        """Inside the confined state folder; the name itself is never followed if it is a link
+        (reading refuses it, writing replaces the link)."""
+        return confine(self.root, STATE_DIR, internal=True) / MANIFEST_NAME
 
     def path(self, relative: str, *, internal: bool = False) -> Path:
         return confine(self.root, relative, internal=internal)
@@ -212,10 +255,10 @@ class Workspace:
     def load_manifest(self) -> Manifest:
         path = self.manifest_path
         try:
-            raw = path.read_text(encoding="utf-8")
+            raw = read_project_bytes(self.root, f"{STATE_DIR}/{MANIFEST_NAME}")
         except FileNotFoundError:
             return Manifest()
-        except (OSError, UnicodeDecodeError) as exc:
+        except OSError as exc:
             raise WorkspaceError(f"could not read the manifest {path}: {exc}") from exc
         try:
             return Manifest.model_validate_json(raw)
@@ -234,11 +277,11 @@ class Workspace:
         """The file's text, or None when it does not exist."""
         path = self.path(relative, internal=internal)
         try:
-            return path.read_text(encoding="utf-8")
+            return read_regular_file(path, limit=MAX_FILE_BYTES).decode("utf-8")
         except FileNotFoundError:
             return None
         except (OSError, UnicodeDecodeError) as exc:
-            raise WorkspaceError(f"could not read {relative!r}: {exc}") from exc
+            raise WorkspaceError(f"could not read {_shown(relative)}: {exc}") from exc
 
     def plan_changes(self, files: list[GeneratedFile]) -> list[PlannedChange]:
         """Classify each file (create, overwrite, unchanged, conflict) without writing anything.
@@ -301,23 +344,56 @@ class Workspace:
 
     def _plan_one(self, key: str, target: Path, content: str, manifest: Manifest) -> PlannedChange:
         try:
-            current = _current_bytes(target)
-        except IsADirectoryError:
-            return self._conflict(key, content)
-        except OSError as exc:
-            raise WorkspaceError(f"could not read {key!r}: {exc}") from exc
+            current = _read_current(key, target)
+        except _NotOurs:
+            return self._conflict(key, content, manifest)
         if current is None:
             return PlannedChange(path=key, action="create", target=target, content=content)
         if current == content.encode("utf-8"):
             return PlannedChange(path=key, action="unchanged", target=target, content=content)
-        entry = manifest.files.get(key)
-        if entry is not None and sha256_of(current) == entry.sha256:
+        if _written_by_us(key, current, manifest):
             return PlannedChange(path=key, action="overwrite", target=target, content=content)
-        return self._conflict(key, content)
+        return self._conflict(key, content, manifest)
 
-    def _conflict(self, key: str, content: str) -> PlannedChange:
-        beside = self.path(key + CONFLICT_SUFFIX)
-        return PlannedChange(path=key, action="conflict", target=beside, content=content)
+    def _conflict(self, key: str, content: str, manifest: Manifest) -> PlannedChange:
+        """Ours goes beside the user's file as `<name>.new`. A `.new` the user has edited since
+        we wrote it (or one we never wrote) is theirs too: it is kept, reported as the conflict,
+        and ours goes beside it in turn."""
+        kept = key
+        for _ in range(MAX_BESIDE):
+            beside = self.path(kept + CONFLICT_SUFFIX)
+            if _free_or_ours(kept + CONFLICT_SUFFIX, beside, content, manifest):
+                return PlannedChange(path=kept, action="conflict", target=beside, content=content)
+            log.info("%s%s was edited; it is kept", kept, CONFLICT_SUFFIX)
+            kept += CONFLICT_SUFFIX
+        raise _refuse(
+            key, f"{MAX_BESIDE} edited {CONFLICT_SUFFIX} files beside it are all kept as yours"
+        )
+
+
+def _read_current(key: str, path: Path) -> bytes | None:
+    try:
+        return _current_bytes(path)
+    except OSError as exc:
+        raise WorkspaceError(f"could not read {_shown(key)}: {exc}") from exc
+
+
+def _written_by_us(key: str, current: bytes, manifest: Manifest) -> bool:
+    entry = manifest.files.get(key)
+    return entry is not None and sha256_of(current) == entry.sha256
+
+
+def _free_or_ours(key: str, path: Path, content: str, manifest: Manifest) -> bool:
+    """Whether our proposal may be written at `path`: nothing is there, or what we wrote."""
+    try:
+        current = _read_current(key, path)
+    except _NotOurs:
+        return False
+    return (
+        current is None
+        or current == content.encode("utf-8")
+        or _written_by_us(key, current, manifest)
+    )
 
 
 # --- the Writer port on the filesystem ------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from service_creator.core.answers import coerce
+from service_creator.core.answers import coerce, rejection
 from service_creator.core.models import AnswerValue, Question
 from service_creator.errors import InvalidAnswerError, ServiceCreatorError, UnsafeFileError
 from service_creator.safe_files import read_regular_file
@@ -66,8 +66,12 @@ class ScriptedAsker:
                 f"The answers file has no answer for '{question.id}' ({question.text}), "
                 "and that question has no default"
             )
-        answer = coerce(question, value)  # checked before it is shown anywhere
-        self.on_answer(question, answer)
+        if rejection(question, value) is not None:
+            # not an answer to the question as worded (a model may relabel the options): the
+            # interview checks it against its own question; it is not echoed unchecked
+            return value
+        answer = coerce(question, value)
+        self.on_answer(question, answer)  # only a checked answer is shown
         return answer
 
 
