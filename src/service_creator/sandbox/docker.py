@@ -32,7 +32,7 @@ from service_creator.config import SandboxSettings, Settings
 from service_creator.errors import CancelledByUser, SandboxError
 from service_creator.sandbox.image import PYTHON, SANDBOX_PATH
 from service_creator.sandbox.results import RawRun
-from service_creator.sandbox.runtime import resolve_runtime
+from service_creator.sandbox.runtime import runtime_options
 
 log = logging.getLogger(__name__)
 
@@ -182,13 +182,10 @@ def container_options(sandbox: SandboxSettings) -> dict[str, object]:
 
 
 def create(client: docker.DockerClient, tag: str, settings: Settings, **labels: str) -> Container:
-    options = container_options(settings.sandbox)
+    options = {**container_options(settings.sandbox), **runtime_options(client, settings)}
     try:
         return client.containers.create(
-            tag,
-            labels={LABEL: "1", OWNER_LABEL: owner(), **labels},
-            runtime=resolve_runtime(client, settings),
-            **options,
+            tag, labels={LABEL: "1", OWNER_LABEL: owner(), **labels}, **options
         )
     except ImageNotFound as exc:
         raise ImageMissingError(f"the sandbox image {tag} is gone") from exc
