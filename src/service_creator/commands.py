@@ -87,11 +87,11 @@ def print_generation(output: GenerateOutput) -> None:
 async def run_sandbox_tests(
     workspace: str | WorkspacePath, *, warm: bool, quiet: bool
 ) -> RunTestsOutput:
+    root = workspace if isinstance(workspace, WorkspacePath) else workspace_path(workspace)
     from service_creator.tools.fix import run_tests_saved  # saved: `fix` reads the last report
     from service_creator.tools.testing import RunTestsInput
 
     settings = Settings.from_env()
-    root = workspace if isinstance(workspace, WorkspacePath) else workspace_path(workspace)
     progress = NoProgress() if quiet else ProgressBar()
     inp = RunTestsInput(workspace=root, warm=warm or None)
     return await run_tests_saved(inp, settings, progress)
