@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient, client_capabilities
 
 from service_creator.config import Settings
+from service_creator.errors import WorkspaceError
 from service_creator.tools.interview import StartInterviewInput, start_interview
 from service_creator.tools.scripted import DEMO_ANSWERS, ScriptedAsker
 from service_creator.workspace_path import workspace_path
@@ -214,6 +216,35 @@ def test_a_missing_workspace_is_one_clear_line_and_not_created(tmp_path):
     done = cli("generate", "--workspace", str(tmp_path / "nowhere"))
     one_clear_line(done, "does not exist")
     assert not (tmp_path / "nowhere").exists()
+
+
+# --- the value itself -------------------------------------------------------------------------
+
+
+def test_a_workspace_is_absolute_resolved_and_inside_the_roots(tmp_path, monkeypatch):
+    root = tmp_path / "root"
+    (root / "svc").mkdir(parents=True)
+    (root / "out").symlink_to(tmp_path)
+    monkeypatch.chdir(root)
+    assert workspace_path("svc").path == (root / "svc").resolve()  # the current folder
+    inside = workspace_path("svc", roots=[root], base=root)
+    assert inside.path == (root / "svc").resolve() and str(inside) == os.fspath(inside)
+    refused = {
+        "a link out of the root": ("out", [root], OUTSIDE),
+        "no usable root": (str(root / "svc"), [], "(roots: none)"),
+        "a file": (str(answers_file(tmp_path)), None, "is a file, not a folder"),
+        "missing": (str(root / "nope"), None, "does not exist"),
+        "empty": ("  ", None, "is empty"),
+        "a long name": (str(root / ("n" * 256)), None, "a name of 256 characters"),
+    }
+    for raw, roots, problem in refused.values():
+        with pytest.raises(WorkspaceError, match=re.escape(problem)):
+            workspace_path(raw, roots=roots)
+    made = workspace_path(root / "new" / "svc", roots=[root], create=True)
+    assert made.path.is_dir()
+    with pytest.raises(WorkspaceError, match=OUTSIDE):
+        workspace_path(tmp_path / "elsewhere", roots=[root], create=True)
+    assert not (tmp_path / "elsewhere").exists()  # refused before anything is made
 
 
 # --- (c), (e): MCP ---------------------------------------------------------------------------

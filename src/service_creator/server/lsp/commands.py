@@ -2,7 +2,8 @@
 argument, call the tool, encode the result.
 
 Each command takes one object argument (a tools input model, camelCase; `workspace` defaults
-to the first workspace folder) and returns the tool's output model as camelCase JSON. A
+to the first workspace folder and must lie inside the client's workspace folders, like MCP's
+roots) and returns the tool's output model as camelCase JSON. A
 malformed argument is a JSON-RPC InvalidParams error; a ServiceCreatorError is a JSON-RPC
 error with its message and hint. The tools load on first use, not at start-up.
 """
