@@ -233,6 +233,16 @@ def test_a_huge_scripted_answer_is_neither_echoed_nor_quoted_whole(tmp_path, que
     assert "7" * 100 not in done.stderr  # neither echoed (`-> 777…`) nor quoted whole
 
 
+@pytest.mark.parametrize("price", [float("nan"), float("inf")])
+def test_a_price_that_is_not_a_finite_number_is_refused(tmp_path, price):
+    answers = write_answers(tmp_path, {**DEMO_ANSWERS, "price": price})
+
+    done = cli("interview", "--workspace", tmp_path / "ws", "--answers", answers)
+
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].endswith("is not a finite number")
+
+
 # --- a session whose answer is no longer an option -------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -98,10 +99,18 @@ def _number(question: Question, raw: Any) -> int | float:
         value = float(raw)
     except (TypeError, ValueError):
         raise _invalid(question, f"{shown(raw)} is not a number") from None
+    if not math.isfinite(value):
+        raise _invalid(question, f"{shown(raw)} is not a finite number")
     low, high = question.validation.min_value, question.validation.max_value
     if (low is not None and value < low) or (high is not None and value > high):
-        raise _invalid(question, f"{value:g} is outside {low:g} to {high:g}")
+        raise _invalid(question, f"{value:g} is {_outside(low, high)}")
     return int(value) if value.is_integer() else value
+
+
+def _outside(low: float | None, high: float | None) -> str:
+    if low is None:
+        return f"above {high:g}"
+    return f"below {low:g}" if high is None else f"outside {low:g} to {high:g}"
 
 
 def _confirm(question: Question, raw: Any) -> bool:
