@@ -270,6 +270,19 @@ def test_a_saved_answer_that_is_no_longer_an_option_is_asked_again(tmp_path):
     assert cli("generate", "--workspace", ws).returncode == 0
 
 
+def test_a_saved_revision_of_no_question_is_dropped_not_obeyed(tmp_path):
+    ws = interviewed(tmp_path)
+    path = session_file(ws)
+    session = json.loads(path.read_text())
+    session["revising"] = "x" * 100_000  # names no question: every command used to fail on it
+    path.write_text(json.dumps(session))
+
+    done = cli("generate", "--workspace", ws, "--json")
+
+    assert done.returncode == 0, done.stderr[:SMALL_OUTPUT]
+    assert "service_manager.py" in json.loads(done.stdout)["written"]
+
+
 # --- generated paths the filesystem cannot hold ----------------------------------------------
 
 

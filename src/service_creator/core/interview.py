@@ -63,12 +63,10 @@ class Interview:
             return question.model_copy(update={"default": self.session.answers.get(question.id)})
         questions, kept = self.graph.walk(self.session.answers)
         for question in questions:
+            if question.id == "confirm" and question.id not in kept:
+                return self._with_summary(question)
             if question.id not in kept:
-                return (
-                    self._with_summary(question)
-                    if question.id == "confirm"
-                    else self._note(question)
-                )
+                return self._note(question)
         return None
 
     def ready(self) -> list[Question]:
@@ -241,7 +239,8 @@ def requirements_from(answers: dict[str, AnswerValue]) -> Requirements:
         )
     except KeyError as exc:
         raise InterviewIncompleteError(
-            f"The answers do not make valid requirements: nothing fits {shown(exc.args[0])}",
+            "The answers do not make valid requirements: "
+            f"no usable answer for {shown(exc.args[0])}",
             hint="answer the interview again from that question",
         ) from None
     except (TypeError, ValidationError) as exc:
