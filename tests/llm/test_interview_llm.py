@@ -61,6 +61,7 @@ async def test_a_whole_interview_worded_by_the_model_gives_the_same_requirements
     asker = ScriptedAsker(DEMO_ANSWERS, on_answer=lambda q, a: seen.append(q))
     state = await start_interview(StartInterviewInput(workspace=str(tmp_path)), settings, asker)
     assert state.status == "complete"
+    (tmp_path / "offline").mkdir()  # a front door makes the folder; the operation takes it made
     offline = await start_interview(
         StartInterviewInput(workspace=str(tmp_path / "offline")),
         settings.model_copy(update={"model": "offline"}),

@@ -33,8 +33,15 @@ from service_creator.core.models import (
 )
 from service_creator.core.plan import plan
 from service_creator.core.validate import validate
-from service_creator.core.workspace import FilesystemWriter, Workspace, atomic_write, state_dir
-from service_creator.errors import ServiceCreatorError
+from service_creator.core.workspace import (
+    STATE_DIR,
+    FilesystemWriter,
+    Workspace,
+    atomic_write,
+    state_dir,
+)
+from service_creator.errors import ServiceCreatorError, UnsafeFileError
+from service_creator.safe_files import read_project_text
 from service_creator.tools.fix_target import candidates, model_target
 from service_creator.tools.interview import SessionRef, open_session
 from service_creator.tools.ports import Progress, Writer
@@ -45,6 +52,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REPORT_FILE = "last_report.json"
+REPORT_LIMIT = 32 << 20
 FAILURE_CHARS = 6000  # of pytest's output, around the failing test
 TestRunner = Callable[[Path, Settings, Progress], Awaitable[TestReport]]
 
@@ -78,14 +86,19 @@ def save_report(workspace: Path, report: TestReport) -> None:
 
 
 def load_report(workspace: Path) -> TestReport | None:
-    path = report_path(workspace)
+    """The last report, read through no link; a damaged one is ignored (its text never shown)."""
+    relative = f"{STATE_DIR}/{REPORT_FILE}"
     try:
-        return TestReport.model_validate_json(path.read_text(encoding="utf-8"))
+        text = read_project_text(workspace, relative, limit=REPORT_LIMIT)
+        return TestReport.model_validate_json(text)
     except FileNotFoundError:
         return None
+    except UnsafeFileError as exc:
+        log.warning("ignoring the last test report: %s", exc.message)
     except (OSError, ValidationError) as exc:
-        log.warning("ignoring an unreadable %s: %s", path, exc)
-        return None
+        problem = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else exc.strerror
+        log.warning("ignoring an unreadable %s: %s", relative, problem)
+    return None
 
 
 async def run_tests_saved(
