@@ -112,6 +112,26 @@ async def test_open_unsaved_buffer_is_never_clobbered(code: Editor) -> None:
     assert readme.edits[0].range.start == types.Position(line=0, character=0)
 
 
+async def test_an_edited_new_beside_an_unsaved_buffer_is_kept(code: Editor) -> None:
+    session = (await complete_interview(code))["sessionId"]
+    await code.command("generate")
+    mine = code.open("config.py")
+    code.change(mine, (code.root / "config.py").read_text() + "# my unsaved note\n")
+    await code.command("answerQuestion", sessionId=session, questionId="price", answer=99)
+    await code.command("answerQuestion", sessionId=session, answer=True)
+    await code.command("generate", sessionId=session)
+    theirs = (code.root / "config.py.new").read_text() + "# I merged part of it by hand\n"
+    (code.root / "config.py.new").write_text(theirs)
+
+    await code.command("answerQuestion", sessionId=session, questionId="price", answer=77)
+    await code.command("answerQuestion", sessionId=session, answer=True)
+    result = await code.command("generate", sessionId=session)
+
+    assert result["conflicts"] == ["config.py.new"]
+    assert (code.root / "config.py.new").read_text() == theirs
+    assert 'DEFAULT_PRICE = "77.0"' in (code.root / "config.py.new.new").read_text()
+
+
 async def test_refused_edit_is_an_error_and_records_nothing(code: Editor) -> None:
     await complete_interview(code)
     code.apply_edits = False

@@ -355,6 +355,11 @@ class Workspace:
             return PlannedChange(path=key, action="overwrite", target=target, content=content)
         return self._conflict(key, content, manifest)
 
+    def beside(self, change: PlannedChange) -> PlannedChange:
+        """`change` as a conflict (the user's file is theirs): ours goes beside it, past any
+        `.new` the user has edited."""
+        return self._conflict(change.path, change.content, self.load_manifest())
+
     def _conflict(self, key: str, content: str, manifest: Manifest) -> PlannedChange:
         """Ours goes beside the user's file as `<name>.new`. A `.new` the user has edited since
         we wrote it (or one we never wrote) is theirs too: it is kept, reported as the conflict,

@@ -96,8 +96,7 @@ class LspWriter:
         on_disk = read_as_editor(change.target)
         if on_disk is None or doc.source != on_disk:
             log.info("%s has unsaved changes; ours goes beside it", change.path)
-            beside = self.workspace.path(change.path + ".new")
-            return change.model_copy(update={"action": "conflict", "target": beside})
+            return self.workspace.beside(change)
         return change
 
     def _edits(self, change: PlannedChange) -> list[types.CreateFile | types.TextDocumentEdit]:
