@@ -67,7 +67,12 @@ def parse_reply(question: Question, line: str) -> AnswerValue:
 
 
 def _by_number(question: Question, text: str) -> str:
-    if text.isdigit() and 1 <= int(text) <= len(question.options):
+    if (
+        text.isascii()
+        and text.isdigit()
+        and len(text) <= 4
+        and 1 <= int(text) <= len(question.options)
+    ):
         return question.options[int(text) - 1].id
     return text
 

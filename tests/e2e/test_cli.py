@@ -46,6 +46,8 @@ def test_interview_from_answers_file_prints_json(tmp_path):
 
 def test_interactive_terminal_interview_with_numbers_labels_and_defaults(tmp_path):
     replies = [
+        "9" * 5000,  # too many digits for int(): refused, asked again
+        "\u00b2",  # a digit to str.isdigit(), not to int()
         "2",  # vRouter
         "Juniper",  # vendors, by label
         "",  # product: default (first)
@@ -63,6 +65,7 @@ def test_interactive_terminal_interview_with_numbers_labels_and_defaults(tmp_pat
     done = cli("interview", "--workspace", str(tmp_path), stdin="\n".join(replies) + "\n")
     assert done.returncode == 0, done.stderr
     assert "'nope' is not an option" in done.stderr
+    assert "Traceback" not in done.stderr and "9" * 100 not in done.stderr
     session = next((tmp_path / ".service-creator" / "sessions").glob("*.json"))
     answers = json.loads(session.read_text())["answers"]
     assert answers["service_type"] == "vRouter"
