@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     _command(
         sandbox_commands, "build", "build the sandbox image (only when inputs changed)", _build
     )
+    _command(sandbox_commands, "info", "the engine, its runtimes and the sandbox image", _info)
 
     demo = _command(commands, "demo", "scripted interview, generation and tests", _demo)
     demo.add_argument("--workspace", metavar="DIR", help="where to generate (default: a temp dir)")
@@ -137,6 +138,17 @@ def _build(args: argparse.Namespace) -> int:
 
     print(asyncio.run(build_sandbox_image()))
     return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from service_creator.config import Settings
+    from service_creator.sandbox.docker import docker_client
+    from service_creator.sandbox.doctor import render_info, sandbox_info
+
+    settings = Settings.from_env()
+    info = sandbox_info(docker_client(settings), settings)
+    print(render_info(info))
+    return 1 if info.problems else 0
 
 
 def _demo(args: argparse.Namespace) -> int:

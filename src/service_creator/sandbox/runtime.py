@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 
 import docker
 from docker.errors import APIError, DockerException
@@ -41,13 +42,16 @@ RUNSC_HINT = (
     "a private engine with it (`scripts/gvisor-dockerd.sh start DIR`, then "
     "DOCKER_HOST=unix://DIR/docker.sock); or set SERVICE_CREATOR_SANDBOX_RUNTIME=runc or auto"
 )
-_known: dict[str, tuple[frozenset[str], float]] = {}
+# per engine connection (a unix socket's base_url is always "http+docker://localhost")
+_known: weakref.WeakKeyDictionary[object, tuple[frozenset[str], float]] = (
+    weakref.WeakKeyDictionary()
+)
 _lock = threading.Lock()
 
 
 def engine_runtimes(client: docker.DockerClient) -> frozenset[str]:
     """The names of the runtimes the engine has registered (`docker info`'s Runtimes)."""
-    key = str(client.api.base_url)
+    key = client.api
     with _lock:
         known = _known.get(key)
     if known is not None and time.monotonic() - known[1] < RECHECK_SECONDS:

@@ -1,0 +1,88 @@
+"""`service-creator sandbox info`: what the sandbox would run on, and what is missing.
+
+The engine (address, version), its runtimes, the configured and the resolved runtime, the base
+image and the sandbox image's tag, each present or not. Nothing is built or changed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import docker
+from docker.errors import APIError, DockerException
+
+from service_creator.config import Settings
+from service_creator.errors import SandboxError
+from service_creator.sandbox.image import base_image_id, image_exists, image_tag
+from service_creator.sandbox.runtime import engine_runtimes, resolve_runtime
+
+
+@dataclass
+class SandboxInfo:
+    engine: str
+    version: str
+    runtimes: list[str]
+    default_runtime: str
+    configured_runtime: str
+    runtime: str | None
+    base_image: str
+    image: str | None
+    image_present: bool
+    problems: list[str] = field(default_factory=list)
+
+
+def engine_version(client: docker.DockerClient) -> tuple[str, str]:
+    """(the engine's version, its default runtime)."""
+    try:
+        version = client.version().get("Version", "?")
+        default = client.info().get("DefaultRuntime", "?")
+    except (APIError, DockerException, OSError) as exc:
+        raise SandboxError(f"the Docker engine does not answer: {exc}") from exc
+    return version, default
+
+
+def sandbox_info(client: docker.DockerClient, settings: Settings) -> SandboxInfo:
+    version, default = engine_version(client)
+    problems: list[str] = []
+    try:
+        runtime: str | None = resolve_runtime(client, settings)
+    except SandboxError as exc:
+        runtime = None
+        problems.append(str(exc))
+    try:
+        tag: str | None = image_tag(settings, base_image_id(client, settings))
+    except SandboxError as exc:
+        tag = None
+        problems.append(str(exc))
+    present = tag is not None and image_exists(client, tag)
+    if tag is not None and not present:
+        problems.append(
+            f"the sandbox image {tag} is not built: run `service-creator sandbox build`"
+        )
+    return SandboxInfo(
+        engine=os.environ.get("DOCKER_HOST") or "the default socket (DOCKER_HOST unset)",
+        version=version,
+        runtimes=sorted(engine_runtimes(client)),
+        default_runtime=default,
+        configured_runtime=settings.sandbox.runtime,
+        runtime=runtime,
+        base_image=settings.sandbox.base_image,
+        image=tag,
+        image_present=present,
+        problems=problems,
+    )
+
+
+def render_info(info: SandboxInfo) -> str:
+    image = f"{info.image} ({'present' if info.image_present else 'not built'})"
+    lines = [
+        f"engine:           {info.engine} (Docker {info.version})",
+        f"runtimes:         {', '.join(info.runtimes)} (default {info.default_runtime})",
+        f"runtime setting:  {info.configured_runtime} (SERVICE_CREATOR_SANDBOX_RUNTIME)",
+        f"runtime used:     {info.runtime or 'none: see below'}",
+        f"base image:       {info.base_image}",
+        f"sandbox image:    {image if info.image else 'unknown: see below'}",
+    ]
+    lines += [f"problem: {problem}" for problem in info.problems]
+    return "\n".join(lines)
