@@ -218,8 +218,12 @@ def test_the_code_under_test_cannot_reach_the_runner_or_flood_the_host(
     env = {k: v for k, v in os.environ.items() if not k.startswith("SERVICE_CREATOR_")}
     env["SERVICE_CREATOR_SANDBOX_RUNTIME"] = sandbox_settings.sandbox.runtime
     env["SERVICE_CREATOR_SANDBOX_TIMEOUT"] = "120"
+    # through a small parent: a direct child of this test process would start its peak RSS
+    # at this process's (the kernel keeps the high-water mark across fork and exec)
+    relay = "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))"
+    command = [sys.executable, "-c", measure, "test", "--workspace", str(project), "--json"]
     done = subprocess.run(
-        [sys.executable, "-c", measure, "test", "--workspace", str(project), "--json"],
+        [sys.executable, "-c", relay, *command],
         capture_output=True,
         env=env,
         timeout=300,

@@ -8,7 +8,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -108,29 +107,37 @@ def test_an_answers_file_that_is_not_utf8_is_one_clear_line_and_loses_nothing(tm
     assert session_file(ws).read_bytes() == saved
 
 
-def limited_child() -> None:
-    """Runs in the child before exec: a bomb that expands ends in MemoryError or SIGXCPU."""
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
+# Runs the command as its own child, under the caps, and prints that child's peak RSS. A
+# direct child of this (large) test process would inherit its memory high-water mark: the
+# kernel keeps a process's peak across fork and exec.
+MEASURED_RUN = """
+import os, resource, subprocess, sys
+cap, cpu = int(sys.argv[1]), int(sys.argv[2])
+def limited():
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+child = subprocess.Popen(sys.argv[3:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         preexec_fn=limited)
+_, status, usage = os.wait4(child.pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+"""
 
 
-def run_measured(args: list[str], folder: Path) -> tuple[int, str, int, float]:
-    """Exit code, stderr, peak RSS (KiB) and wall seconds of one limited run of the command."""
-    err = folder / "stderr.txt"
+def run_measured(args: list[str]) -> tuple[int, str, int, float]:
+    """Exit code, stderr, peak RSS (KiB) and wall seconds of one capped run of the command: a
+    bomb that expands ends in MemoryError or SIGXCPU."""
+    limits = [str(MEMORY_CAP), str(CPU_SECONDS)]
     started = time.monotonic()
-    with err.open("wb") as sink:
-        child = subprocess.Popen(
-            [COMMAND, *args],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=sink,
-            env=environment(),
-            preexec_fn=limited_child,
-        )
-        _, status, usage = os.wait4(child.pid, 0)  # this child's own rusage, not the others'
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURED_RUN, *limits, COMMAND, *args],
+        capture_output=True,
+        text=True,
+        env=environment(),
+        timeout=4 * CPU_SECONDS,
+    )
     seconds = time.monotonic() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
-    return child.returncode, err.read_text(errors="replace"), usage.ru_maxrss, seconds
+    code, rss_kb = (int(part) for part in done.stdout.split())
+    return code, done.stderr, rss_kb, seconds
 
 
 def alias_bomb(levels: int = 9) -> str:
@@ -150,7 +157,7 @@ def test_a_yaml_alias_bomb_is_refused_quickly_in_bounded_memory(tmp_path):
     assert bomb.stat().st_size < 1000  # 9**9 = 387 million strings once expanded
 
     code, stderr, rss_kb, seconds = run_measured(
-        ["interview", "--workspace", str(ws), "--answers", str(bomb)], tmp_path
+        ["interview", "--workspace", str(ws), "--answers", str(bomb)]
     )
 
     assert code == 2, stderr[:SMALL_OUTPUT]
