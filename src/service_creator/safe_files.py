@@ -73,12 +73,20 @@ def read_project_text(
 ) -> str:
     """`read_project_bytes` decoded as UTF-8; `UnsafeFileError` when it is not UTF-8."""
     data = read_project_bytes(root, relative, limit=limit)
+    return utf8_text(data, "/".join(_parts(relative)))
+
+
+def read_regular_text(path: Path, *, limit: int = DEFAULT_LIMIT) -> str:
+    """`read_regular_file` decoded as UTF-8; `UnsafeFileError` when it is not UTF-8."""
+    return utf8_text(read_regular_file(path, limit=limit), str(path))
+
+
+def utf8_text(data: bytes, shown: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UnsafeFileError(
-            f"{'/'.join(_parts(relative))} is not UTF-8 text (byte {exc.start})",
-            hint="save it as UTF-8",
+            f"{shown} is not UTF-8 text (byte {exc.start})", hint="save it as UTF-8"
         ) from None
 
 

@@ -11,7 +11,7 @@ import yaml
 from service_creator.core.answers import coerce, rejection
 from service_creator.core.models import AnswerValue, Question
 from service_creator.errors import InvalidAnswerError, ServiceCreatorError, UnsafeFileError
-from service_creator.safe_files import read_regular_file
+from service_creator.safe_files import read_regular_text
 
 MAX_ANSWERS_BYTES = 1 << 20  # a real answers file is a few hundred bytes
 MAX_NESTING = 8  # question id -> list of answers is 2 deep
@@ -90,7 +90,7 @@ def load_answers(path: Path) -> Any:
 
 def _read_text(path: Path) -> str:
     try:
-        data = read_regular_file(path, limit=MAX_ANSWERS_BYTES)
+        return read_regular_text(path, limit=MAX_ANSWERS_BYTES)
     except FileNotFoundError:
         raise ServiceCreatorError(f"There is no answers file {path}") from None
     except UnsafeFileError as exc:
@@ -98,13 +98,6 @@ def _read_text(path: Path) -> str:
         raise ServiceCreatorError(message, hint=exc.hint) from None
     except OSError as exc:
         raise ServiceCreatorError(f"Cannot read the answers file {path}: {exc.strerror}") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ServiceCreatorError(
-            f"The answers file {path} is not UTF-8 text (byte {exc.start} is not)",
-            hint="save it as UTF-8",
-        ) from None
 
 
 def _check_events(path: Path, text: str) -> None:
