@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-tools lint format venv sandbox-base sandbox-image sandbox-ready
+.PHONY: demo test test-tools test-runsc lint format venv sandbox-base sandbox-image sandbox-ready
 
 venv: $(STAMP)
 
@@ -22,7 +22,14 @@ demo: $(STAMP) sandbox-ready
 
 test: $(STAMP) sandbox-ready test-tools
 	$(BIN)/python -m pytest
-	$(MAKE) extension
+	$(MAKE) --output-sync=target -j2 extension test-runsc
+
+# The sandbox's attack suites again under gVisor (runsc), on a private dockerd that the test
+# session starts and stops (scripts/gvisor-dockerd.sh; runsc installed with apt as root). It runs
+# beside the extension's build and tests, which need no Docker.
+RUNSC_SUITES := tests/sandbox $(wildcard tests/security)
+test-runsc: $(STAMP) sandbox-ready
+	SERVICE_CREATOR_TEST_RUNTIME=runsc $(BIN)/python -m pytest -m docker $(RUNSC_SUITES)
 
 # Real clients the tests drive: the MCP Inspector (pinned, npm) and a headless Neovim (apt, as
 # root; elsewhere its test skips unless SERVICE_CREATOR_REQUIRE_NEOVIM=1).
