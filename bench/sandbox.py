@@ -1,6 +1,7 @@
-"""The sandbox's overhead: one project's tests on the host, then in the sandbox cold and warm.
+"""The sandbox's overhead: one project's tests on the host, then in the sandbox cold and warm,
+under runc and under gVisor (runsc).
 
-    .venv/bin/python bench/sandbox.py [--runs 7] [--project DIR]
+    .venv/bin/python bench/sandbox.py [--runs 7] [--project DIR] [--no-runsc]
 
 Without `--project` it renders a generated service (the offline engine's vFirewall on Cisco)
 when the generator is available, else writes a small FastAPI service with its tests. The
@@ -10,23 +11,30 @@ only writable places are tmpfs), and the host runs in a venv holding
 exactly the sandbox image's packages (installed from the same wheelhouse), so the difference
 is the sandbox's overhead and nothing else. Targets: a warm re-run within 0.3 s of
 the host run; a cold run within 1.5 s.
+
+The runsc ways run on a private dockerd with runsc registered (scripts/gvisor-dockerd.sh,
+started in a temporary folder and stopped at the end; needs root), from a copy of the project
+so that each runtime keeps its own warm container.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from service_creator.config import Settings
 from service_creator.errors import ServiceCreatorError
+from service_creator.sandbox import docker as sandbox
 from service_creator.sandbox.docker import PYTEST_ARGS
 from service_creator.sandbox.image import build_image
 from service_creator.sandbox.runs import close_warm, run_in_sandbox
@@ -178,14 +186,50 @@ def host_run(project: Path, python: Path) -> None:
         raise SystemExit(f"the host run failed:\n{done.stdout.decode()[-3000:]}")
 
 
-INSIDE: dict[bool, list[float]] = {False: [], True: []}
+INSIDE: dict[str, list[float]] = {}
+GVISOR_DOCKERD = Path(__file__).resolve().parents[1] / "scripts" / "gvisor-dockerd.sh"
+ENGINE_CLIENTS: dict[str, dict] = {}
 
 
-def sandbox_run(project: Path, settings: Settings, warm: bool) -> None:
-    report = run_in_sandbox(project, settings, warm=warm)
+@contextlib.contextmanager
+def on_engine(host: str | None) -> Iterator[None]:
+    """Run the sandbox on the engine at `host` (None: the environment's), each with its client."""
+    saved = os.environ.get("DOCKER_HOST")
+    if host:
+        os.environ["DOCKER_HOST"] = host
+    sandbox._clients = ENGINE_CLIENTS.setdefault(host or "", {})  # one client kept per engine
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("DOCKER_HOST", None)
+        else:
+            os.environ["DOCKER_HOST"] = saved
+
+
+@contextlib.contextmanager
+def gvisor_engine() -> Iterator[str]:
+    """A private dockerd with runsc (scripts/gvisor-dockerd.sh), stopped at the end."""
+    directory = tempfile.mkdtemp(prefix="sc-gvisor-", dir="/tmp")
+    script = ["bash", str(GVISOR_DOCKERD)]
+    env = {**os.environ, "SANDBOX_PYTHON": sys.executable}
+    subprocess.run([*script, "start", directory], check=True, env=env, stdin=subprocess.DEVNULL)
+    try:
+        yield f"unix://{directory}/docker.sock"
+    finally:
+        close_warm()
+        subprocess.run([*script, "stop", directory], check=True, stdin=subprocess.DEVNULL)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def sandbox_run(name: str, project: Path, settings: Settings, warm: bool, host: str | None) -> None:
+    with on_engine(host):
+        report = run_in_sandbox(project, settings, warm=warm)
     if report.outcome != "passed":
         raise SystemExit(f"the sandbox run ended {report.outcome}: {report.output[-3000:]}")
-    INSIDE[warm].append(report.duration)  # the runner's own time: reset, copy, pytest
+    if report.runtime != settings.sandbox.runtime:
+        raise SystemExit(f"{name} ran under {report.runtime}, not {settings.sandbox.runtime}")
+    INSIDE.setdefault(name, []).append(report.duration)  # the runner's own time
 
 
 def line(name: str, times: list[float], host: float | None = None) -> str:
@@ -193,49 +237,90 @@ def line(name: str, times: list[float], host: float | None = None) -> str:
     extra = ""
     if host is not None:
         extra = f"  +{median - host:5.2f} s over the host, {median / host:4.2f}x"
-    return f"{name:8} median {median:5.2f} s  (min {min(times):.2f}, max {max(times):.2f}){extra}"
+    return f"{name:11} median {median:5.2f} s  (min {min(times):.2f}, max {max(times):.2f}){extra}"
+
+
+def sandbox_ways(
+    project: Path, settings: Settings, runsc_project: Path | None, runsc_host: str | None
+) -> dict[str, Callable[[], None]]:
+    """cold and warm under runc; with a gVisor engine, cold and warm under runsc too."""
+    runc = settings_for(settings, "runc")
+    ways: dict[str, Callable[[], None]] = {
+        "cold": lambda: sandbox_run("cold", project, runc, False, None),
+        "warm": lambda: sandbox_run("warm", project, runc, True, None),
+    }
+    if runsc_project is not None and runsc_host is not None:
+        runsc = settings_for(settings, "runsc")
+        ways["cold runsc"] = lambda: sandbox_run(
+            "cold runsc", runsc_project, runsc, False, runsc_host
+        )
+        ways["warm runsc"] = lambda: sandbox_run(
+            "warm runsc", runsc_project, runsc, True, runsc_host
+        )
+    return ways
+
+
+def settings_for(settings: Settings, runtime: str) -> Settings:
+    sandbox_settings = settings.sandbox.model_copy(update={"runtime": runtime})
+    return settings.model_copy(update={"sandbox": sandbox_settings})
+
+
+def report(times: dict[str, list[float]]) -> None:
+    host_median = statistics.median(times["host"])
+    print(line("host", times["host"]))
+    for name, values in times.items():
+        if name != "host":
+            print(line(name, values, host_median))
+    for name, values in times.items():
+        if name in INSIDE:
+            inside = statistics.median(INSIDE[name][-len(values) :])
+            outside = statistics.median(values) - inside
+            print(f"{name}: in the container {inside:.2f} s, around it {outside:.2f} s (median)")
+    for runtime_way in ("cold runsc", "warm runsc"):
+        if runtime_way in INSIDE:
+            runc_way = runtime_way.split()[0]
+            ratio = statistics.median(INSIDE[runtime_way]) / statistics.median(INSIDE[runc_way])
+            print(f"{runtime_way}: in the container {ratio:.2f}x the runc time")
+    print("load average (1, 5, 15 min) at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+    cold_over = statistics.median(times["cold"]) - host_median
+    warm_over = statistics.median(times["warm"]) - host_median
+    print(f"target cold within 1.5 s of the host: {'met' if cold_over <= 1.5 else 'MISSED'}")
+    print(f"target warm within 0.3 s of the host: {'met' if warm_over <= 0.3 else 'MISSED'}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--project", type=Path)
+    parser.add_argument("--no-runsc", action="store_true", help="skip the gVisor (runsc) ways")
     options = parser.parse_args()
     settings = Settings.from_env()
     print(f"sandbox image: {build_image(settings)}")
-    with tempfile.TemporaryDirectory(prefix="bench-sandbox-") as scratch:
+    with contextlib.ExitStack() as stack:
+        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-sandbox-")))
         if options.project:
             project, what = options.project.resolve(), str(options.project)
         else:
-            project, what = generated_project(Path(scratch)) or fixture_project(Path(scratch))
+            project, what = generated_project(scratch / "p") or fixture_project(scratch / "p")
+        runsc_project, runsc_host = None, None
+        if not options.no_runsc:
+            runsc_project = Path(shutil.copytree(project, scratch / "runsc-copy"))
+            runsc_host = stack.enter_context(gvisor_engine())
         print(f"project: {what}; runs: {options.runs} each")
         python = host_venv(settings)
         host_run(project, python)  # warm the page cache
-        sandbox_run(project, settings, warm=True)  # prepares the warm container
-        ways = {
-            "host": lambda: host_run(project, python),
-            "cold": lambda: sandbox_run(project, settings, warm=False),
-            "warm": lambda: sandbox_run(project, settings, warm=True),
-        }
+        ways = {"host": lambda: host_run(project, python)}
+        ways.update(sandbox_ways(project, settings, runsc_project, runsc_host))
+        for name, action in ways.items():  # prepares the warm containers
+            if name.startswith("warm"):
+                action()
+        INSIDE.clear()
         times: dict[str, list[float]] = {name: [] for name in ways}
-        for _ in range(options.runs):  # interleaved, so load changes hit all three alike
+        for _ in range(options.runs):  # interleaved, so load changes hit all of them alike
             for name, action in ways.items():
                 times[name] += timed(action, 1)
-        host, cold, warm = times["host"], times["cold"], times["warm"]
         close_warm()
-    host_median = statistics.median(host)
-    print(line("host", host))
-    print(line("cold", cold, host_median))
-    print(line("warm", warm, host_median))
-    for name, warm_mode, times_ in (("cold", False, cold), ("warm", True, warm)):
-        inside = statistics.median(INSIDE[warm_mode][-len(times_) :])
-        outside = statistics.median(times_) - inside
-        print(f"{name}: in the container {inside:.2f} s, around it {outside:.2f} s (median)")
-    print("load average (1, 5, 15 min) at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
-    cold_over = statistics.median(cold) - host_median
-    warm_over = statistics.median(warm) - host_median
-    print(f"target cold within 1.5 s of the host: {'met' if cold_over <= 1.5 else 'MISSED'}")
-    print(f"target warm within 0.3 s of the host: {'met' if warm_over <= 0.3 else 'MISSED'}")
+    report(times)
 
 
 if __name__ == "__main__":
