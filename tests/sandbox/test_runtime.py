@@ -4,7 +4,10 @@ runs the same in a runc and in a runsc session."""
 
 from __future__ import annotations
 
+import os
 import pathlib
+import subprocess
+import sys
 
 import docker
 import pytest
@@ -133,3 +136,27 @@ def test_a_run_under_runc_reports_it_and_runs_on_the_hosts_kernel(
     assert report.outcome == "passed", report.output + report.message
     assert report.passed == 1
     assert report.runtime == "runc"
+
+
+def sandbox_info(host: str, runtime: str) -> subprocess.CompletedProcess[str]:
+    """`service-creator sandbox info`, as a user runs it, against the engine at `host`."""
+    env = {**os.environ, "DOCKER_HOST": host, "SERVICE_CREATOR_SANDBOX_RUNTIME": runtime}
+    command = [sys.executable, "-m", "service_creator", "sandbox", "info"]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.docker
+def test_sandbox_info_shows_the_runtime_each_engine_gives(
+    gvisor_engine, main_engine: docker.DockerClient, main_docker_host: str, sandbox_image: str
+) -> None:
+    gvisor = sandbox_info(gvisor_engine.host, "auto")
+    assert gvisor.returncode == 0, gvisor.stdout + gvisor.stderr
+    assert "runtime setting:  auto" in gvisor.stdout
+    assert "runtime used:     runsc" in gvisor.stdout
+    assert f"sandbox image:    {sandbox_image} (present)" in gvisor.stdout
+
+    plain = sandbox_info(main_docker_host, "runsc")
+    assert plain.returncode == 1, plain.stdout + plain.stderr
+    assert "runtime used:     none" in plain.stdout
+    assert "problem: the sandbox runtime 'runsc' is not registered" in plain.stdout
+    assert "apt-get install runsc" in plain.stdout
