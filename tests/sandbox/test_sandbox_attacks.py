@@ -240,7 +240,7 @@ def test_the_code_under_test_cannot_reach_the_runner_or_flood_the_host(
 
 WARM_FIRST = {
     "tests/test_leave.py": (
-        "import ctypes, os, pathlib, subprocess, sys\n\n\n"
+        "import ctypes, errno, os, pathlib, subprocess, sys\n\n\n"
         "def test_leave_a_trace():\n"
         "    pathlib.Path('/tmp/infinity').write_text(\n"
         "        'import pathlib, time\\n'\n"
@@ -258,17 +258,20 @@ WARM_FIRST = {
         '        \'import pathlib\\npathlib.Path("/tmp/conftest-ran").write_text("x")\\n\'\n'
         "    )\n"
         "    persist.chmod(0o555)\n"
-        "    libc = ctypes.CDLL(None)\n"
-        "    assert libc.shmget(0x5C, 4096, 0o1600) >= 0  # IPC_CREAT\n"
+        "    libc = ctypes.CDLL(None, use_errno=True)\n"
+        "    assert libc.shmget(0x5C, 4096, 0o1600) == -1  # IPC_CREAT: SysV IPC is denied\n"
+        "    assert ctypes.get_errno() == errno.EPERM\n"
     )
 }
 WARM_SECOND = (
-    "import os, pathlib\n\n\n"
+    "import ctypes, errno, os, pathlib\n\n\n"
     "def test_nothing_survived():\n"
     "    assert not pathlib.Path('/tmp/conftest-ran').exists(), 'the planted conftest ran'\n"
     "    assert not pathlib.Path('/work/persist').exists()\n"
     "    assert os.listdir('/dev/shm') == []\n"
-    "    assert pathlib.Path('/proc/sysvipc/shm').read_text().count('\\n') == 1\n"
+    "    libc = ctypes.CDLL(None, use_errno=True)\n"
+    "    assert libc.shmget(0x5C, 0, 0) == -1\n"
+    "    assert ctypes.get_errno() in (errno.ENOENT, errno.EPERM)\n"
     "    mine = [p for p in os.listdir('/proc') if p.isdigit()\n"
     "            and os.stat(f'/proc/{p}').st_uid == os.getuid()]\n"
     "    cmds = [pathlib.Path('/proc', p, 'cmdline').read_bytes() for p in mine]\n"

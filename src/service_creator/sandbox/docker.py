@@ -32,7 +32,7 @@ from service_creator.config import SandboxSettings, Settings
 from service_creator.errors import CancelledByUser, SandboxError
 from service_creator.sandbox.image import PYTHON, SANDBOX_PATH
 from service_creator.sandbox.results import RawRun
-from service_creator.sandbox.runtime import runtime_options
+from service_creator.sandbox.runtime import RUNC, memory_watch, runtime_options
 
 log = logging.getLogger(__name__)
 
@@ -200,9 +200,10 @@ def put(container: Container, archive: bytes) -> None:
         raise SandboxError(f"cannot copy the project into the sandbox: {exc}") from exc
 
 
-def job(settings: Settings, run_name: str, wheels: bool) -> dict[str, object]:
+def job(settings: Settings, run_name: str, wheels: bool, runtime: str = RUNC) -> dict[str, object]:
     uid, gid = sandbox_ids(settings.sandbox)
     return {
+        "memory_watch": memory_watch(settings, runtime),
         "run": run_name,
         "work_dir": WORK,
         "out_dir": OUT,
@@ -278,13 +279,13 @@ def execute(
         future: Future[Captured] = pool.submit(
             lambda: read_capped(api.exec_start(exec_id, stream=True, demux=True), cap)
         )
-        stopped = wait(future, deadline, should_stop)
+        stopped = wait(future, deadline, should_stop, container)
         overflowed = future.done() and not future.exception() and future.result().overflowed
         if stopped or overflowed:
             with contextlib.suppress(APIError, DockerException):
                 container.kill()
         try:
-            captured = future.result(timeout=30)
+            captured = future.result(timeout=1 if stopped == "exited" else 30)
             # the runner reports pytest's status itself; the exec's only matters when it died
             died = not (stopped or overflowed or captured.stdout)
             code = api.exec_inspect(exec_id).get("ExitCode") if died else None
@@ -304,15 +305,32 @@ def execute(
     )
 
 
-def wait(future: Future, deadline: float, should_stop: Callable[[], bool]) -> str | None:
+def wait(
+    future: Future, deadline: float, should_stop: Callable[[], bool], container: Container
+) -> str | None:
+    next_check = time.monotonic() + 0.5
     while not future.done():
         if should_stop():
             return "cancelled"
         if time.monotonic() > deadline:
             return "timeout"
+        if time.monotonic() > next_check:
+            next_check = time.monotonic() + 0.5
+            if not alive(container):
+                return "exited"
         with contextlib.suppress(TimeoutError):
             future.result(timeout=0.05)
     return None
+
+
+def alive(container: Container) -> bool:
+    try:
+        container.reload()
+    except NotFound:
+        return False
+    except (APIError, DockerException):
+        return True
+    return container.status == "running"
 
 
 def read_results(stdout: bytes) -> dict[str, bytes]:

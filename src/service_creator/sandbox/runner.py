@@ -46,6 +46,7 @@ from pathlib import Path
 JUNIT_LIMIT = 8 << 20
 INTERRUPT_GRACE = 3.0
 SWEEP_ROUNDS = 20
+WATCH_INTERVAL = 0.05
 WRITABLE = ("/tmp", "/dev/shm", "/dev/mqueue")
 SYSV_IPC = ("shm", "sem", "msg")
 
@@ -57,10 +58,11 @@ LD_ABS, JEQ, JGE, RET = 0x20, 0x15, 0x35, 0x06
 X32_BIT = 0x40000000
 # Syscalls the code under test never gets, on top of Docker's default profile: reading or
 # writing another process (ptrace, process_vm_*, pidfd_getfd), the kernel keyring, eBPF,
-# userfaultfd (a kernel-exploit staple) and perf events.
+# userfaultfd (a kernel-exploit staple), perf events, and creating System V IPC objects (they
+# outlive their processes, and gVisor offers no way to list them for the reset to remove).
 DENIED_SYSCALLS = {
-    "x86_64": (0xC000003E, (101, 310, 311, 438, 248, 249, 250, 321, 323, 298)),
-    "aarch64": (0xC00000B7, (117, 270, 271, 438, 217, 218, 219, 280, 282, 241)),
+    "x86_64": (0xC000003E, (101, 310, 311, 438, 248, 249, 250, 321, 323, 298, 29, 64, 68)),
+    "aarch64": (0xC00000B7, (117, 270, 271, 438, 217, 218, 219, 280, 282, 241, 194, 190, 186)),
 }
 
 
@@ -84,10 +86,11 @@ def drop_privileges(uid: int, gid: int) -> None:
     prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
     if prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS)")
-    last = int(Path("/proc/sys/kernel/cap_last_cap").read_text())
-    for cap in range(last + 1):
-        if prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
-            raise OSError(ctypes.get_errno(), f"prctl(PR_CAPBSET_DROP, {cap})")
+    cap = 0
+    while prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0:
+        cap += 1
+    if ctypes.get_errno() != errno.EINVAL or cap < 32:
+        raise OSError(ctypes.get_errno(), f"prctl(PR_CAPBSET_DROP, {cap})")
     os.setgroups([])
     os.setresgid(gid, gid, gid)
     os.setresuid(uid, uid, uid)
@@ -120,23 +123,35 @@ def sweep_as_sandbox_user() -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     removers = {"shm": libc.shmctl, "sem": libc.semctl, "msg": libc.msgctl}
     for kind, remove in removers.items():
-        for ipc_id in sysv_ids(kind):
-            remove(ipc_id, 0, None)  # IPC_RMID; failures show up in the check that follows
+        with contextlib.suppress(OSError):  # the check that follows says what is left
+            for ipc_id in sysv_ids(kind):
+                remove(ipc_id, 0, None)  # IPC_RMID
 
 
 def sysv_ids(kind: str) -> list[int]:
+    """Ids of the System V IPC objects of `kind`, from `/proc/sysvipc`; none where the kernel
+    has no such file (gVisor): the code under test cannot create any (`DENIED_SYSCALLS`)."""
     try:
         lines = Path("/proc/sysvipc", kind).read_text().splitlines()[1:]
-    except OSError:
+    except FileNotFoundError:
         return []
-    column = 1  # key, id/shmid/semid/msqid, ...
-    return [int(line.split()[column]) for line in lines if line.split()]
+    return [int(line.split()[1]) for line in lines if line.split()]  # key, id, ...
 
 
 # --- the run (as root) -----------------------------------------------------------------------
 
 
+def private_stdin() -> None:
+    """Replace the exec's stdin (`/dev/null`, which any user may open again through
+    `/proc/<runner>/fd/0` under gVisor) with a pipe of this user's."""
+    read_end, write_end = os.pipe()
+    os.dup2(read_end, 0)
+    os.close(read_end)
+    os.close(write_end)
+
+
 def main(run_dir: str) -> int:
+    private_stdin()
     job = json.loads(Path(run_dir, "job.json").read_text())
     result: dict[str, object] = {"exit_code": None, "timed_out": False, "oom_killed": False}
     started = time.monotonic()
@@ -178,7 +193,7 @@ def run_project(
         result["install_error"] = install_wheels(job, wheels, env, deadline - time.monotonic())
     oom_before = oom_kills()
     result.update(run_pytest(job, env, output, deadline - time.monotonic()))
-    result["oom_killed"] = oom_kills() > oom_before
+    result["oom_killed"] = bool(result.get("oom_killed")) or oom_kills() > oom_before
 
 
 COPY_PROJECT = "import shutil,sys;shutil.copytree(sys.argv[1],sys.argv[2],dirs_exist_ok=True)"
@@ -292,7 +307,10 @@ def empty(folder: Path) -> str | None:
 
 
 def leftover_ipc() -> str | None:
-    left = {kind: len(sysv_ids(kind)) for kind in SYSV_IPC}
+    try:
+        left = {kind: len(sysv_ids(kind)) for kind in SYSV_IPC}
+    except OSError as exc:
+        return f"cannot check System V IPC: {exc.strerror or exc}"
     if any(left.values()):
         return "System V IPC objects left: " + ", ".join(f"{k} {n}" for k, n in left.items() if n)
     return None
@@ -358,16 +376,43 @@ def run_pytest(
     )
     reader = threading.Thread(target=drain, args=(proc.stdout, output), daemon=True)
     reader.start()
-    timed_out = False
-    try:
-        proc.wait(timeout=max(timeout, 1.0))
-    except subprocess.TimeoutExpired:
-        timed_out = True
+    ended = wait_watching(proc, job, max(timeout, 1.0))
+    if ended == "timeout":
         stop(proc)
     signal_group(proc.pid, signal.SIGKILL)
     kill_sandbox_processes(job)  # strays holding the pipe open would keep the reader waiting
     reader.join(timeout=2.0)
-    return {"exit_code": proc.returncode, "timed_out": timed_out}
+    result: dict[str, object] = {"exit_code": proc.returncode, "timed_out": ended == "timeout"}
+    if ended == "memory":
+        result["oom_killed"] = True
+    return result
+
+
+def wait_watching(proc: subprocess.Popen, job: dict, timeout: float) -> str | None:
+    """Wait for pytest: "timeout" at the deadline; "memory" when the sandbox user's processes
+    hold more than `memory_watch` bytes (under gVisor, where the host's OOM killer would take
+    the whole sandbox, runner and report included, instead of the biggest process)."""
+    deadline = time.monotonic() + timeout
+    budget = job.get("memory_watch")
+    while True:
+        try:
+            proc.wait(timeout=WATCH_INTERVAL if budget else max(0.0, deadline - time.monotonic()))
+            return None
+        except subprocess.TimeoutExpired:
+            pass
+        if time.monotonic() >= deadline:
+            return "timeout"
+        if budget and resident_bytes(int(job["uid"])) > budget:
+            return "memory"
+
+
+def resident_bytes(uid: int) -> int:
+    page = os.sysconf("SC_PAGE_SIZE")
+    total = 0
+    for pid in processes_of(uid):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            total += int(Path("/proc", str(pid), "statm").read_text().split()[1]) * page
+    return total
 
 
 def drain(stream: io.BufferedReader, output: CappedBuffer) -> None:

@@ -98,7 +98,8 @@ def run_in_sandbox(
     tag = ensure_image(client, settings, progress)
     extras = project_extras(client, tag, workspace, settings)
     name = f"run-{uuid.uuid4().hex[:12]}"
-    job = sandbox.job(settings, name, wheels=bool(extras.wheels))
+    runtime = resolve_runtime(client, settings)
+    job = sandbox.job(settings, name, wheels=bool(extras.wheels), runtime=runtime)
     archive = run_archive(workspace, name, job, extras.wheels, overlay)
     if should_stop():
         raise sandbox.cancelled_error()
@@ -113,7 +114,7 @@ def run_in_sandbox(
     raw.extra_cases = extras.cases + raw.extra_cases
     progress.report(STEPS, STEPS, "reading the results")
     report = build_report(raw, workspace)
-    report.runtime = resolve_runtime(client, settings)
+    report.runtime = runtime
     return report
 
 

@@ -99,11 +99,31 @@ def runtime_options(client: docker.DockerClient, settings: Settings) -> dict[str
     if runtime != RUNSC:
         return {"runtime": runtime}
     limit = runsc_process_limit(settings)
+    host_memory = parse_bytes(settings.sandbox.memory) + runsc_memory_headroom(settings)
     return {
         "runtime": runtime,
+        "mem_limit": host_memory,
+        "memswap_limit": host_memory,
         "ulimits": [Ulimit(name="nproc", soft=limit, hard=limit)],
         "pids_limit": RUNSC_HOST_TASKS + RUNSC_TASKS_PER_PROCESS * settings.sandbox.pids_limit,
     }
+
+
+def memory_watch(settings: Settings, runtime: str) -> int | None:
+    """Bytes the tests may hold under runsc, watched by the in-sandbox runner; None under runc.
+
+    Under runc the memory cgroup kills the biggest process and the runner reports it. Under
+    runsc the cgroup holds gVisor itself too, and the host's OOM killer would kill the whole
+    sandbox, report and all; so the cgroup gets `runsc_memory_headroom` on top and the runner
+    kills the tests when they pass `memory`.
+    """
+    return parse_bytes(settings.sandbox.memory) if runtime == RUNSC else None
+
+
+def runsc_memory_headroom(settings: Settings) -> int:
+    """gVisor's own memory (sentry, gofer, page tables) and what a fast bomb takes between two
+    looks of the runner: as much again as the limit, at least 256 MiB."""
+    return max(256 << 20, parse_bytes(settings.sandbox.memory))
 
 
 def runsc_process_limit(settings: Settings) -> int:
