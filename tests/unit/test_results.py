@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from service_creator.core.models import Location
-from service_creator.sandbox.docker import PYTEST_ARGS, read_results
+from service_creator.sandbox.docker import PYTEST_ARGS, STDERR_LIMIT, read_capped, read_results
 from service_creator.sandbox.results import (
     RawRun,
     build_report,
@@ -211,6 +211,21 @@ def test_result_extraction_survives_a_cut_stream() -> None:
     stream = tar_of(entry("result.json"))
     assert read_results(stream[:700]) in ({}, {"result.json": b"{}"})
     assert read_results(b"") == {}
+
+
+def test_the_host_stops_reading_a_container_past_the_cap() -> None:
+    sent = []
+
+    def endless():  # a container that never stops talking, on both streams
+        while True:
+            sent.append(1)
+            yield b"x" * 65536, b"e" * 65536
+
+    captured = read_capped(endless(), cap=1 << 20)
+
+    assert captured.overflowed and len(captured.stdout) <= 1 << 20
+    assert len(captured.stderr) <= STDERR_LIMIT
+    assert len(sent) == 17  # read no further than the frame that crossed the cap
 
 
 def test_capped_buffer_keeps_head_and_tail() -> None:
