@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from service_creator.config import Settings
 from service_creator.core.models import AnswerValue, Question
+from service_creator.core.ports import Asker, NoProgress
 from service_creator.errors import SandboxError
 from service_creator.terminal import ProgressBar, TerminalAsker
 from service_creator.tools.generate import GenerateInput, GenerateOutput, generate_service
@@ -18,7 +19,6 @@ from service_creator.tools.interview import (
     StartInterviewInput,
     start_interview,
 )
-from service_creator.tools.ports import Asker, NoProgress
 from service_creator.tools.scripted import DEMO_ANSWERS, ScriptedAsker
 from service_creator.workspace_path import WorkspacePath, workspace_path
 

@@ -15,9 +15,9 @@ from service_creator.config import Settings
 from service_creator.core.llm_engine import ModelEngine
 from service_creator.core.llm_errors import LLMError
 from service_creator.core.models import GeneratedFile
+from service_creator.core.ports import NoProgress
 from service_creator.tools.generate import GenerateInput, GenerateOutput, generate_service
 from service_creator.tools.interview import StartInterviewInput, start_interview
-from service_creator.tools.ports import NoProgress
 from service_creator.tools.scripted import DEMO_ANSWERS, ScriptedAsker
 
 

@@ -16,6 +16,7 @@ from project import FILES, MANAGER, ScriptedModel
 
 from service_creator.config import Settings
 from service_creator.core.models import GeneratedFile, TestReport
+from service_creator.core.ports import NoProgress
 from service_creator.core.workspace import FilesystemWriter
 from service_creator.errors import ServiceCreatorError
 from service_creator.sandbox.results import parse_junit
@@ -26,7 +27,6 @@ from service_creator.tools.fix import (
     save_report,
 )
 from service_creator.tools.interview import StartInterviewInput, start_interview
-from service_creator.tools.ports import NoProgress
 from service_creator.tools.scripted import DEMO_ANSWERS, ScriptedAsker
 
 FAILING = "test_suite.py::test_create_get_and_list"

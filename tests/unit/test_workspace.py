@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from service_creator.core.models import GeneratedFile, WriteResult
+from service_creator.core.ports import Writer
 from service_creator.core.workspace import (
     FilesystemWriter,
     Workspace,
@@ -22,7 +23,6 @@ from service_creator.core.workspace import (
     state_dir,
 )
 from service_creator.errors import ServiceCreatorError, WorkspaceError
-from service_creator.tools.ports import Writer
 
 
 @pytest.fixture

@@ -22,9 +22,9 @@ import docker
 from docker.errors import APIError, BuildError, DockerException, ImageNotFound
 
 from service_creator.config import Settings
+from service_creator.core.ports import NoProgress, Progress
 from service_creator.errors import SandboxError
 from service_creator.sandbox.wheelhouse import BASE_PACKAGES, collect, wheel_distribution
-from service_creator.tools.ports import NoProgress, Progress
 
 log = logging.getLogger(__name__)
 

@@ -21,6 +21,7 @@ from docker.models.containers import Container
 
 from service_creator.config import Settings
 from service_creator.core.models import Location, TestCase, TestReport
+from service_creator.core.ports import NoProgress, Progress
 from service_creator.errors import SandboxError
 from service_creator.sandbox import docker as sandbox
 from service_creator.sandbox.image import PYTHON, ensure_image, forget_image, installed_packages
@@ -29,7 +30,6 @@ from service_creator.sandbox.requirements import Refused, read_project_requireme
 from service_creator.sandbox.results import REQUIREMENTS_ID, RawRun, build_report
 from service_creator.sandbox.runtime import resolve_runtime
 from service_creator.sandbox.wheelhouse import collect_extras, missing
-from service_creator.tools.ports import NoProgress, Progress
 
 log = logging.getLogger(__name__)
 STEPS = 4

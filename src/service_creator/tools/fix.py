@@ -32,6 +32,7 @@ from service_creator.core.models import (
     WireModel,
 )
 from service_creator.core.plan import plan
+from service_creator.core.ports import Progress, Writer
 from service_creator.core.validate import validate
 from service_creator.core.workspace import (
     STATE_DIR,
@@ -44,7 +45,6 @@ from service_creator.errors import ServiceCreatorError, UnsafeFileError
 from service_creator.safe_files import read_project_text
 from service_creator.tools.fix_target import candidates, model_target
 from service_creator.tools.interview import SessionRef, open_session
-from service_creator.tools.ports import Progress, Writer
 
 if TYPE_CHECKING:
     from service_creator.tools.testing import RunTestsInput, RunTestsOutput

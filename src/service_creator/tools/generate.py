@@ -13,9 +13,9 @@ from service_creator.core.generate import Engine, OfflineEngine, generate
 from service_creator.core.interview import Interview
 from service_creator.core.models import Finding, WireModel
 from service_creator.core.plan import plan
+from service_creator.core.ports import Progress, Writer
 from service_creator.core.workspace import FilesystemWriter
 from service_creator.tools.interview import SessionRef, open_session
-from service_creator.tools.ports import Progress, Writer
 
 
 class GenerateInput(SessionRef):

@@ -18,9 +18,9 @@ from service_creator.core.models import (
     SessionStatus,
     WireModel,
 )
+from service_creator.core.ports import Asker
 from service_creator.core.session import SessionStore
 from service_creator.errors import InvalidAnswerError, SessionNotFoundError
-from service_creator.tools.ports import Asker
 from service_creator.workspace_path import WorkspacePath
 
 MAX_ATTEMPTS = 5

@@ -18,11 +18,11 @@ from pydantic import Field
 
 from service_creator.config import Settings
 from service_creator.core.models import Finding, TestReport, WireModel
+from service_creator.core.ports import Progress
 from service_creator.errors import CancelledByUser, SandboxError
 from service_creator.sandbox.image import build_image
 from service_creator.sandbox.results import report_findings
 from service_creator.sandbox.runs import run_in_sandbox
-from service_creator.tools.ports import Progress
 from service_creator.workspace_path import WorkspacePath
 
 T = TypeVar("T")

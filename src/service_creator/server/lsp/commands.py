@@ -27,7 +27,7 @@ from service_creator.server.lsp.server import Job, ServiceCreatorServer
 
 if TYPE_CHECKING:
     from service_creator.config import Settings
-    from service_creator.tools.ports import Progress
+    from service_creator.core.ports import Progress
 
 log = logging.getLogger(__name__)
 

@@ -34,8 +34,8 @@ from service_creator.errors import WorkspaceError
 if TYPE_CHECKING:
     from pygls.workspace import TextDocument
 
+    from service_creator.core.ports import Writer
     from service_creator.server.lsp.server import ServiceCreatorServer
-    from service_creator.tools.ports import Writer
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,7 @@
-"""The ports: what a front door (CLI, LSP, MCP) supplies to the operations in `tools/`.
+"""The ports: what a front door (CLI, LSP, MCP) supplies to the work it starts.
 
-Each front door implements these with its own protocol; the operations only see the ports.
+Each front door implements these with its own protocol; the operations in `tools/` and the
+sandbox below them only see the ports.
 """
 
 from __future__ import annotations
