@@ -13,13 +13,13 @@ from service_creator.errors import SandboxError
 from service_creator.sandbox.image import (
     IMAGE_LABEL,
     PACKAGES_LABEL,
-    PYTHON,
     base_image_id,
     ensure_image,
     forget_image,
     image_tag,
     installed_packages,
 )
+from service_creator.sandbox.venv import PYTHON
 from service_creator.sandbox.wheelhouse import BASE_PACKAGES
 
 pytestmark = pytest.mark.docker

@@ -30,9 +30,9 @@ from docker.types import Mount
 
 from service_creator.config import SandboxSettings, Settings
 from service_creator.errors import CancelledByUser, SandboxError
-from service_creator.sandbox.image import PYTHON, SANDBOX_PATH
 from service_creator.sandbox.results import RawRun
 from service_creator.sandbox.runtime import RUNC, memory_watch, runtime_options
+from service_creator.sandbox.venv import PYTHON, SANDBOX_PATH
 
 log = logging.getLogger(__name__)
 

@@ -24,13 +24,12 @@ from docker.errors import APIError, BuildError, DockerException, ImageNotFound
 from service_creator.config import Settings
 from service_creator.core.ports import NoProgress, Progress
 from service_creator.errors import SandboxError
+from service_creator.sandbox.docker import docker_client
+from service_creator.sandbox.venv import SANDBOX_PATH, VENV
 from service_creator.sandbox.wheelhouse import BASE_PACKAGES, collect, wheel_distribution
 
 log = logging.getLogger(__name__)
 
-VENV = "/opt/sandbox"
-PYTHON = f"{VENV}/bin/python"
-SANDBOX_PATH = f"{VENV}/bin:/usr/local/bin:/usr/bin:/bin"
 IMAGE_LABEL = "service-creator.sandbox-image"
 PACKAGES_LABEL = "service-creator.packages"
 BUILD_LABEL = "service-creator.sandbox-build"
@@ -121,8 +120,6 @@ def build_image(
     settings: Settings, progress: Progress | None = None, client: docker.DockerClient | None = None
 ) -> str:
     """`service-creator sandbox build`: build (or find) the sandbox image; returns its tag."""
-    from service_creator.sandbox.docker import docker_client
-
     return ensure_image(client or docker_client(settings), settings, progress)
 
 

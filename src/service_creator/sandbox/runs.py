@@ -24,11 +24,12 @@ from service_creator.core.models import Location, TestCase, TestReport
 from service_creator.core.ports import NoProgress, Progress
 from service_creator.errors import SandboxError
 from service_creator.sandbox import docker as sandbox
-from service_creator.sandbox.image import PYTHON, ensure_image, forget_image, installed_packages
+from service_creator.sandbox.image import ensure_image, forget_image, installed_packages
 from service_creator.sandbox.project import run_archive
 from service_creator.sandbox.requirements import Refused, read_project_requirements
 from service_creator.sandbox.results import REQUIREMENTS_ID, RawRun, build_report
 from service_creator.sandbox.runtime import resolve_runtime
+from service_creator.sandbox.venv import PYTHON
 from service_creator.sandbox.wheelhouse import collect_extras, missing
 
 log = logging.getLogger(__name__)
