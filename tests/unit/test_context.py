@@ -12,6 +12,7 @@ from service_creator.core import parsing
 from service_creator.core.context import ContextIndex, symbols
 from service_creator.core.incremental import changed_span, point_at
 from service_creator.core.models import FileSpec, GeneratedFile
+from service_creator.core.outline import render_table
 
 
 def rows(table):
@@ -203,7 +204,7 @@ def test_python_syntax_errors_give_lines_and_the_rest_still_extracts():
 
 def test_render_is_compact_and_nests_members():
     table = symbols("models.py", PYTHON)
-    text = table.render()
+    text = render_table(table)
     assert text.splitlines()[:6] == [
         "# models.py (python)",
         "from __future__ import annotations",
@@ -218,13 +219,13 @@ def test_render_is_compact_and_nests_members():
     assert "\nasync def fetch(url: str) -> bytes" in text
     assert "class Plan(str, Enum)\n    BASIC = " in text
     assert "LIMIT = 10\nname: str = " in text
-    routes = symbols("api.py", ROUTES).render()
+    routes = render_table(symbols("api.py", ROUTES))
     assert "GET /instances/{instance_id} -> get_instance\nasync def get_instance(" in routes
 
 
 def test_a_model_whose_bases_do_not_say_pydantic_is_marked():
     source = "class Strict(BaseModel):\n    x: int\n\n\nclass Out(Strict):\n    y: int\n"
-    text = symbols("schemas.py", source).render(header=False)
+    text = render_table(symbols("schemas.py", source), header=False)
     assert text == "class Strict(BaseModel)\n    x: int\nclass Out(Strict)  # pydantic\n    y: int"
 
 
@@ -322,7 +323,7 @@ def test_javascript_exports_es_and_commonjs():
         ("extra", 27, "module.exports"),
         ("more", 28, "module.exports"),
     ]
-    text = table.render()
+    text = render_table(table)
     assert "export function listInstances(client, { limit = 10 } = {})" in text
     assert "export async function createInstance(client, body)" in text
     assert "export default class PortalClient extends BaseClient\n    token = null" in text
@@ -372,7 +373,7 @@ def test_yaml_top_level_keys_with_their_keys():
         ("key", "volumes", 8, "data", ""),
     ]
     lines = ['version: "3.9"', "services: api, db", "volumes: data"]
-    assert table.render().splitlines()[1:] == lines
+    assert render_table(table).splitlines()[1:] == lines
 
 
 def test_yaml_kubernetes_documents_give_kind_and_name():
@@ -419,7 +420,7 @@ def test_dockerfile_stages_ports_and_instructions():
         ("key", "CMD", 11, '["uvicorn", "api_endpoints:app", "--host", "0.0.0.0"]', "1"),
         ("key", "ENTRYPOINT", 12, '["/entrypoint.sh"]', "1"),
     ]
-    text = table.render()
+    text = render_table(table)
     assert "FROM python:${PY}-slim AS build\n    ENV PIP_NO_CACHE_DIR=1" in text
     assert "FROM python:3.12-slim\n    USER 10001\n    EXPOSE 8000\n" in text
 
@@ -447,7 +448,7 @@ create table "usage" (instance_id TEXT REFERENCES instances(id), units INTEGER);
         ("field", "instance_id", 7, "TEXT REFERENCES instances(id)", "usage"),
         ("field", "units", 7, "INTEGER", "usage"),
     ]
-    assert table.render().splitlines()[1:3] == ["TABLE instances", "    id TEXT PRIMARY KEY"]
+    assert render_table(table).splitlines()[1:3] == ["TABLE instances", "    id TEXT PRIMARY KEY"]
 
 
 @pytest.mark.parametrize(
@@ -713,7 +714,7 @@ def _helper(): ...
 def public(instance: Instance) -> Out: ...
 """
     table = symbols("client.py", source)
-    assert table.render(brief=True, project={"models", "schemas"}) == (
+    assert render_table(table, brief=True, project={"models", "schemas"}) == (
         "# client.py (python)\n"
         "# imports: json, dataclasses, httpx\n"
         "from models import Instance\n"
@@ -725,7 +726,7 @@ def public(instance: Instance) -> Out: ...
         "    def get(self, path: str) -> dict\n"
         "def public(instance: Instance) -> Out"
     )
-    full = table.render()
+    full = render_table(table)
     assert "_helper" in full
     assert "import json" in full
 

@@ -24,6 +24,7 @@ from service_creator.core.bulk import content_hash, index_paths
 from service_creator.core.extract import Row
 from service_creator.core.incremental import Edit, Splice, reparse, splice
 from service_creator.core.models import FileSpec, GeneratedFile
+from service_creator.core.outline import render_table
 from service_creator.core.symbols import (
     Symbol,
     SymbolTable,
@@ -230,7 +231,7 @@ class ContextIndex:
             if entry is None:
                 parts.append(f"# {path} (not generated yet)")
             elif entry.rows or entry.language in _PARSED or entry.source is None:
-                parts.append(entry.table.render(brief=True, project=modules))
+                parts.append(render_table(entry.table, brief=True, project=modules))
             else:
                 parts.append(_verbatim(path, entry.language, entry.source))
         return "\n\n".join(parts)

@@ -23,7 +23,7 @@ from collections.abc import Collection
 
 from service_creator.core.context import ContextIndex, Symbol, SymbolTable
 from service_creator.core.models import FileSpec
-from service_creator.core.outline import is_private
+from service_creator.core.outline import is_private, render_table
 from service_creator.core.testfiles import is_test_file
 
 LONG_VALUE = 40
@@ -53,7 +53,7 @@ def dependency_context(
             names = consumer.uses.get(path, []) if path not in whole else []
             if names and set(names) <= {s.name for s in shown.symbols if not s.parent}:
                 shown = interface(shown, names)
-            parts.append(shown.render())
+            parts.append(render_table(shown))
     return "\n\n".join(parts)
 
 

@@ -1,4 +1,4 @@
-"""Rendering a symbol table as compact text for a prompt (`SymbolTable.render`).
+"""Rendering a symbol table as compact text for a prompt (`render_table`).
 
     # schemas.py (python)
     from models import Instance, Plan
@@ -18,20 +18,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from service_creator.core.symbols import Symbol, SymbolTable
+from service_creator.core.symbols import Symbol, SymbolTable
 
 _KEYWORDS = {"python": "def ", "javascript": "function "}
 PYDANTIC_BASE = re.compile(r"\b(BaseModel|BaseSettings|RootModel)\b")
 
 
-def render(
+def render_table(
     table: SymbolTable, header: bool = True, brief: bool = False, project: Collection[str] = ()
 ) -> str:
-    """The table as text. `brief` (for the context of another file) leaves out private names
-    and folds the imports of modules outside `project` (module names) into one line."""
+    """The table as text: one line per symbol, members indented under their class or stage,
+    consecutive imports of one module on one line. `brief` (for the context of another file)
+    leaves out private names and folds the imports of modules outside `project` (module names)
+    into one line."""
     lines = [f"# {table.path} ({table.language})"] if header else []
     if table.errors:
         lines.append(f"! syntax errors on lines {', '.join(map(str, table.errors[:10]))}")

@@ -1,5 +1,5 @@
-"""Symbol tables: what a file defines and uses, extracted with tree-sitter, rendered compactly
-for a prompt.
+"""Symbol tables: what a file defines and uses, extracted with tree-sitter (core/outline.py
+renders them compactly for a prompt).
 
 `symbols(path, content)` parses a file and finds its symbols: a walk of the top-level
 statements for Python (`extract_python`), one query (`prompts/queries/<language>.scm`) for the
@@ -11,7 +11,6 @@ regular expression (tables as classes, columns as fields).
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
@@ -104,16 +103,6 @@ class SymbolTable(BaseModel):
                     models.add(cls.name)
                     grew = True
         return models
-
-    def render(
-        self, header: bool = True, brief: bool = False, project: Collection[str] = ()
-    ) -> str:
-        """Compact text for a prompt: one line per symbol, members indented under their class
-        or stage, consecutive imports of one module on one line. `brief` leaves out private
-        names and folds the imports of modules outside `project` into one line."""
-        from service_creator.core.outline import render
-
-        return render(self, header, brief, project)
 
 
 def _bases(detail: str) -> set[str]:
