@@ -26,6 +26,7 @@ from service_creator.core.ledger import Ledger
 from service_creator.core.llm import LLM, Message
 from service_creator.core.models import FileSpec, Finding, GeneratedFile, Location, Requirements
 from service_creator.core.plan import exports, plan, seed_interfaces, under_test
+from service_creator.core.repair import Repairer
 
 log = logging.getLogger(__name__)
 
@@ -170,8 +171,6 @@ class ModelEngine:
     ) -> Generation:
         """Generate, check and repair, document. Raises the provider's error only when not a
         single file could be generated; otherwise a stop is reported in `Generation.stopped`."""
-        from service_creator.core.repair import Repairer
-
         self.specs = specs
         code = [s for s in specs if s.path != API_DOC.path]  # the README too, from its deps
         total = len(specs)

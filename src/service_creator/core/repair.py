@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Protocol
 
+from service_creator.config import Settings
 from service_creator.core.code_reply import fence_for
+from service_creator.core.consistency import check_consistency
 from service_creator.core.generate import STOPS, Generation
-from service_creator.core.models import Finding, GeneratedFile, Location, Requirements
+from service_creator.core.ledger import Ledger
+from service_creator.core.llm import Message
+from service_creator.core.models import FileSpec, Finding, GeneratedFile, Location, Requirements
 from service_creator.core.validate import validate
 from service_creator.prompts import render
-
-if TYPE_CHECKING:
-    from service_creator.core.llm_engine import ModelEngine
 
 log = logging.getLogger(__name__)
 
@@ -40,19 +42,31 @@ def does_not_parse(finding: Finding) -> bool:
     return finding.source == "service-creator" and finding.severity == "error"
 
 
-def consistency(files: list[GeneratedFile]) -> list[Finding]:
-    from service_creator.core.consistency import check_consistency
-
-    return check_consistency(files)
-
-
 def signature(findings: list[Finding]) -> Signature:
     """What a set of problems is, regardless of where the lines moved to."""
     return frozenset((f.code or f.source, f.message) for f in findings)
 
 
+class RepairEngine(Protocol):
+    """What the repair loop needs of the model engine (core/llm_engine.py's `ModelEngine`)."""
+
+    specs: list[FileSpec]
+    settings: Settings
+    ledger: Ledger
+
+    def remember(self, file: GeneratedFile) -> None: ...
+
+    def context_for(self, spec: FileSpec, extra: Sequence[str] = ()) -> str: ...
+
+    def messages(
+        self, requirements: Requirements, spec: FileSpec, prompt: str
+    ) -> list[Message]: ...
+
+    async def ask_file(self, spec: FileSpec, messages: list[Message], stage: str) -> str: ...
+
+
 class Repairer:
-    def __init__(self, engine: ModelEngine, requirements: Requirements) -> None:
+    def __init__(self, engine: RepairEngine, requirements: Requirements) -> None:
         self.engine = engine
         self.requirements = requirements
         self.specs = {s.path: s for s in engine.specs}
@@ -63,7 +77,7 @@ class Repairer:
         own: dict[str, list[Finding]] = {path: [] for path in files}
         for finding in generation.findings:
             own.setdefault(finding.location.path, []).append(finding)
-        across = consistency(list(files.values()))
+        across = check_consistency(list(files.values()))
         given_up: set[str] = set()
         for round_ in range(1, self.engine.settings.repair_rounds + 1):
             problems = self._problems(files, own, across, given_up)
@@ -78,7 +92,7 @@ class Repairer:
                 files[path] = file
                 own[path] = findings
                 self.engine.remember(file)
-            across = consistency(list(files.values()))
+            across = check_consistency(list(files.values()))
             after = self._problems(files, own, across, set())
             for path in problems:
                 if path in after and signature(after[path]) == signature(problems[path]):
