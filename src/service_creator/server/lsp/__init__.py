@@ -1,6 +1,6 @@
 """The language server: `service-creator lsp` (stdio, or `--tcp HOST:PORT`).
 
-A thin pygls adapter over `service_creator.tools`; see `server.py` for the wiring.
+A thin pygls adapter over `service_creator.tools`; see `features.py` for the wiring.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ def main(tcp: str | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     from service_creator.server.lsp.convert import ExpectedErrorFilter
-    from service_creator.server.lsp.server import build_server
+    from service_creator.server.lsp.features import build_server
 
     logging.getLogger("pygls.protocol.json_rpc").addFilter(ExpectedErrorFilter())
 

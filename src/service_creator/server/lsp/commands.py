@@ -1,4 +1,4 @@
-"""The `serviceCreator.*` commands (registered in server.py): decode the one camelCase
+"""The `serviceCreator.*` commands (registered in features.py): decode the one camelCase
 argument, call the tool, encode the result.
 
 Each command takes one object argument (a tools input model, camelCase; `workspace` defaults

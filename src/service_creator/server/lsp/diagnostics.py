@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
+from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from service_creator.core.testfiles import is_test_file
 
 if TYPE_CHECKING:
     from service_creator.core.models import Finding, Location
-    from service_creator.server.lsp.server import ServiceCreatorServer
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ SEVERITY = {
 
 
 class DiagnosticsStore:
-    def __init__(self, ls: ServiceCreatorServer) -> None:
+    def __init__(self, ls: LanguageServer) -> None:
         self.ls = ls
         self._groups: dict[tuple[Path, str], list[Finding]] = {}
 
@@ -114,7 +114,7 @@ def _uri(root: Path, location: Location) -> str:
 class _Lines:
     """Line texts for ranges: the open document's, else the file's on disk (read once)."""
 
-    def __init__(self, ls: ServiceCreatorServer) -> None:
+    def __init__(self, ls: LanguageServer) -> None:
         self.ls = ls
         self._files: dict[str, list[str]] = {}
 
@@ -152,9 +152,9 @@ def _read_lines(path: str | None) -> list[str]:
         return []
 
 
-def hover_for(ls: ServiceCreatorServer, uri: str, line: int) -> types.Hover | None:
+def hover_for(store: DiagnosticsStore, uri: str, line: int) -> types.Hover | None:
     """The messages of the findings on the 0-based `line`, if any."""
-    found = ls.diagnostics.findings_at(uri, line)
+    found = store.findings_at(uri, line)
     if not found:
         return None
     text = "\n\n".join(f"**{f.source}** {f.code or ''}: {f.message}" for _, f in found)

@@ -1,15 +1,13 @@
-"""The LanguageServer subclass: its typed state, cancellation, settings, and the feature wiring.
+"""The LanguageServer subclass: its typed state, cancellation, settings and client messages.
 
-Start-up imports only pygls and this package: pydantic, the tools and the core load on the
-first command (and are warmed in a worker thread once the client says `initialized`), so
-spawning the server costs about what bare pygls costs.
+The commands, code actions and ports take this server as an argument and are not imported here:
+features.py registers them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -159,6 +157,16 @@ class ServiceCreatorServer(LanguageServer):
         for key in [k for k, v in self.jobs.items() if v is job]:
             del self.jobs[key]
 
+    def cancel_jobs(self) -> None:
+        """Stop every running generation and sandbox run (the client is shutting down)."""
+        for job in list(self.jobs.values()):
+            job.cancel()
+
+    def learn_client(self, params: types.InitializeParams) -> None:
+        """Decide once, at `initialize`, what the client can do."""
+        self.state.support = _client_support(params)
+        log.info("client support: %s", self.state.support)
+
     async def settings(self) -> Settings:
         """Settings from the environment, overridden by the editor's `serviceCreator` section."""
         from service_creator.server.lsp.configuration import settings_from
@@ -234,87 +242,3 @@ def _client_support(params: types.InitializeParams) -> ClientSupport:
         work_done_progress=bool(caps.window and caps.window.work_done_progress),
         configuration=bool(workspace and workspace.configuration),
     )
-
-
-def _warm_imports() -> None:
-    """Load what the first command needs, off the event loop, while the user looks around."""
-    import service_creator.server.lsp.actions
-    import service_creator.server.lsp.asker
-    import service_creator.server.lsp.commands
-    import service_creator.server.lsp.configuration
-    import service_creator.server.lsp.progress
-    import service_creator.server.lsp.writer
-    import service_creator.tools.fix
-    import service_creator.tools.generate
-    import service_creator.tools.interview
-    import service_creator.tools.testing  # noqa: F401
-
-
-# command → its function in commands.py
-COMMANDS = {
-    "serviceCreator.startInterview": "start_interview",
-    "serviceCreator.answerQuestion": "answer_question",
-    "serviceCreator.showSession": "show_session",
-    "serviceCreator.generate": "generate",
-    "serviceCreator.runTests": "run_tests",
-    "serviceCreator.fixFailure": "fix_failure",
-}
-
-
-def _command(name: str) -> Any:
-    """The command's handler; commands.py (and what it needs) loads on the first call."""
-
-    async def handler(ls: ServiceCreatorServer, *arguments: Any) -> Any:
-        from service_creator.server.lsp import commands
-
-        return await getattr(commands, name)(ls, *arguments)
-
-    handler.__name__ = handler.__qualname__ = name
-    return handler
-
-
-def build_server() -> ServiceCreatorServer:
-    """The server with every feature registered; feature modules load on first use."""
-    server = ServiceCreatorServer()
-
-    @server.feature(types.INITIALIZE)
-    def on_initialize(ls: ServiceCreatorServer, params: types.InitializeParams) -> None:
-        ls.state.support = _client_support(params)
-        log.info("client support: %s", ls.state.support)
-
-    @server.feature(types.INITIALIZED)
-    def on_initialized(ls: ServiceCreatorServer, params: types.InitializedParams) -> None:
-        threading.Thread(target=_warm_imports, name="warm-imports", daemon=True).start()
-
-    @server.feature(types.SHUTDOWN)
-    def on_shutdown(ls: ServiceCreatorServer, params: None) -> None:
-        for job in list(ls.jobs.values()):  # stop generations and sandbox runs
-            job.cancel()
-
-    for command, name in COMMANDS.items():
-        server.command(command)(_command(name))
-
-    @server.feature(
-        types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
-    )
-    def code_actions(
-        ls: ServiceCreatorServer, params: types.CodeActionParams
-    ) -> list[types.CodeAction] | None:
-        from service_creator.server.lsp.actions import actions_for
-
-        return actions_for(ls, params.text_document.uri, params.context.diagnostics) or None
-
-    @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
-    def code_lens(ls: ServiceCreatorServer, params: types.CodeLensParams) -> list[types.CodeLens]:
-        from service_creator.server.lsp.actions import lenses_for
-
-        return lenses_for(ls, params.text_document.uri)
-
-    @server.feature(types.TEXT_DOCUMENT_HOVER)
-    def hover(ls: ServiceCreatorServer, params: types.HoverParams) -> types.Hover | None:
-        from service_creator.server.lsp.diagnostics import hover_for
-
-        return hover_for(ls, params.text_document.uri, params.position.line)
-
-    return server
