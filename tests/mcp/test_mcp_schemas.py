@@ -10,7 +10,7 @@ def test_shipped_output_schemas_are_up_to_date():
     fresh = derived(TYPED_TOOLS)
     assert set(fresh) == {fn.__name__ for fn, _ in TYPED_TOOLS}
     assert shipped() == fresh, (
-        "output_schemas.json is stale: run `python -m service_creator.server.mcp.schemas`"
+        "output_schemas.json is stale: run `python -m service_creator.server.mcp.write_schemas`"
     )
 
 

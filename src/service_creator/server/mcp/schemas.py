@@ -4,7 +4,7 @@ Deriving a JSON schema from each tool's return model is most of what building th
 (about 30 ms of a 45 ms build: pydantic builds the models' core schemas and walks them). The
 schemas only change when the models do, so they are derived ahead of time, like a lock file:
 
-    python -m service_creator.server.mcp.schemas     # rewrite output_schemas.json
+    python -m service_creator.server.mcp.write_schemas     # rewrite output_schemas.json
 
 and a test derives them again and fails when the file is stale. At start-up each tool is
 registered unstructured (no derivation) and then given its model and the shipped schema, which
@@ -17,7 +17,6 @@ import json
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from mcp.server.mcpserver.tools.base import Tool
@@ -51,15 +50,3 @@ def derived(tools: list[tuple[Callable[..., Any], type[BaseModel]]]) -> dict[str
         if schema is not None:
             schemas[fn.__name__] = schema
     return schemas
-
-
-def write(path: Path | None = None) -> Path:
-    from service_creator.server.mcp.server import TYPED_TOOLS
-
-    path = path or Path(__file__).with_name(SCHEMA_FILE)
-    path.write_text(json.dumps(derived(TYPED_TOOLS), indent=1, sort_keys=True) + "\n")
-    return path
-
-
-if __name__ == "__main__":
-    print(write())
