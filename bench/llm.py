@@ -43,6 +43,7 @@ from service_creator.core.llm import litellm_module  # noqa: E402
 from service_creator.core.llm_engine import DOCS, ModelEngine  # noqa: E402
 from service_creator.core.models import FileSpec, GeneratedFile, Requirements, Session  # noqa: E402
 from service_creator.core.plan import plan  # noqa: E402
+from service_creator.offline.generator import render_project  # noqa: E402
 from service_creator.tools.scripted import DEMO_ANSWERS  # noqa: E402
 
 PATH_IN_PROMPT = re.compile(r"(?:Write the file|The file) `([^`]+)`")
@@ -57,8 +58,6 @@ def requirements() -> Requirements:
 
 
 def offline_files(req: Requirements) -> dict[str, str]:
-    from service_creator.offline.generator import render_project
-
     return {f.path: f.content for f in render_project(req)}
 
 
@@ -82,7 +81,12 @@ async def generate(
     settings = Settings(
         model="openai/bench-model", api_base=server.base_url, concurrency=concurrency
     )
-    engine = ModelEngine(settings, workspace=workspace, context=context)  # type: ignore[arg-type]
+    engine = ModelEngine(
+        settings,
+        workspace=workspace,
+        context=context,  # type: ignore[arg-type]
+        seed=render_project,
+    )
     specs = engine.plan(req)
     started = time.perf_counter()
     generation = await engine.run(specs, req, concurrency=concurrency)

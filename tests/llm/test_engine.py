@@ -188,7 +188,9 @@ async def test_the_model_engine_is_chosen_from_the_settings(settings, tmp_path):
 
     engine = engine_for(settings, tmp_path)
     assert isinstance(engine, ModelEngine) and engine.name == "openai/fake-coder"
-    assert [s.path for s in engine.plan(_requirements())][-1] == "API.md"
+    specs = engine.plan(_requirements())
+    assert [s.path for s in specs][-1] == "API.md"
+    assert "Settings" in {name for s in specs for name in s.uses.get("config.py", [])}  # seeded
     assert FILES  # the scripted project is importable
 
 
@@ -214,7 +216,7 @@ def test_the_plans_interfaces_shape_the_prompts(settings, tmp_path):
     from service_creator.offline.generator import render_project
 
     req = _requirements()
-    engine = ModelEngine(settings, workspace=tmp_path)
+    engine = ModelEngine(settings, workspace=tmp_path, seed=render_project)
     engine.specs = engine.plan(req)
     specs = {s.path: s for s in engine.specs}
     config_prompt = engine.codegen_prompt(specs["config.py"], req, "")

@@ -17,8 +17,8 @@ from mcp.client import ClientRequestContext
 from mcp.server import MCPServer
 
 from service_creator.config import Settings
-from service_creator.core.generate import OfflineEngine
 from service_creator.core.models import FileSpec, Requirements
+from service_creator.offline.generator import OfflineEngine
 from service_creator.server.mcp.server import build_server
 from service_creator.server.mcp.views import ServerOptions
 

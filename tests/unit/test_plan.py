@@ -9,7 +9,7 @@ import pytest
 from test_offline_generator import requirements
 
 from service_creator.core.models import FileSpec, GeneratedFile
-from service_creator.core.plan import exports, plan, seed_interfaces, under_test, with_interfaces
+from service_creator.core.plan import exports, plan, under_test, with_interfaces
 from service_creator.offline.generator import render_project
 
 
@@ -41,7 +41,7 @@ def module_imports(files: list[GeneratedFile]) -> dict[str, dict[str, list[str]]
 def test_the_interfaces_are_the_seed_projects_imports(overrides: dict[str, object]):
     req = requirements(**overrides)
     seed = render_project(req)
-    specs = seed_interfaces(req, plan(req))
+    specs = with_interfaces(plan(req), seed)
     by_path = {s.path: s for s in specs}
     expected = module_imports(seed)
     assert expected  # the seed's files do import from each other
@@ -66,7 +66,7 @@ def test_an_import_without_an_edge_of_the_plan_is_not_an_interface():
 
 def test_exports_are_what_the_other_files_import():
     req = requirements()
-    specs = seed_interfaces(req, plan(req))
+    specs = with_interfaces(plan(req), render_project(req))
     config = exports(specs, "config.py")
     assert {"Settings", "load_settings", "SERVICE_NAME"} <= set(config)
     assert len(config) == len(set(config))
@@ -76,7 +76,7 @@ def test_exports_are_what_the_other_files_import():
 
 def test_a_test_file_tests_the_dependencies_none_of_the_others_is_built_on():
     req = requirements()
-    specs = seed_interfaces(req, plan(req))
+    specs = with_interfaces(plan(req), render_project(req))
     by_path = {s.path: s for s in specs}
     assert under_test(by_path["test_suite.py"], specs) == {"api_endpoints.py"}
     assert under_test(by_path["api_endpoints.py"], specs) == set()  # not a test file

@@ -29,19 +29,6 @@ class Engine(Protocol):
         ...
 
 
-class OfflineEngine:
-    """The embedded engine: jinja2 project templates, no network, deterministic."""
-
-    name = "offline"
-
-    async def render(
-        self, spec: FileSpec, requirements: Requirements, done: dict[str, GeneratedFile]
-    ) -> str:
-        from service_creator.offline.generator import render_file
-
-        return render_file(spec, requirements)
-
-
 @dataclass
 class Generation:
     files: list[GeneratedFile] = field(default_factory=list)

@@ -25,7 +25,7 @@ from service_creator.core.generate import STOPS, Generation, OnFileDone, generat
 from service_creator.core.ledger import Ledger
 from service_creator.core.llm import LLM, Message
 from service_creator.core.models import FileSpec, Finding, GeneratedFile, Location, Requirements
-from service_creator.core.plan import exports, plan, seed_interfaces, under_test
+from service_creator.core.plan import Seed, exports, plan, under_test, with_interfaces
 from service_creator.core.repair import Repairer
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,7 @@ class ModelEngine:
         workspace: Path | None = None,
         ledger: Ledger | None = None,
         context: ContextMode = "symbols",
+        seed: Seed | None = None,
     ) -> None:
         self.name = settings.model
         self.settings = settings
@@ -83,13 +84,18 @@ class ModelEngine:
         )
         self.llm = LLM(settings, self.ledger)
         self.context_mode = context
+        self.seed = seed
         self.index = ContextIndex()
         self.specs: list[FileSpec] = []
         self._texts: dict[str, str] = {}
 
     def plan(self, requirements: Requirements) -> list[FileSpec]:
-        """The project's plan with its interfaces (core/plan.py), plus API.md."""
-        return [*seed_interfaces(requirements, plan(requirements)), API_DOC]
+        """The project's plan with its interfaces from the seed (core/plan.py; none without a
+        seed), plus API.md."""
+        specs = plan(requirements)
+        if self.seed is not None:
+            specs = with_interfaces(specs, self.seed(requirements))
+        return [*specs, API_DOC]
 
     # --- one file ----------------------------------------------------------------------------
 

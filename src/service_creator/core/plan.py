@@ -7,14 +7,16 @@ files hang off what they describe. Files with no path between them generate conc
 every edge here costs wall time: add one only for an import.
 
 The interfaces: which names each file imports from the files it is built on. `with_interfaces`
-takes them from the seed, the offline engine's project for the same requirements, whose files
-are known to work together. A model then writes each file knowing which names other files will
-import from it (`exports`), and sees of each dependency what it imports from it
-(core/context_view.py), except in a test file, which sees the files it tests (`under_test`) whole.
+takes them from a seed, a project for the same requirements whose files are known to work
+together; the caller supplies it (a `Seed`: tools/generate.py passes the offline engine's
+project). A model then writes each file knowing which names other files will import from it
+(`exports`), and sees of each dependency what it imports from it (core/context_view.py), except
+in a test file, which sees the files it tests (`under_test`) whole.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from graphlib import TopologicalSorter
 
 from service_creator.core.models import FileSpec, GeneratedFile, Requirements
@@ -113,6 +115,9 @@ _ALL: tuple[FileSpec, ...] = (
     ),
 )
 
+# the seed of a plan's interfaces: a working project for the requirements
+Seed = Callable[[Requirements], list[GeneratedFile]]
+
 _DEPLOYMENT_FILES = {
     "docker-compose.yml": ("docker_compose", "both"),
     "kubernetes.yaml": ("kubernetes", "both"),
@@ -142,13 +147,6 @@ def with_interfaces(specs: list[FileSpec], seed: list[GeneratedFile]) -> list[Fi
         uses = {d: names for d, names in imports.get(spec.path, {}).items() if d in spec.depends_on}
         interfaced.append(spec.model_copy(update={"uses": uses}))
     return interfaced
-
-
-def seed_interfaces(requirements: Requirements, specs: list[FileSpec]) -> list[FileSpec]:
-    """`with_interfaces` from the offline engine's project for `requirements`."""
-    from service_creator.offline.generator import render_project
-
-    return with_interfaces(specs, render_project(requirements))
 
 
 def exports(specs: list[FileSpec], path: str) -> list[str]:

@@ -49,6 +49,18 @@ def render_file(spec: FileSpec, requirements: Requirements) -> str:
     return _render(spec, build_context(requirements))
 
 
+class OfflineEngine:
+    """The embedded engine (core/generate.py's `Engine`): jinja2 project templates, no network,
+    deterministic."""
+
+    name = "offline"
+
+    async def render(
+        self, spec: FileSpec, requirements: Requirements, done: dict[str, GeneratedFile]
+    ) -> str:
+        return render_file(spec, requirements)
+
+
 def render_project(requirements: Requirements) -> list[GeneratedFile]:
     """Every file of `plan(requirements)`, in plan order."""
     context = build_context(requirements)

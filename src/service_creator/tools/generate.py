@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import Field
 
 from service_creator.config import Settings
-from service_creator.core.generate import Engine, OfflineEngine, generate
+from service_creator.core.generate import Engine, generate
 from service_creator.core.interview import Interview
 from service_creator.core.models import Finding, WireModel
 from service_creator.core.plan import plan
@@ -42,12 +42,15 @@ class GenerateOutput(WireModel):
 
 
 def engine_for(settings: Settings, workspace: Path | None = None) -> Engine:
-    """The offline engine, or the model engine (its ledger stored in `workspace`)."""
+    """The offline engine, or the model engine (its ledger stored in `workspace`; its plan's
+    interfaces seeded by the offline engine's project for the same requirements)."""
+    from service_creator.offline.generator import OfflineEngine, render_project
+
     if settings.is_offline:
         return OfflineEngine()
     from service_creator.core.llm_engine import ModelEngine
 
-    return ModelEngine(settings, workspace=workspace)
+    return ModelEngine(settings, workspace=workspace, seed=render_project)
 
 
 async def generate_service(
