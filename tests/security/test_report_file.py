@@ -1,5 +1,5 @@
-"""Issue 13, item 2, for the saved test report: `.service-creator/last_report.json` made a link
-to a file outside the project is not followed, so what that file says never reaches a client."""
+"""The saved test report: `.service-creator/last_report.json` made a link to a file outside the
+project is not followed, so what that file says never reaches a client."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Issue 13, item 3 (and the workspace part of item 7): the workspace is what the front door
-resolved, never what a session file says.
+"""The workspace is what the front door resolved, never what a session file says.
 
 Each test plays the attack through the real front door: the `service-creator` command in a
 subprocess, the MCP server through the SDK's own client (declaring roots), the language server

@@ -31,7 +31,7 @@ class ServerOptions:
     """How the server behaves; `service-creator mcp` uses the defaults.
 
     return_after: seconds a long tool call waits for its job before returning the job id
-        (many clients drop a call after about 60 s; the issue asks for 30 at most).
+        (many clients drop a call after about 60 s, so it stays well under).
     elicit_rounds: questions asked per `start_interview` call on the 2026-07-28 protocol,
         where each one is a round trip; clients give up after 10 rounds by default.
     engine: the generation engine (None: the one the settings name); tests pass their own.
