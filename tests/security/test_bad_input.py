@@ -1,5 +1,6 @@
 """Bad input must not take the tool down, played through the installed `service-creator`
-command as a user (or an attacker who wrote the files) would: each attack ends in one clear line naming the problem and what to do, no traceback, and nothing of the user's lost.
+command as a user (or an attacker who wrote the files) would: each attack ends in one clear
+line naming the problem and what to do, no traceback, and nothing of the user's lost.
 """
 
 from __future__ import annotations
