@@ -135,23 +135,21 @@ async def finish_job(client: Any, view: dict[str, Any]) -> dict[str, Any]:
     raise AssertionError(f"job still running: {view}")
 
 
-class GatedEngine:
-    """The offline engine, holding back one file until the test opens the gate.
+class GatedEngine(OfflineEngine):
+    """The offline engine (its plan, run and no ledger), holding back one file until the test
+    opens the gate.
 
     `reached` is set when that file's turn comes, that is after the files it depends on are
     done: the job is then certainly running, with progress to report.
     """
 
-    name = "offline"
-
     def __init__(self, held: str) -> None:
         self.held = held
         self.reached = asyncio.Event()
         self.gate = asyncio.Event()
-        self._engine = OfflineEngine()
 
     async def render(self, spec: FileSpec, requirements: Requirements, done: dict) -> str:
         if spec.path == self.held:
             self.reached.set()
             await self.gate.wait()
-        return await self._engine.render(spec, requirements, done)
+        return await super().render(spec, requirements, done)

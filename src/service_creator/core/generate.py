@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
 from typing import Protocol
 
-from service_creator.core.ledger import BudgetExceeded
+from service_creator.core.ledger import BudgetExceeded, Ledger
 from service_creator.core.llm_errors import LLMError
 from service_creator.core.models import FileSpec, Finding, GeneratedFile, Requirements
 from service_creator.core.validate import validate
@@ -17,16 +17,6 @@ from service_creator.errors import ServiceCreatorError
 
 # a model engine stops the generation cleanly on these; the files done so far are kept
 STOPS = (BudgetExceeded, LLMError)
-
-
-class Engine(Protocol):
-    name: str
-
-    async def render(
-        self, spec: FileSpec, requirements: Requirements, done: dict[str, GeneratedFile]
-    ) -> str:
-        """The content of `spec`; `done` holds the files generated so far (its dependencies)."""
-        ...
 
 
 @dataclass
@@ -38,6 +28,41 @@ class Generation:
 
 
 OnFileDone = Callable[[int, int, str], None]
+
+
+class Engine(Protocol):
+    """What the generate operation (tools/generate.py) asks of an engine: its plan, then `run`,
+    which for the offline engine is `generate` below and for a model engine the whole model
+    pipeline (generate, repair, document)."""
+
+    name: str
+
+    @property
+    def ledger(self) -> Ledger | None:
+        """The token/cost ledger of the generation (None: the engine spends nothing)."""
+        ...
+
+    def plan(self, requirements: Requirements) -> list[FileSpec]:
+        """The files to generate, each after every file it depends on."""
+        ...
+
+    async def render(
+        self, spec: FileSpec, requirements: Requirements, done: dict[str, GeneratedFile]
+    ) -> str:
+        """The content of `spec`; `done` holds the files generated so far (its dependencies)."""
+        ...
+
+    async def run(
+        self,
+        specs: list[FileSpec],
+        requirements: Requirements,
+        *,
+        on_file_done: OnFileDone,
+        is_cancelled: Callable[[], bool],
+        concurrency: int,
+    ) -> Generation:
+        """Every file of `specs` (the engine's own plan), rendered and validated."""
+        ...
 
 
 async def generate(

@@ -9,12 +9,15 @@ requirements always give the same bytes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from service_creator.core.generate import Generation, OnFileDone, generate
+from service_creator.core.ledger import Ledger
 from service_creator.core.models import FileSpec, GeneratedFile, Requirements
 from service_creator.core.plan import plan
 from service_creator.errors import GenerationError
@@ -54,11 +57,35 @@ class OfflineEngine:
     deterministic."""
 
     name = "offline"
+    ledger: Ledger | None = None  # no model, nothing spent
+
+    def plan(self, requirements: Requirements) -> list[FileSpec]:
+        """core/plan.py's plan, without interfaces (the templates need none)."""
+        return plan(requirements)
 
     async def render(
         self, spec: FileSpec, requirements: Requirements, done: dict[str, GeneratedFile]
     ) -> str:
         return render_file(spec, requirements)
+
+    async def run(
+        self,
+        specs: list[FileSpec],
+        requirements: Requirements,
+        *,
+        on_file_done: OnFileDone = lambda done, total, path: None,
+        is_cancelled: Callable[[], bool] = lambda: False,
+        concurrency: int = 4,
+    ) -> Generation:
+        """The shared pipeline (core/generate.py), with nothing after it."""
+        return await generate(
+            specs,
+            requirements,
+            self,
+            on_file_done=on_file_done,
+            is_cancelled=is_cancelled,
+            concurrency=concurrency,
+        )
 
 
 def render_project(requirements: Requirements) -> list[GeneratedFile]:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from functools import partial
 from pathlib import Path
 
 from pydantic import Field
 
 from service_creator.config import Settings
-from service_creator.core.generate import Engine, generate
+from service_creator.core.generate import Engine
 from service_creator.core.interview import Interview
 from service_creator.core.models import Finding, WireModel
-from service_creator.core.plan import plan
 from service_creator.core.ports import Progress, Writer
 from service_creator.core.workspace import FilesystemWriter
 from service_creator.tools.interview import SessionRef, open_session
@@ -71,11 +69,10 @@ async def generate_service(
     session, store = await asyncio.to_thread(open_session, inp, settings, create=False)
     requirements = Interview(session).requirements()
     engine = engine or engine_for(settings, workspace)
-    # a model engine brings its own plan (+ API.md) and pipeline (repair rounds, docs, ledger)
-    specs = engine.plan(requirements) if hasattr(engine, "plan") else plan(requirements)
+    # a model engine's plan adds API.md, and its run adds repair rounds, docs and the ledger
+    specs = engine.plan(requirements)
     progress.report(0, len(specs), f"Generating {len(specs)} files with the {engine.name} engine")
-    run = getattr(engine, "run", None) or partial(generate, engine=engine)
-    generation = await run(
+    generation = await engine.run(
         specs,
         requirements,
         on_file_done=lambda done, total, path: progress.report(done, total, path),
@@ -105,6 +102,5 @@ async def generate_service(
 
 
 def _ledger_path(engine: Engine) -> str | None:
-    ledger = getattr(engine, "ledger", None)
-    path = ledger.path if ledger is not None else None
+    path = engine.ledger.path if engine.ledger is not None else None
     return str(path) if path is not None else None
