@@ -108,6 +108,28 @@ def test_generate_writes_the_project_and_reports_json(tmp_path):
     assert set(manifest["files"]) == set(output["files"])
 
 
+def test_a_generated_project_passes_its_ci_lint_and_regenerates_unchanged(tmp_path):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(yaml.safe_dump(DEMO_ANSWERS))
+    ws = tmp_path / "ws"
+    assert cli("interview", "--workspace", str(ws), "--answers", str(answers)).returncode == 0
+    assert cli("generate", "--workspace", str(ws)).returncode == 0
+    ci = (ws / ".github" / "workflows" / "ci.yml").read_text()
+    assert "run: ruff check ." in ci  # the step run here, as the project's CI runs it
+
+    lint = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "."],
+        cwd=ws,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    again = json.loads(cli("generate", "--workspace", str(ws), "--json").stdout)
+
+    assert lint.returncode == 0, lint.stdout
+    assert again["written"] == [] and again["conflicts"] == []
+
+
 def test_regenerate_keeps_a_user_edited_file(tmp_path):
     answers = tmp_path / "answers.yaml"
     answers.write_text(yaml.safe_dump(DEMO_ANSWERS))

@@ -73,8 +73,9 @@ class ServiceManager:
 
 API = '''"""The HTTP API."""
 
-from config import settings
 from fastapi import FastAPI, HTTPException
+
+from config import settings
 from schemas import Instance, InstanceCreate
 from service_manager import ServiceManager
 
@@ -107,8 +108,9 @@ def list_instances() -> list[Instance]:
 
 TESTS = '''"""Every route."""
 
-from api_endpoints import app
 from fastapi.testclient import TestClient
+
+from api_endpoints import app
 
 client = TestClient(app)
 

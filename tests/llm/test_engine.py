@@ -129,7 +129,8 @@ async def test_a_route_without_a_test_is_repaired_in_the_test_file(
     assert model.count("repair", "test_suite.py") == 1
     assert model.count("repair", "api_endpoints.py") == 0  # the route stays; the test is added
     repair = prompt_for(server, "test_suite.py", "The file")
-    assert "api_endpoints.py line 30: GET /instances (list_instances" in repair
+    route = API.splitlines().index('@app.get("/instances", response_model=list[Instance])') + 1
+    assert f"api_endpoints.py line {route}: GET /instances (list_instances" in repair
     assert (tmp_path / "test_suite.py").read_text() == TESTS
     assert [f for f in output.findings if f.source == "consistency"] == []
 

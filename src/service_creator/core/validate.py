@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import subprocess
+import tempfile
 import threading
 from functools import cache
+from pathlib import PurePosixPath
 
 from service_creator.core import parsing
 from service_creator.core.models import FileSpec, Finding, GeneratedFile, Location
@@ -20,7 +22,7 @@ LINE_LENGTH = 100
 def validate(spec: FileSpec, file: GeneratedFile) -> tuple[GeneratedFile, list[Finding]]:
     match spec.language:
         case "python":
-            return _python(file)
+            return _python(file, first_party(spec))
         case "yaml":
             return file, _yaml(file)
         case "sql":
@@ -35,26 +37,44 @@ def _finding(file: GeneratedFile, line: int, message: str, **kw: object) -> Find
     return Finding(location=Location(path=file.path, line=max(line, 1)), message=message, **kw)
 
 
-def _python(file: GeneratedFile) -> tuple[GeneratedFile, list[Finding]]:
+def first_party(spec: FileSpec) -> list[str]:
+    """The project's modules this file is built on: what isort must sort as first party, as the
+    project's own `known-first-party` does."""
+    return sorted(
+        PurePosixPath(p).stem for p in spec.depends_on if p.endswith(".py") and "/" not in p
+    )
+
+
+def _python(file: GeneratedFile, modules: list[str]) -> tuple[GeneratedFile, list[Finding]]:
     try:
         compile(file.content, file.path, "exec")
     except SyntaxError as exc:
         return file, [_finding(file, exc.lineno or 1, f"SyntaxError: {exc.msg}")]
-    fixed = _ruff(["check", "--fix-only", "--exit-zero"], file)
+    fixed = _ruff(["check", "--fix-only", "--exit-zero"], file, modules)
     fixed = _black(fixed)
     tidy = file.model_copy(update={"content": fixed})
-    return tidy, _ruff_findings(tidy)
+    return tidy, _ruff_findings(tidy, modules)
 
 
-def _ruff(args: list[str], file: GeneratedFile) -> str:
+def _ruff(args: list[str], file: GeneratedFile, modules: list[str]) -> str:
+    """ruff on `file` in an empty folder: what it finds on disk (the server's current folder, a
+    workspace half written) never changes how imports are sorted."""
     command = [_ruff_bin(), *args, "--select", RUFF_RULES, "--line-length", str(LINE_LENGTH)]
+    command += ["--config", f"lint.isort.known-first-party = {json.dumps(modules)}"]
     command += ["--stdin-filename", file.path, "-"]
-    done = subprocess.run(command, input=file.content, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        command,
+        input=file.content,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=_empty_folder(),
+    )
     return done.stdout
 
 
-def _ruff_findings(file: GeneratedFile) -> list[Finding]:
-    raw = _ruff(["check", "--output-format", "json", "--exit-zero"], file)
+def _ruff_findings(file: GeneratedFile, modules: list[str]) -> list[Finding]:
+    raw = _ruff(["check", "--output-format", "json", "--exit-zero"], file, modules)
     return [
         _finding(
             file,
@@ -81,6 +101,20 @@ def _black(source: str) -> str:
         return black.format_str(source, mode=black.Mode(line_length=LINE_LENGTH))
     except black.InvalidInput:
         return source
+
+
+_empty_lock = threading.Lock()
+
+
+def _empty_folder() -> str:
+    # files are validated in worker threads: one folder for all, made once
+    with _empty_lock:
+        return _empty_directory().name
+
+
+@cache
+def _empty_directory() -> tempfile.TemporaryDirectory[str]:
+    return tempfile.TemporaryDirectory(prefix="service-creator-ruff-")
 
 
 @cache
