@@ -41,6 +41,7 @@ EXCLUDED_SUFFIXES = (".pyc", ".pyo")
 MAX_PROJECT_BYTES = 64 << 20
 MAX_PROJECT_FILES = 20_000
 RUNNER = Path(__file__).with_name("runner.py")
+DROP = Path(__file__).with_name("drop.py")
 
 
 def project_files(workspace: Path) -> list[tuple[str, bool]]:
@@ -115,7 +116,7 @@ def run_archive(
     wheels: list[Path],
     overlay: Mapping[str, str] | None = None,
 ) -> bytes:
-    """The tar for `/src/<run>`: `runner.py`, `job.json`, `project/…` and `wheels/…`.
+    """The tar for `/src/<run>`: `runner.py`, `drop.py`, `job.json`, `project/…`, `wheels/…`.
 
     `overlay` maps workspace-relative paths to text that replaces (or adds to) the files on
     disk: an editor's unsaved buffers, so the tests see what the user sees.
@@ -125,6 +126,7 @@ def run_archive(
     seen: set[str] = set()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
         add_data(tar, f"{run_name}/runner.py", RUNNER.read_bytes(), seen)
+        add_data(tar, f"{run_name}/drop.py", DROP.read_bytes(), seen)
         add_data(tar, f"{run_name}/job.json", json.dumps(job).encode(), seen)
         tar.addfile(root_entry(f"{run_name}/project", directory=True))
         seen.add(f"{run_name}/project")

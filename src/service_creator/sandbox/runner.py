@@ -1,17 +1,17 @@
 """The in-container side of a sandbox run. Standard library only: it runs in the sandbox image.
 
-The host copies this file, the project and a `job.json` into a root-owned volume (`/src/<run>`),
-then execs `python -I runner.py /src/<run>` as root (with only the capabilities to change user
-and to empty folders the sandbox user made read-only). The runner never runs project code
-itself: every step that touches the project runs as the unprivileged sandbox user, through
-`runner.py --drop`, which empties the capability bounding set, switches user and installs a
+The host copies this file, `drop.py`, the project and a `job.json` into a root-owned volume
+(`/src/<run>`), then execs `python -I runner.py /src/<run>` as root (with only the capabilities
+to change user and to empty folders the sandbox user made read-only). The runner never runs
+project code itself: every step that touches the project runs as the unprivileged sandbox user,
+through `drop.py`, which empties the capability bounding set, switches user and installs a
 seccomp filter before it execs. So the code under test cannot signal, trace or open the
 runner's descriptors (another user's), cannot ptrace anything at all, and writes its output
 only into a pipe the runner reads with a cap. The runner:
 
 1. resets the container: kills every process of the sandbox user, empties every writable place
-   (`/work`, `/tmp`, `/dev/shm`, `/dev/mqueue`, the results folder) and System V IPC, and
-   checks that nothing is left; when something is, it says so and the host discards the
+   (`/work`, `/tmp`, `/dev/shm`, `/dev/mqueue`, the results folder), and checks that nothing
+   is left, System V IPC objects included; when something is, it says so and the host discards the
    container;
 2. copies the project into the tmpfs work folder (the volume is read-only to the sandbox user);
 3. installs extra wheels offline into a tmpfs target, when the job names any;
@@ -26,16 +26,13 @@ It never raises: every failure ends up in `result.json`.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import io
 import json
 import os
-import platform
 import shutil
 import signal
 import stat
-import struct
 import subprocess
 import sys
 import tarfile
@@ -49,94 +46,6 @@ SWEEP_ROUNDS = 20
 WATCH_INTERVAL = 0.05
 WRITABLE = ("/tmp", "/dev/shm", "/dev/mqueue")
 SYSV_IPC = ("shm", "sem", "msg")
-
-# --- dropping privileges (runs in the `--drop` child, as root until the switch) ---------------
-
-PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 24, 22, 2
-SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO = 0x7FFF0000, 0x00050000
-LD_ABS, JEQ, JGE, RET = 0x20, 0x15, 0x35, 0x06
-X32_BIT = 0x40000000
-# Syscalls the code under test never gets, on top of Docker's default profile: reading or
-# writing another process (ptrace, process_vm_*, pidfd_getfd), the kernel keyring, eBPF,
-# userfaultfd (a kernel-exploit staple), perf events, and creating System V IPC objects (they
-# outlive their processes, and gVisor offers no way to list them for the reset to remove).
-DENIED_SYSCALLS = {
-    "x86_64": (0xC000003E, (101, 310, 311, 438, 248, 249, 250, 321, 323, 298, 29, 64, 68)),
-    "aarch64": (0xC00000B7, (117, 270, 271, 438, 217, 218, 219, 280, 282, 241, 194, 190, 186)),
-}
-
-
-def seccomp_program(machine: str) -> bytes:
-    """A classic-BPF seccomp filter: EPERM for the denied syscalls and foreign ABIs."""
-    arch, numbers = DENIED_SYSCALLS[machine]
-    deny = SECCOMP_RET_ERRNO | errno.EPERM
-    code = [(LD_ABS, 0, 0, 4), (JEQ, 1, 0, arch), (RET, 0, 0, deny), (LD_ABS, 0, 0, 0)]
-    if machine == "x86_64":
-        code += [(JGE, 0, 1, X32_BIT), (RET, 0, 0, deny)]
-    for number in numbers:
-        code += [(JEQ, 0, 1, number), (RET, 0, 0, deny)]
-    code.append((RET, 0, 0, SECCOMP_RET_ALLOW))
-    return b"".join(struct.pack("HBBI", *instruction) for instruction in code)
-
-
-def drop_privileges(uid: int, gid: int) -> None:
-    """Empty the bounding set, become `uid:gid` (no groups), then filter syscalls."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    prctl = libc.prctl
-    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
-    if prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS)")
-    cap = 0
-    while prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0:
-        cap += 1
-    if ctypes.get_errno() != errno.EINVAL or cap < 32:
-        raise OSError(ctypes.get_errno(), f"prctl(PR_CAPBSET_DROP, {cap})")
-    os.setgroups([])
-    os.setresgid(gid, gid, gid)
-    os.setresuid(uid, uid, uid)
-    if os.getuid() != uid or os.geteuid() != uid or os.getgid() != gid:
-        raise OSError(errno.EPERM, "the user switch did not take")
-    program = seccomp_program(platform.machine())
-    buffer = ctypes.create_string_buffer(program, len(program))
-    fprog = struct.pack("HxxxxxxP", len(program) // 8, ctypes.addressof(buffer))
-    fprog_buffer = ctypes.create_string_buffer(fprog, len(fprog))
-    if prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(fprog_buffer), 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP)")
-
-
-def dropped_main(argv: list[str]) -> int:
-    """`--drop UID GID exec CMD...` or `--drop UID GID sweep`."""
-    uid, gid, action, *command = argv
-    drop_privileges(int(uid), int(gid))
-    if action == "exec":
-        os.execv(command[0], command)
-    if action == "sweep":
-        sweep_as_sandbox_user()
-        return 0
-    raise SystemExit(f"unknown action {action!r}")
-
-
-def sweep_as_sandbox_user() -> None:
-    """Kill every process of this user but this one; remove this user's System V IPC objects."""
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(-1, signal.SIGKILL)
-    libc = ctypes.CDLL(None, use_errno=True)
-    removers = {"shm": libc.shmctl, "sem": libc.semctl, "msg": libc.msgctl}
-    for kind, remove in removers.items():
-        with contextlib.suppress(OSError):  # the check that follows says what is left
-            for ipc_id in sysv_ids(kind):
-                remove(ipc_id, 0, None)  # IPC_RMID
-
-
-def sysv_ids(kind: str) -> list[int]:
-    """Ids of the System V IPC objects of `kind`, from `/proc/sysvipc`; none where the kernel
-    has no such file (gVisor): the code under test cannot create any (`DENIED_SYSCALLS`)."""
-    try:
-        lines = Path("/proc/sysvipc", kind).read_text().splitlines()[1:]
-    except FileNotFoundError:
-        return []
-    return [int(line.split()[1]) for line in lines if line.split()]  # key, id, ...
-
 
 # --- the run (as root) -----------------------------------------------------------------------
 
@@ -200,7 +109,7 @@ COPY_PROJECT = "import shutil,sys;shutil.copytree(sys.argv[1],sys.argv[2],dirs_e
 
 
 def as_sandbox_user(job: dict, command: list[str], action: str = "exec") -> list[str]:
-    drop = [sys.executable, "-I", os.path.abspath(__file__), "--drop"]
+    drop = [sys.executable, "-I", str(Path(__file__).with_name("drop.py"))]
     return [*drop, str(job["uid"]), str(job["gid"]), action, *command]
 
 
@@ -307,13 +216,20 @@ def empty(folder: Path) -> str | None:
 
 
 def leftover_ipc() -> str | None:
-    try:
-        left = {kind: len(sysv_ids(kind)) for kind in SYSV_IPC}
-    except OSError as exc:
-        return f"cannot check System V IPC: {exc.strerror or exc}"
+    """System V IPC objects, listed where the kernel lists them (not gVisor); the code under
+    test cannot create any (`drop.py`), so one found means the container is not to be trusted."""
+    left = {kind: len(sysv_ids(kind)) for kind in SYSV_IPC}
     if any(left.values()):
         return "System V IPC objects left: " + ", ".join(f"{k} {n}" for k, n in left.items() if n)
     return None
+
+
+def sysv_ids(kind: str) -> list[int]:
+    try:
+        lines = Path("/proc/sysvipc", kind).read_text().splitlines()[1:]
+    except FileNotFoundError:
+        return []
+    return [int(line.split()[1]) for line in lines if line.split()]  # key, id, ...
 
 
 # --- the steps ---------------------------------------------------------------------------------
@@ -465,6 +381,4 @@ def add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "--drop":
-        sys.exit(dropped_main(sys.argv[2:]))
     sys.exit(main(sys.argv[1]))
