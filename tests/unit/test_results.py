@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from service_creator.core.models import Location
-from service_creator.sandbox.docker import PYTEST_ARGS, STDERR_LIMIT, read_capped, read_results
+from service_creator.sandbox.docker import PYTEST_ARGS
+from service_creator.sandbox.execution import STDERR_LIMIT, read_capped, read_results
 from service_creator.sandbox.results import (
     RawRun,
     build_report,

@@ -24,6 +24,7 @@ from service_creator.core.models import Location, TestCase, TestReport
 from service_creator.core.ports import NoProgress, Progress
 from service_creator.errors import SandboxError
 from service_creator.sandbox import docker as sandbox
+from service_creator.sandbox.execution import execute, raw_run
 from service_creator.sandbox.image import ensure_image, forget_image, installed_packages
 from service_creator.sandbox.project import run_archive
 from service_creator.sandbox.requirements import Refused, read_project_requirements
@@ -142,12 +143,12 @@ def start(container: Container) -> None:
 
 
 def finish(container: Container, run: Run) -> RawRun:
-    execution = sandbox.execute(container, run.name, run.settings, run.should_stop)
+    execution = execute(container, run.name, run.settings, run.should_stop)
     if execution.killed:
         raise sandbox.cancelled_error()
     runner_died = not execution.stdout and not execution.timed_out
     oom = runner_died and (oom_events(container) > 0 or sandbox.container_oom_killed(container))
-    return sandbox.raw_run(execution, run.settings, oom)
+    return raw_run(execution, run.settings, oom)
 
 
 def oom_events(container: Container) -> int:
