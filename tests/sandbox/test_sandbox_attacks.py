@@ -19,8 +19,8 @@ import pytest
 from sandbox_helpers import ProjectFactory, our_containers
 
 from service_creator.config import Settings
+from service_creator.core.confine import STATE_DIR
 from service_creator.core.ports import NoProgress
-from service_creator.core.workspace import STATE_DIR
 from service_creator.tools.testing import RunTestsInput, run_tests
 
 pytestmark = pytest.mark.docker

@@ -10,17 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from service_creator.core.confine import confine, normalize_relative, state_dir
 from service_creator.core.models import GeneratedFile, WriteResult
 from service_creator.core.ports import Writer
 from service_creator.core.workspace import (
     FilesystemWriter,
     Workspace,
     atomic_write,
-    confine,
-    normalize_relative,
     owned_contents,
     sha256_of,
-    state_dir,
 )
 from service_creator.errors import ServiceCreatorError, WorkspaceError
 

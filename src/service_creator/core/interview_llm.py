@@ -22,12 +22,13 @@ from pydantic import ValidationError
 
 from service_creator.config import Settings
 from service_creator.core.answers import coerce
+from service_creator.core.confine import state_dir
 from service_creator.core.interview import REVISE, Interview
 from service_creator.core.ledger import Ledger
 from service_creator.core.llm import LLM, Message
 from service_creator.core.llm_errors import LLMError
 from service_creator.core.models import Option, Question, Validation
-from service_creator.core.workspace import atomic_write, state_dir
+from service_creator.core.workspace import atomic_write
 from service_creator.errors import InvalidAnswerError
 from service_creator.prompts import render
 from service_creator.safe_files import read_project_bytes

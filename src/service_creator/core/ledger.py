@@ -19,8 +19,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from service_creator.core.confine import state_dir
 from service_creator.core.models import now
-from service_creator.core.workspace import atomic_write, state_dir
+from service_creator.core.workspace import atomic_write
 from service_creator.errors import GenerationError, WorkspaceError
 from service_creator.safe_files import read_project_bytes
 

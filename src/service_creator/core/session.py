@@ -15,8 +15,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from service_creator.core.confine import STATE_DIR, confine, state_dir
 from service_creator.core.models import Session
-from service_creator.core.workspace import STATE_DIR, atomic_write, confine, state_dir
+from service_creator.core.workspace import atomic_write
 from service_creator.errors import SessionNotFoundError, UnsafeFileError, WorkspaceError
 from service_creator.safe_files import read_project_text
 from service_creator.workspace_path import WorkspacePath, shown

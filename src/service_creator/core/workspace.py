@@ -1,7 +1,6 @@
 """Writing generated files into the user's workspace, safely.
 
-- `confine` turns a workspace-relative path into an absolute one that is provably inside the
-  root (resolved real paths compared by component, never by string prefix).
+- Paths are confined to the root by `core/confine.py`.
 - `atomic_write` replaces a file in one step: a reader sees the old content or the new, never half.
 - `Workspace` keeps a manifest of the hashes of the files we wrote in
   `<root>/.service-creator/manifest.json`, so a regenerate never overwrites a file the user
@@ -17,141 +16,34 @@ import hashlib
 import json
 import logging
 import os
-import re
 import stat
 import threading
 from collections.abc import Iterable
 from datetime import datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from service_creator.core.atomic import atomic_write
+from service_creator.core.confine import (
+    STATE_DIR,
+    confine,
+    normalize_relative,
+    refuse,
+    shown_path,
+    state_dir,
+)
 from service_creator.core.models import GeneratedFile, WriteResult, now
 from service_creator.errors import WorkspaceError
 from service_creator.safe_files import read_project_bytes, read_regular_file
 
 log = logging.getLogger(__name__)
 
-STATE_DIR = ".service-creator"
 MANIFEST_NAME = "manifest.json"
 CONFLICT_SUFFIX = ".new"
-MAX_PATH_BYTES = 4096  # PATH_MAX on Linux
-MAX_PART_BYTES = 255  # NAME_MAX on every common filesystem
-MAX_PATH_PARTS = 64  # folders deep: no project needs more, and deeper ones exhaust the stack
 MAX_BESIDE = 8  # `.new.new…` beside a file whose `.new` files the user has all edited
 MAX_FILE_BYTES = 16 << 20  # a file on disk bigger than this is not one we wrote
-
-_WINDOWS_ABSOLUTE = re.compile(r"^([A-Za-z]:|\\\\|//)")
-
-
-# --- confining paths to the workspace -------------------------------------------------------
-
-
-def _refuse(relative: str, reason: str) -> WorkspaceError:
-    return WorkspaceError(
-        f"refused path {_shown(relative)}: {reason}",
-        hint="generated files must stay inside the workspace folder",
-    )
-
-
-def _shown(relative: str, limit: int = 100) -> str:
-    """The path quoted for a message; a huge one cut to its start and its length."""
-    if len(relative) <= limit:
-        return repr(relative)
-    return f"{relative[:limit]!r}… ({len(relative):,} characters)"
-
-
-def _syntax_reason(relative: str) -> str | None:
-    """Why the path's spelling alone is unacceptable, or None."""
-    if not relative.strip():
-        return "the path is empty"
-    if "\x00" in relative:
-        return "it contains a NUL byte"
-    if _WINDOWS_ABSOLUTE.match(relative):
-        return "it is an absolute (Windows drive or network) path"
-    if relative.startswith("/"):
-        return "it is an absolute path; give one relative to the workspace"
-    if "\\" in relative:
-        return "it contains a backslash; separate folders with '/'"
-    size = len(relative.encode("utf-8", "replace"))
-    if size > MAX_PATH_BYTES:
-        return f"it is {size:,} bytes long; at most {MAX_PATH_BYTES} are allowed"
-    parts = PurePosixPath(relative).parts
-    if ".." in parts:
-        return "it contains a '..' component"
-    if not parts:
-        return "it names the workspace root, not a file"
-    return _size_reason(parts)
-
-
-def _size_reason(parts: tuple[str, ...]) -> str | None:
-    """Why the path is too deep or has a name too long for a filesystem, or None."""
-    if len(parts) > MAX_PATH_PARTS:
-        return f"it has {len(parts):,} components; at most {MAX_PATH_PARTS} are allowed"
-    for part in parts:
-        size = len(part.encode("utf-8", "replace"))
-        if size > MAX_PART_BYTES:
-            return f"a name in it is {size:,} bytes long; at most {MAX_PART_BYTES} are allowed"
-    return None
-
-
-def _reserved_reason(parts: tuple[str, ...], *, internal: bool) -> str | None:
-    """Why these workspace-relative components lead somewhere we must not write, or None."""
-    if any(part.casefold() == ".git" for part in parts):
-        return "it is inside .git/, which belongs to git"
-    if not internal and parts and parts[0].casefold() == STATE_DIR:
-        return f"it is inside {STATE_DIR}/, Service Creator's own state folder"
-    return None
-
-
-def _checked_parts(relative: str, *, internal: bool) -> tuple[str, ...]:
-    reason = _syntax_reason(relative)
-    if reason is not None:
-        raise _refuse(relative, reason)
-    parts = PurePosixPath(relative).parts
-    reason = _reserved_reason(parts, internal=internal)
-    if reason is not None:
-        raise _refuse(relative, reason)
-    return parts
-
-
-def normalize_relative(relative: str, *, internal: bool = False) -> str:
-    """The canonical spelling of a workspace-relative path (`a/./b/` → `a/b`), after checking it."""
-    return "/".join(_checked_parts(relative, internal=internal))
-
-
-def confine(root: Path, relative: str, *, internal: bool = False) -> Path:
-    """The absolute, symlink-free path inside `root` for `relative`, or a WorkspaceError.
-
-    `internal=True` allows paths into our own `.service-creator/` state folder.
-    """
-    parts = _checked_parts(relative, internal=internal)
-    base = root.expanduser().resolve()
-    try:
-        resolved = base.joinpath(*parts).resolve()
-    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python < 3.13)
-        raise _refuse(relative, f"it cannot be resolved ({exc})") from exc
-    if not resolved.is_relative_to(base):
-        raise _refuse(relative, f"a symlink leads outside the workspace (to {resolved})")
-    inner = resolved.relative_to(base).parts
-    if not inner:
-        raise _refuse(relative, "a symlink leads to the workspace root itself")
-    reason = _reserved_reason(inner, internal=internal)
-    if reason is not None:
-        raise _refuse(relative, f"through a symlink, {reason}")
-    return resolved
-
-
-def state_dir(root: Path) -> Path:
-    """`<root>/.service-creator`, created on demand; refused if it is a symlink out of the root."""
-    path = confine(root, STATE_DIR, internal=True)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise WorkspaceError(f"could not create the state folder {path}: {exc}") from exc
-    return path
 
 
 # --- the manifest and the change plan -------------------------------------------------------
@@ -281,7 +173,7 @@ class Workspace:
         except FileNotFoundError:
             return None
         except (OSError, UnicodeDecodeError) as exc:
-            raise WorkspaceError(f"could not read {_shown(relative)}: {exc}") from exc
+            raise WorkspaceError(f"could not read {shown_path(relative)}: {exc}") from exc
 
     def plan_changes(self, files: list[GeneratedFile]) -> list[PlannedChange]:
         """Classify each file (create, overwrite, unchanged, conflict) without writing anything.
@@ -334,12 +226,12 @@ class Workspace:
         seen: dict[Path, str] = {}
         for key, target in targets:
             if target in seen:
-                raise _refuse(key, f"it is the same file as {seen[target]!r} in this batch")
+                raise refuse(key, f"it is the same file as {seen[target]!r} in this batch")
             seen[target] = key
         for key, target in targets:
             folder = next((seen[p] for p in target.parents if p in seen), None)
             if folder is not None:
-                raise _refuse(key, f"{folder!r} in this batch is a file, not a folder")
+                raise refuse(key, f"{folder!r} in this batch is a file, not a folder")
         return targets
 
     def _plan_one(self, key: str, target: Path, content: str, manifest: Manifest) -> PlannedChange:
@@ -371,7 +263,7 @@ class Workspace:
                 return PlannedChange(path=kept, action="conflict", target=beside, content=content)
             log.info("%s%s was edited; it is kept", kept, CONFLICT_SUFFIX)
             kept += CONFLICT_SUFFIX
-        raise _refuse(
+        raise refuse(
             key, f"{MAX_BESIDE} edited {CONFLICT_SUFFIX} files beside it are all kept as yours"
         )
 
@@ -380,7 +272,7 @@ def _read_current(key: str, path: Path) -> bytes | None:
     try:
         return _current_bytes(path)
     except OSError as exc:
-        raise WorkspaceError(f"could not read {_shown(key)}: {exc}") from exc
+        raise WorkspaceError(f"could not read {shown_path(key)}: {exc}") from exc
 
 
 def _written_by_us(key: str, current: bytes, manifest: Manifest) -> bool:

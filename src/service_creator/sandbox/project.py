@@ -16,7 +16,7 @@ import tarfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from service_creator.core.workspace import normalize_relative
+from service_creator.core.confine import normalize_relative
 from service_creator.errors import SandboxError, UnsafeFileError
 from service_creator.safe_files import read_project_bytes
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from pydantic import Field, ValidationError
 
 from service_creator.config import Settings
+from service_creator.core.confine import STATE_DIR, state_dir
 from service_creator.core.interview import Interview
 from service_creator.core.models import (
     FileSpec,
@@ -34,13 +35,7 @@ from service_creator.core.models import (
 from service_creator.core.plan import plan
 from service_creator.core.ports import Progress, Writer
 from service_creator.core.validate import validate
-from service_creator.core.workspace import (
-    STATE_DIR,
-    FilesystemWriter,
-    Workspace,
-    atomic_write,
-    state_dir,
-)
+from service_creator.core.workspace import FilesystemWriter, Workspace, atomic_write
 from service_creator.errors import ServiceCreatorError, UnsafeFileError
 from service_creator.safe_files import read_project_text
 from service_creator.tools.fix_target import candidates, model_target
