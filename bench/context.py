@@ -7,7 +7,7 @@ The corpus is every *.py file under --root (default: this venv's site-packages),
 none is skipped for its size. Files are read once before timing, so the OS page cache is warm
 for every contender; each contender reads the files itself while timed.
 
-Cold: `ContextIndex.from_paths` on a fresh index: read, hash, skim-parse (core/skim.py:
+Cold: `ContextIndex.from_paths` on a fresh index: read, hash, skim-parse (codeintel/skim.py:
 function bodies left out), walk the top-level statements and build the rows of every file,
 over N processes (this one and N - 1 forked
 workers, their start-up and the transfer of their rows included). The pydantic `SymbolTable`s
@@ -37,9 +37,9 @@ import sys
 import time
 from pathlib import Path
 
-from service_creator.core import parsing
-from service_creator.core.context import ContextIndex
-from service_creator.core.symbols import symbols
+from service_creator.codeintel import parsing
+from service_creator.codeintel.index import ContextIndex
+from service_creator.codeintel.symbols import symbols
 
 
 def cpu_seconds() -> float:

@@ -10,7 +10,7 @@ the same project and only the prompts (context) or the scheduling (wall time) di
 
 1. context: every prompt the server received in a full generation, counted with litellm's
    token counter (gpt-4o's tokenizer), once with symbol-table context (cut to each file's
-   interfaces, core/context_view.py) and once with the whole text of the dependency files;
+   interfaces, codeintel/views.py) and once with the whole text of the dependency files;
    plus the cross-file references the prompts leave unresolved: `from <project module> import
    <name>` in a generated file whose name is not in that file's context, and the consistency
    check's findings on the result. Target: <= 30 %, zero.
@@ -37,14 +37,15 @@ os.environ.setdefault("OPENAI_API_KEY", "sk-bench-local")
 
 from fake_openai import Call, FakeOpenAI, Reply  # noqa: E402
 
-from service_creator.config import Settings  # noqa: E402
-from service_creator.core.interview import Interview  # noqa: E402
-from service_creator.core.llm import litellm_module  # noqa: E402
-from service_creator.core.llm_engine import DOCS, ModelEngine  # noqa: E402
-from service_creator.core.models import FileSpec, GeneratedFile, Requirements, Session  # noqa: E402
-from service_creator.core.plan import plan  # noqa: E402
-from service_creator.offline.generator import render_project  # noqa: E402
-from service_creator.tools.scripted import DEMO_ANSWERS  # noqa: E402
+from service_creator.domain.config import Settings  # noqa: E402
+from service_creator.domain.project import FileSpec, GeneratedFile  # noqa: E402
+from service_creator.domain.requirements import Requirements, Session  # noqa: E402
+from service_creator.generation.model.engine import DOCS, ModelEngine  # noqa: E402
+from service_creator.generation.offline.generator import render_project  # noqa: E402
+from service_creator.generation.plan import plan  # noqa: E402
+from service_creator.interview.interview import Interview  # noqa: E402
+from service_creator.interview.scripted import DEMO_ANSWERS  # noqa: E402
+from service_creator.llm.client import litellm_module  # noqa: E402
 
 PATH_IN_PROMPT = re.compile(r"(?:Write the file|The file) `([^`]+)`")
 
@@ -138,7 +139,7 @@ def unresolved(engine: ModelEngine, specs: list[FileSpec], files: dict[str, str]
 
 
 async def bench_context(server: FakeOpenAI, req: Requirements, files: dict[str, str]) -> None:
-    from service_creator.core.consistency import check_consistency
+    from service_creator.codeintel.consistency import check_consistency
 
     results = {}
     for mode in ("symbols", "whole"):

@@ -32,8 +32,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from service_creator.config import Settings
-from service_creator.errors import ServiceCreatorError
+from service_creator.domain.config import Settings
+from service_creator.domain.errors import ServiceCreatorError
 from service_creator.sandbox import docker as sandbox
 from service_creator.sandbox.docker import PYTEST_ARGS
 from service_creator.sandbox.image import build_image
@@ -124,8 +124,8 @@ def fixture_project(root: Path) -> tuple[Path, str]:
 
 def generated_project(root: Path) -> tuple[Path, str] | None:
     try:
-        from service_creator.core.models import Requirements
-        from service_creator.offline.generator import render_project  # type: ignore[import-not-found]
+        from service_creator.domain.requirements import Requirements
+        from service_creator.generation.offline.generator import render_project  # type: ignore[import-not-found]
     except ImportError:
         return None
     requirements = Requirements(

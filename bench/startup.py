@@ -30,7 +30,7 @@ def timed(command: list[str], runs: int) -> list[float]:
 
 def heavy_modules_loaded() -> list[str]:
     probe = (
-        "import sys; from service_creator.cli import build_parser; build_parser(); "
+        "import sys; from service_creator.frontends.cli.main import build_parser; build_parser(); "
         f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)

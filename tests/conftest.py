@@ -21,8 +21,8 @@ import docker
 import pytest
 from docker.errors import DockerException
 
-from service_creator.config import Settings
-from service_creator.errors import SandboxError
+from service_creator.domain.config import Settings
+from service_creator.domain.errors import SandboxError
 from service_creator.sandbox.image import build_image
 from service_creator.sandbox.runs import close_warm
 

@@ -1,3 +1,3 @@
-from service_creator.cli import main
+from service_creator.frontends.cli.main import main
 
 raise SystemExit(main())

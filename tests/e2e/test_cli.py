@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from service_creator.tools.scripted import DEMO_ANSWERS
+from service_creator.interview.scripted import DEMO_ANSWERS
 
 CLI = [sys.executable, "-m", "service_creator"]
 
@@ -24,7 +24,8 @@ def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str
 
 def test_help_imports_nothing_heavy():
     probe = (
-        "import sys; from service_creator.cli import build_parser; build_parser().format_help(); "
+        "import sys; from service_creator.frontends.cli.main import build_parser; "
+        "build_parser().format_help(); "
         "print([m for m in ('litellm','docker','tree_sitter','black','pygls','mcp','pydantic') "
         "if m in sys.modules])"
     )

@@ -21,14 +21,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from service_creator.core import catalog
-from service_creator.core.models import (
+from service_creator.domain import catalog
+from service_creator.domain.requirements import (
     FEATURES_BY_SERVICE_TYPE,
     SERVICE_TYPES,
     VENDORS,
     Requirements,
 )
-from service_creator.offline.generator import render_project
+from service_creator.generation.offline.generator import render_project
 
 pytestmark = pytest.mark.slow
 

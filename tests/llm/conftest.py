@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 from fake_openai import FakeOpenAI
 
-from service_creator.config import Settings
-from service_creator.core.llm import litellm_module
+from service_creator.domain.config import Settings
+from service_creator.llm.client import litellm_module
 
 SECRET_KEY = "sk-test-Zq8SECRETvalue0123456789"
 

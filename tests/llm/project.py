@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from fake_openai import Call, Reply
 
-from service_creator.core.models import FileSpec
+from service_creator.domain.project import FileSpec
 
 CONFIG = '''"""Settings from the environment."""
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from service_creator.core.code_reply import code_from_reply, join_continuation
-from service_creator.core.models import FileSpec
+from service_creator.domain.project import FileSpec
+from service_creator.llm.reply import code_from_reply, join_continuation
 
 PY = FileSpec(path="models.py", purpose="", language="python")
 YAML = FileSpec(path="kubernetes.yaml", purpose="", language="yaml")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from service_creator.core.context import ContextIndex
-from service_creator.core.context_view import dependency_context
-from service_creator.core.models import FileSpec, GeneratedFile
+from service_creator.codeintel.index import ContextIndex
+from service_creator.codeintel.views import dependency_context
+from service_creator.domain.project import FileSpec, GeneratedFile
 
 API = """from fastapi import FastAPI
 from pydantic import BaseModel, Field

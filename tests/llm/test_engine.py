@@ -11,14 +11,14 @@ import pytest
 from fake_openai import Reply
 from project import API, CONFIG, FILES, MANAGER, SCHEMAS, SPECS, TESTS, ScriptedModel
 
-from service_creator.config import Settings
-from service_creator.core.llm_engine import ModelEngine
-from service_creator.core.llm_errors import LLMError
-from service_creator.core.models import GeneratedFile
-from service_creator.core.ports import NoProgress
-from service_creator.tools.generate import GenerateInput, GenerateOutput, generate_service
-from service_creator.tools.interview import StartInterviewInput, start_interview
-from service_creator.tools.scripted import DEMO_ANSWERS, ScriptedAsker
+from service_creator.domain.config import Settings
+from service_creator.domain.ports import NoProgress
+from service_creator.domain.project import GeneratedFile
+from service_creator.generation.model.engine import ModelEngine
+from service_creator.interview.scripted import DEMO_ANSWERS, ScriptedAsker
+from service_creator.llm.errors import LLMError
+from service_creator.operations.generate import GenerateInput, GenerateOutput, generate_service
+from service_creator.operations.interview import StartInterviewInput, start_interview
 
 
 @pytest.fixture
@@ -185,7 +185,7 @@ async def test_a_provider_failure_before_any_file_is_one_clear_error(server, set
 
 
 async def test_the_model_engine_is_chosen_from_the_settings(settings, tmp_path):
-    from service_creator.tools.generate import engine_for
+    from service_creator.operations.generate import engine_for
 
     engine = engine_for(settings, tmp_path)
     assert isinstance(engine, ModelEngine) and engine.name == "openai/fake-coder"
@@ -196,7 +196,7 @@ async def test_the_model_engine_is_chosen_from_the_settings(settings, tmp_path):
 
 
 def _requirements():
-    from service_creator.core.models import Requirements
+    from service_creator.domain.requirements import Requirements
 
     return Requirements(
         service_type="vFirewall",
@@ -214,7 +214,7 @@ def _requirements():
 def test_the_plans_interfaces_shape_the_prompts(settings, tmp_path):
     """A file is told which names other files import from it; a file sees of each dependency
     the names it imports (and the types they mention); a test file sees the API it tests."""
-    from service_creator.offline.generator import render_project
+    from service_creator.generation.offline.generator import render_project
 
     req = _requirements()
     engine = ModelEngine(settings, workspace=tmp_path, seed=render_project)

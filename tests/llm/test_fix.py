@@ -14,20 +14,16 @@ import pytest
 from fake_openai import Reply
 from project import FILES, MANAGER, ScriptedModel
 
-from service_creator.config import Settings
-from service_creator.core.models import GeneratedFile, TestReport
-from service_creator.core.ports import NoProgress
-from service_creator.core.workspace import FilesystemWriter
-from service_creator.errors import ServiceCreatorError
+from service_creator.domain.config import Settings
+from service_creator.domain.errors import ServiceCreatorError
+from service_creator.domain.ports import NoProgress
+from service_creator.domain.project import GeneratedFile
+from service_creator.domain.reports import TestReport
+from service_creator.generation.workspace import FilesystemWriter
+from service_creator.interview.scripted import DEMO_ANSWERS, ScriptedAsker
+from service_creator.operations.fix import FixFailureInput, fix_failure, load_report, save_report
+from service_creator.operations.interview import StartInterviewInput, start_interview
 from service_creator.sandbox.results import parse_junit
-from service_creator.tools.fix import (
-    FixFailureInput,
-    fix_failure,
-    load_report,
-    save_report,
-)
-from service_creator.tools.interview import StartInterviewInput, start_interview
-from service_creator.tools.scripted import DEMO_ANSWERS, ScriptedAsker
 
 FAILING = "test_suite.py::test_create_get_and_list"
 BROKEN = MANAGER.replace("name=request.name", 'name=request.name + "-x"')
@@ -178,7 +174,7 @@ async def test_a_provider_error_during_a_fix_is_a_clear_error(server, settings, 
 
 @pytest.mark.slow
 async def test_offline_fix_restores_the_generated_version_of_what_the_user_broke(tmp_path):
-    from service_creator.tools.generate import GenerateInput, generate_service
+    from service_creator.operations.generate import GenerateInput, generate_service
 
     offline = Settings()
     await start_interview(

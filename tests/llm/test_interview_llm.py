@@ -8,10 +8,11 @@ import re
 
 from fake_openai import Call, Reply
 
-from service_creator.core.interview import Interview
-from service_creator.core.interview_llm import check_question
-from service_creator.core.models import Session
-from service_creator.tools.interview import (
+from service_creator.domain.requirements import Session
+from service_creator.interview.interview import Interview
+from service_creator.interview.scripted import DEMO_ANSWERS, ScriptedAsker
+from service_creator.interview.wording import check_question
+from service_creator.operations.interview import (
     AnswerQuestionInput,
     SessionRef,
     StartInterviewInput,
@@ -19,7 +20,6 @@ from service_creator.tools.interview import (
     get_session,
     start_interview,
 )
-from service_creator.tools.scripted import DEMO_ANSWERS, ScriptedAsker
 
 BLOCK = re.compile(r"<<<DATA (\w+) question (\S+)\n(.*?)\nDATA \1>>>", re.DOTALL)
 

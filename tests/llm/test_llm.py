@@ -10,10 +10,10 @@ import pytest
 from conftest import SECRET_KEY
 from fake_openai import Reply
 
-from service_creator.config import Settings
-from service_creator.core.ledger import BudgetExceeded, Ledger
-from service_creator.core.llm import LLM
-from service_creator.core.llm_errors import LLMError
+from service_creator.domain.config import Settings
+from service_creator.llm.client import LLM
+from service_creator.llm.errors import LLMError
+from service_creator.llm.ledger import BudgetExceeded, Ledger
 
 HI = [{"role": "user", "content": "hello"}]
 
@@ -53,7 +53,7 @@ async def test_reply_and_usage_match_what_the_server_reported(server, settings):
 
 @pytest.mark.parametrize("stream", [False, True])
 async def test_cost_is_what_litellm_knows_for_a_priced_model(server, settings, stream):
-    from service_creator.core.llm import litellm_module
+    from service_creator.llm.client import litellm_module
 
     server.script(Reply("priced", prompt_tokens=1000, completion_tokens=500))
     client, _ = llm(settings.model_copy(update={"model": "openai/gpt-4o-mini"}))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from lsprotocol import types
 from pytest_lsp import client_capabilities
 
-from service_creator.server.lsp.server import _client_support
+from service_creator.frontends.lsp.server import _client_support
 
 
 def params(

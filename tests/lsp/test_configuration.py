@@ -5,7 +5,7 @@ from __future__ import annotations
 from lsp_editor import Editor
 from lsprotocol import types
 
-from service_creator.server.lsp.configuration import settings_from
+from service_creator.frontends.lsp.configuration import settings_from
 
 
 def test_section_overrides_the_environment(monkeypatch) -> None:

@@ -8,8 +8,8 @@ from types import SimpleNamespace
 from lsprotocol import types
 from pygls.workspace import Workspace
 
-from service_creator.core.models import Finding, Location
-from service_creator.server.lsp.diagnostics import GENERATE, TESTS, DiagnosticsStore
+from service_creator.domain.reports import Finding, Location
+from service_creator.frontends.lsp.diagnostics import GENERATE, TESTS, DiagnosticsStore
 
 
 def store_for(root: Path) -> tuple[DiagnosticsStore, list[types.PublishDiagnosticsParams]]:

@@ -16,11 +16,12 @@ from mcp import StdioServerParameters, types
 from mcp.client import ClientRequestContext
 from mcp.server import MCPServer
 
-from service_creator.config import Settings
-from service_creator.core.models import FileSpec, Requirements
-from service_creator.offline.generator import OfflineEngine
-from service_creator.server.mcp.server import build_server
-from service_creator.server.mcp.views import ServerOptions
+from service_creator.domain.config import Settings
+from service_creator.domain.project import FileSpec
+from service_creator.domain.requirements import Requirements
+from service_creator.frontends.mcp.server import build_server
+from service_creator.frontends.mcp.views import ServerOptions
+from service_creator.generation.offline.generator import OfflineEngine
 
 # Canonical answers (option ids) by question id: a Cisco vFirewall.
 ANSWERS: dict[str, Any] = {

@@ -175,9 +175,9 @@ async def test_two_principals_cannot_see_each_others_workspaces(live, tmp_path):
 
 
 def test_settings_from_the_environment(monkeypatch):
-    from service_creator.errors import ConfigError
-    from service_creator.server.mcp.http import tokens_from_env, transport_security
-    from service_creator.server.mcp.views import ServerOptions
+    from service_creator.domain.errors import ConfigError
+    from service_creator.frontends.mcp.http import tokens_from_env, transport_security
+    from service_creator.frontends.mcp.views import ServerOptions
 
     monkeypatch.setenv("SERVICE_CREATOR_MCP_TOKEN", "short")
     with pytest.raises(ConfigError, match="at least 16 characters"):

@@ -13,8 +13,8 @@ from mcp_helpers import (
     stdio_server,
 )
 
-from service_creator.core.models import SAFE_TEXT, SERVICE_TYPES
-from service_creator.core.session import SessionStore
+from service_creator.domain.requirements import SAFE_TEXT, SERVICE_TYPES
+from service_creator.interview.sessions import SessionStore
 
 ERAS = [("auto", "2026-07-28"), ("legacy", "2025-11-25")]
 
@@ -105,8 +105,8 @@ async def test_form_schemas(workspace):
 
 
 def test_free_text_without_pattern_gets_the_safe_text_pattern():
-    from service_creator.core.models import Question
-    from service_creator.server.mcp.elicit import question_model
+    from service_creator.domain.requirements import Question
+    from service_creator.frontends.mcp.elicit import question_model
 
     question = Question(id="note", step="s", text="A note?", kind="free_text")
     schema = question_model(question).model_json_schema()

@@ -18,10 +18,10 @@ from mcp_helpers import (
 )
 from pydantic import BaseModel
 
-from service_creator.core.interview import requirements_from
-from service_creator.core.plan import plan
-from service_creator.errors import CancelledByUser
-from service_creator.server.mcp.jobs import Jobs, ProgressForwarder
+from service_creator.domain.errors import CancelledByUser
+from service_creator.frontends.mcp.jobs import Jobs, ProgressForwarder
+from service_creator.generation.plan import plan
+from service_creator.interview.interview import requirements_from
 
 SPECS = plan(requirements_from(ANSWERS))
 

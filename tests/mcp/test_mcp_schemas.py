@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from service_creator.server.mcp.schemas import derived, shipped
-from service_creator.server.mcp.server import TYPED_TOOLS, build_server
+from service_creator.frontends.mcp.schemas import derived, shipped
+from service_creator.frontends.mcp.server import TYPED_TOOLS, build_server
 
 
 def test_shipped_output_schemas_are_up_to_date():
     fresh = derived(TYPED_TOOLS)
     assert set(fresh) == {fn.__name__ for fn, _ in TYPED_TOOLS}
     assert shipped() == fresh, (
-        "output_schemas.json is stale: run `python -m service_creator.server.mcp.write_schemas`"
+        "output_schemas.json is stale: run `python -m service_creator.frontends.mcp.write_schemas`"
     )
 
 

@@ -6,8 +6,8 @@ import pytest
 from mcp import Client
 from mcp_helpers import stdio_server
 
-from service_creator.server.mcp.views import TestRun
-from service_creator.tools.testing import RunTestsOutput
+from service_creator.frontends.mcp.views import TestRun
+from service_creator.operations.testing import RunTestsOutput
 
 TOOLS = {
     # name: (required arguments, optional arguments, read-only)
@@ -88,7 +88,8 @@ def test_listing_tools_does_not_load_docker_or_models():
     import sys
 
     probe = (
-        "import sys; from service_creator.server.mcp.server import build_server; build_server(); "
+        "import sys; from service_creator.frontends.mcp.server import build_server; "
+        "build_server(); "
         "print([m for m in ('docker', 'litellm', 'tree_sitter', 'black') if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import docker
 
-from service_creator.config import Settings
+from service_creator.domain.config import Settings
 from service_creator.sandbox import docker as sandbox
 
 ProjectFactory = Callable[[dict[str, str]], Path]

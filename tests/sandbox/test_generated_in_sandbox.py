@@ -11,17 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from service_creator.config import Settings
-from service_creator.core.models import (
+from service_creator.domain.config import Settings
+from service_creator.domain.reports import TestReport
+from service_creator.domain.requirements import (
     FEATURES_BY_SERVICE_TYPE,
     SERVICE_TYPES,
     VENDORS,
     Requirements,
-    TestReport,
 )
 from service_creator.sandbox.runs import close_warm, run_in_sandbox
 
-generator = pytest.importorskip("service_creator.offline.generator")
+generator = pytest.importorskip("service_creator.generation.offline.generator")
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 SLOTS = 2

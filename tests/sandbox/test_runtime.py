@@ -13,8 +13,8 @@ import docker
 import pytest
 from sandbox_helpers import ProjectFactory, our_containers, settings_with
 
-from service_creator.config import Settings
-from service_creator.errors import SandboxError
+from service_creator.domain.config import Settings
+from service_creator.domain.errors import SandboxError
 from service_creator.sandbox import docker as sandbox
 from service_creator.sandbox.runs import run_in_sandbox
 from service_creator.sandbox.runtime import (

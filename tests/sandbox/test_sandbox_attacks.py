@@ -18,10 +18,10 @@ import docker
 import pytest
 from sandbox_helpers import ProjectFactory, our_containers
 
-from service_creator.config import Settings
-from service_creator.core.confine import STATE_DIR
-from service_creator.core.ports import NoProgress
-from service_creator.tools.testing import RunTestsInput, run_tests
+from service_creator.domain.config import Settings
+from service_creator.domain.confine import STATE_DIR
+from service_creator.domain.ports import NoProgress
+from service_creator.operations.testing import RunTestsInput, run_tests
 
 pytestmark = pytest.mark.docker
 
@@ -210,7 +210,7 @@ def test_the_code_under_test_cannot_reach_the_runner_or_flood_the_host(
     project = make_project({"tests/test_probe.py": probe})
     measure = (
         "import resource, sys\n"
-        "from service_creator.cli import main\n"
+        "from service_creator.frontends.cli.main import main\n"
         "code = main(sys.argv[1:])\n"
         "print('maxrss-kib', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
         "sys.exit(code)\n"

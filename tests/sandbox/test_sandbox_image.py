@@ -8,8 +8,8 @@ import docker
 import pytest
 from sandbox_helpers import settings_with
 
-from service_creator.config import Settings
-from service_creator.errors import SandboxError
+from service_creator.domain.config import Settings
+from service_creator.domain.errors import SandboxError
 from service_creator.sandbox.image import (
     IMAGE_LABEL,
     PACKAGES_LABEL,

@@ -14,7 +14,7 @@ import docker
 import pytest
 from sandbox_helpers import ProjectFactory, our_containers, settings_with
 
-from service_creator.config import Settings
+from service_creator.domain.config import Settings
 from service_creator.sandbox.runs import close_warm, run_in_sandbox
 
 pytestmark = pytest.mark.docker

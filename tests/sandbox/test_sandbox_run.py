@@ -11,11 +11,11 @@ import pytest
 from sample_project import SMALL_PROJECT
 from sandbox_helpers import ProjectFactory, our_containers
 
-from service_creator.config import Settings
-from service_creator.errors import CancelledByUser
+from service_creator.domain.config import Settings
+from service_creator.domain.errors import CancelledByUser
+from service_creator.operations.testing import RunTestsInput, exit_status, render_report, run_tests
 from service_creator.sandbox import docker as sandbox
 from service_creator.sandbox.runs import run_in_sandbox
-from service_creator.tools.testing import RunTestsInput, exit_status, render_report, run_tests
 
 pytestmark = pytest.mark.docker
 

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from service_creator.core.atomic import atomic_write
-from service_creator.core.ledger import Ledger
-from service_creator.core.models import GeneratedFile
-from service_creator.core.workspace import FilesystemWriter, Workspace
-from service_creator.errors import UnsafeFileError, WorkspaceError
-from service_creator.tools.scripted import DEMO_ANSWERS
+from service_creator.domain.atomic import atomic_write
+from service_creator.domain.errors import UnsafeFileError, WorkspaceError
+from service_creator.domain.project import GeneratedFile
+from service_creator.generation.workspace import FilesystemWriter, Workspace
+from service_creator.interview.scripted import DEMO_ANSWERS
+from service_creator.llm.ledger import Ledger
 
 COMMAND = str(Path(sys.executable).with_name("service-creator"))
 SMALL_OUTPUT = 4096  # bytes: what a clear message needs, far from what an echoed attack takes

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mcp import Client
 
-from service_creator.core.models import Location, TestCase, TestReport
+from service_creator.domain.reports import Location, TestCase, TestReport
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "mcp"))  # its helpers
 

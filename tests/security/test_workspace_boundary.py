@@ -26,11 +26,11 @@ from mcp.shared.exceptions import MCPError
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient, client_capabilities
 
-from service_creator.config import Settings
-from service_creator.errors import WorkspaceError
-from service_creator.tools.interview import StartInterviewInput, start_interview
-from service_creator.tools.scripted import DEMO_ANSWERS, ScriptedAsker
-from service_creator.workspace_path import workspace_path
+from service_creator.domain.config import Settings
+from service_creator.domain.errors import WorkspaceError
+from service_creator.domain.workspace_path import workspace_path
+from service_creator.interview.scripted import DEMO_ANSWERS, ScriptedAsker
+from service_creator.operations.interview import StartInterviewInput, start_interview
 
 TESTS = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(TESTS / "mcp"), str(TESTS / "lsp")]  # their helpers, as those folders use
@@ -65,7 +65,10 @@ def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
 def cli_main(*argv: str) -> subprocess.CompletedProcess[str]:
     """The CLI's `main` in a fresh process, for arguments an OS cannot pass through argv (a
     NUL byte ends a C string: `execve` refuses it, so no shell can send one)."""
-    code = f"import sys; from service_creator.cli import main; sys.exit(main({list(argv)!r}))"
+    code = (
+        "import sys; from service_creator.frontends.cli.main import main; "
+        f"sys.exit(main({list(argv)!r}))"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("SERVICE_CREATOR_")}
     return subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120

@@ -1,4 +1,4 @@
-"""Cold indexing of files on disk over several processes (core/bulk.py)."""
+"""Cold indexing of files on disk over several processes (codeintel/bulk.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import os
 
 from test_context import rows
 
-from service_creator.core import bulk
-from service_creator.core.context import ContextIndex
-from service_creator.core.models import GeneratedFile
+from service_creator.codeintel import bulk
+from service_creator.codeintel.index import ContextIndex
+from service_creator.domain.project import GeneratedFile
 
 
 def module(i: int) -> str:

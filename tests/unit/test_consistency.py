@@ -1,13 +1,14 @@
-"""The consistency check across the files of one project (core/consistency.py)."""
+"""The consistency check across the files of one project (codeintel/consistency.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from service_creator.core.consistency import check_consistency, path_matches
-from service_creator.core.context import ContextIndex
-from service_creator.core.models import FEATURES_BY_SERVICE_TYPE, GeneratedFile, Requirements
-from service_creator.offline.generator import render_project
+from service_creator.codeintel.consistency import check_consistency, path_matches
+from service_creator.codeintel.index import ContextIndex
+from service_creator.domain.project import GeneratedFile
+from service_creator.domain.requirements import FEATURES_BY_SERVICE_TYPE, Requirements
+from service_creator.generation.offline.generator import render_project
 
 CONFIG = """\
 from functools import lru_cache

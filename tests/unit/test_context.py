@@ -1,4 +1,4 @@
-"""Symbol tables (core/symbols.py) and the context index (core/context.py) on small sources."""
+"""Symbol tables (codeintel/symbols.py) and the context index (codeintel/index.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from service_creator.core import parsing
-from service_creator.core.context import ContextIndex, symbols
-from service_creator.core.incremental import changed_span, point_at
-from service_creator.core.models import FileSpec, GeneratedFile
-from service_creator.core.outline import render_table
+from service_creator.codeintel import parsing
+from service_creator.codeintel.incremental import changed_span, point_at
+from service_creator.codeintel.index import ContextIndex, symbols
+from service_creator.codeintel.outline import render_table
+from service_creator.domain.project import FileSpec, GeneratedFile
 
 
 def rows(table):
@@ -732,7 +732,7 @@ def public(instance: Instance) -> Out: ...
 
 
 def test_an_edit_away_from_every_router_leaves_the_prefixes_alone():
-    from service_creator.core.extract_python import may_change_prefixes, router_prefixes
+    from service_creator.codeintel.extract_python import may_change_prefixes, router_prefixes
 
     old = (ROUTES + "\n" + "x = 1\n" * 80 + 'other = APIRouter(prefix="/v2")\n').encode()
     pick = random.Random(7)

@@ -14,24 +14,18 @@ import service_creator
 
 PACKAGE = Path(service_creator.__file__).parent
 LAYERS: list[tuple[str, ...]] = [
-    (  # front doors
-        "service_creator.server",
-        "service_creator.cli",
-        "service_creator.commands",
-        "service_creator.terminal",
-        "service_creator.__main__",
+    ("service_creator.__main__",),
+    ("service_creator.frontends",),  # CLI, LSP, MCP
+    ("service_creator.operations",),  # what a front door can ask for
+    (  # the subsystems
+        "service_creator.interview",
+        "service_creator.generation",
+        "service_creator.sandbox",
     ),
-    ("service_creator.tools",),  # operations
-    ("service_creator.sandbox", "service_creator.offline"),  # subsystems
-    ("service_creator.core",),
-    ("service_creator.prompts",),  # resources
-    (  # what everything may use
-        "service_creator.config",
-        "service_creator.errors",
-        "service_creator.safe_files",
-        "service_creator.workspace_path",
-        "service_creator",
-    ),
+    ("service_creator.codeintel", "service_creator.llm"),  # what the subsystems build on
+    ("service_creator.domain",),  # models, ports, settings, errors, the workspace value
+    ("service_creator.resources",),  # prompts, queries, the interview graph, the catalog
+    ("service_creator",),
 ]
 
 
@@ -138,20 +132,40 @@ def test_no_import_runs_up_a_layer() -> None:
     assert upward == []
 
 
+def test_packages_of_one_layer_do_not_import_each_other() -> None:
+    """The subsystems stand side by side: the interview, generation and the sandbox know nothing
+    of each other (the operations combine them), nor do the code intelligence and the model."""
+
+    def package(module: str) -> str:
+        for prefixes in LAYERS:
+            for prefix in prefixes:
+                if module == prefix or module.startswith(prefix + "."):
+                    return prefix
+        return module
+
+    sideways = [
+        f"{module} -> {target}"
+        for module, targets in sorted(import_graph().items())
+        for target in sorted(targets)
+        if layer_of(target) == layer_of(module) and package(target) != package(module)
+    ]
+    assert sideways == []
+
+
 def test_the_walk_sees_deferred_and_type_checking_imports(tmp_path: Path) -> None:
     source = tmp_path / "x.py"
     source.write_text(
         "from typing import TYPE_CHECKING\n"
         "if TYPE_CHECKING:\n"
-        "    from service_creator.tools.testing import RunTestsInput\n"
+        "    from service_creator.operations.testing import RunTestsInput\n"
         "def later():\n"
         "    from ..sandbox import runs\n"
-        "    import service_creator.server.mcp.server\n"
+        "    import service_creator.frontends.mcp.server\n"
     )
-    found = set(imported("service_creator.core.x", source, module_files()))
+    found = set(imported("service_creator.generation.x", source, module_files()))
     assert found == {
-        "service_creator.tools.testing",
+        "service_creator.operations.testing",
         "service_creator.sandbox.runs",
-        "service_creator.server.mcp.server",
+        "service_creator.frontends.mcp.server",
     }
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from service_creator.core.interview import REVISE, Interview
-from service_creator.core.models import FEATURES_BY_SERVICE_TYPE, Session
-from service_creator.errors import InterviewIncompleteError, InvalidAnswerError
+from service_creator.domain.errors import InterviewIncompleteError, InvalidAnswerError
+from service_creator.domain.requirements import FEATURES_BY_SERVICE_TYPE, Session
+from service_creator.interview.interview import REVISE, Interview
 
 CORE_STEPS = [
     "service_type",

@@ -6,11 +6,12 @@ import json
 
 import pytest
 
-from service_creator.config import Settings
-from service_creator.core.models import Question
-from service_creator.core.session import SessionStore
-from service_creator.errors import InvalidAnswerError, SessionNotFoundError
-from service_creator.tools.interview import (
+from service_creator.domain.config import Settings
+from service_creator.domain.errors import InvalidAnswerError, SessionNotFoundError
+from service_creator.domain.requirements import Question
+from service_creator.interview.scripted import DEMO_ANSWERS, ScriptedAsker
+from service_creator.interview.sessions import SessionStore
+from service_creator.operations.interview import (
     AnswerQuestionInput,
     SessionRef,
     StartInterviewInput,
@@ -18,7 +19,6 @@ from service_creator.tools.interview import (
     get_session,
     start_interview,
 )
-from service_creator.tools.scripted import DEMO_ANSWERS, ScriptedAsker
 
 SETTINGS = Settings()
 

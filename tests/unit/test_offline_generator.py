@@ -23,19 +23,19 @@ import black
 import pytest
 import yaml
 
-from service_creator.core import catalog
-from service_creator.core.models import (
+from service_creator.domain import catalog
+from service_creator.domain.errors import GenerationError
+from service_creator.domain.project import FileSpec
+from service_creator.domain.requirements import (
     FEATURES_BY_SERVICE_TYPE,
     SERVICE_TYPES,
     VENDORS,
-    FileSpec,
     Requirements,
 )
-from service_creator.core.plan import plan
-from service_creator.errors import GenerationError
-from service_creator.offline import generator, samples
-from service_creator.offline.generator import render_file, render_project, template_name
-from service_creator.offline.pysource import py, py_text
+from service_creator.generation.offline import generator, samples
+from service_creator.generation.offline.generator import render_file, render_project, template_name
+from service_creator.generation.offline.pysource import py, py_text
+from service_creator.generation.plan import plan
 
 APIS = ("REST", "NETCONF", "SSH", "SDK")
 

@@ -8,9 +8,9 @@ import ast
 import pytest
 from test_offline_generator import requirements
 
-from service_creator.core.models import FileSpec, GeneratedFile
-from service_creator.core.plan import exports, plan, under_test, with_interfaces
-from service_creator.offline.generator import render_project
+from service_creator.domain.project import FileSpec, GeneratedFile
+from service_creator.generation.offline.generator import render_project
+from service_creator.generation.plan import exports, plan, under_test, with_interfaces
 
 
 def module_imports(files: list[GeneratedFile]) -> dict[str, dict[str, list[str]]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from service_creator.core.models import Location
+from service_creator.domain.reports import Location
 from service_creator.sandbox.docker import PYTEST_ARGS
 from service_creator.sandbox.execution import STDERR_LIMIT, read_capped, read_results
 from service_creator.sandbox.results import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from service_creator.sandbox.requirements import ProjectRequirements, read_project_requirements
+from service_creator.sandbox.pip_requirements import ProjectRequirements, read_project_requirements
 from service_creator.sandbox.wheelhouse import missing, wheel_distribution
 
 INSTALLED = {"fastapi": "0.165.0", "pyyaml": "6.0.4", "typing-extensions": "4.16.0"}

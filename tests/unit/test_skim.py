@@ -1,4 +1,4 @@
-"""The skim parse (core/skim.py): function bodies left out, the rows of a full parse kept."""
+"""The skim parse (codeintel/skim.py): function bodies left out, the rows of a full parse kept."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from service_creator.core import parsing, skim
-from service_creator.core.symbols import parse_rows
+from service_creator.codeintel import parsing, skim
+from service_creator.codeintel.symbols import parse_rows
 
 
 def body_text(source: bytes, body: skim.Body) -> bytes:

@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from service_creator.core.confine import confine, normalize_relative, state_dir
-from service_creator.core.models import GeneratedFile, WriteResult
-from service_creator.core.ports import Writer
-from service_creator.core.workspace import (
+from service_creator.domain.confine import confine, normalize_relative, state_dir
+from service_creator.domain.errors import ServiceCreatorError, WorkspaceError
+from service_creator.domain.ports import Writer
+from service_creator.domain.project import GeneratedFile, WriteResult
+from service_creator.generation.workspace import (
     FilesystemWriter,
     Workspace,
     atomic_write,
     owned_contents,
     sha256_of,
 )
-from service_creator.errors import ServiceCreatorError, WorkspaceError
 
 
 @pytest.fixture
@@ -369,7 +369,7 @@ def test_a_file_used_as_a_folder_in_the_same_batch_is_refused(root: Path) -> Non
 def test_a_failed_write_midway_still_records_what_was_written(
     root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import service_creator.core.workspace as workspace_module
+    import service_creator.generation.workspace as workspace_module
 
     real = workspace_module.atomic_write
 

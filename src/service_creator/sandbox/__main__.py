@@ -9,8 +9,8 @@ import argparse
 import logging
 import sys
 
-from service_creator.config import Settings
-from service_creator.errors import ServiceCreatorError
+from service_creator.domain.config import Settings
+from service_creator.domain.errors import ServiceCreatorError
 from service_creator.sandbox.image import build_image
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from service_creator.core.models import TestReport
+from service_creator.domain.reports import TestReport
 
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 

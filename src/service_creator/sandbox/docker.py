@@ -22,8 +22,8 @@ from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 from docker.models.containers import Container
 from docker.types import Mount
 
-from service_creator.config import SandboxSettings, Settings
-from service_creator.errors import CancelledByUser, SandboxError
+from service_creator.domain.config import SandboxSettings, Settings
+from service_creator.domain.errors import CancelledByUser, SandboxError
 from service_creator.sandbox.runtime import RUNC, memory_watch, runtime_options
 from service_creator.sandbox.venv import SANDBOX_PATH
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import docker
 from docker.errors import APIError, DockerException
 
-from service_creator.config import Settings
-from service_creator.errors import SandboxError
+from service_creator.domain.config import Settings
+from service_creator.domain.errors import SandboxError
 from service_creator.sandbox.image import base_image_id, image_exists, image_tag
 from service_creator.sandbox.runtime import engine_runtimes, resolve_runtime
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from docker.errors import APIError, DockerException, NotFound
 from docker.models.containers import Container
 
-from service_creator.config import Settings
-from service_creator.errors import SandboxError
+from service_creator.domain.config import Settings
+from service_creator.domain.errors import SandboxError
 from service_creator.sandbox.docker import HOST_GRACE, SRC
 from service_creator.sandbox.results import RawRun
 from service_creator.sandbox.venv import PYTHON

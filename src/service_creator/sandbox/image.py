@@ -21,9 +21,9 @@ from pathlib import Path
 import docker
 from docker.errors import APIError, BuildError, DockerException, ImageNotFound
 
-from service_creator.config import Settings
-from service_creator.core.ports import NoProgress, Progress
-from service_creator.errors import SandboxError
+from service_creator.domain.config import Settings
+from service_creator.domain.errors import SandboxError
+from service_creator.domain.ports import NoProgress, Progress
 from service_creator.sandbox.docker import docker_client
 from service_creator.sandbox.venv import SANDBOX_PATH, VENV
 from service_creator.sandbox.wheelhouse import BASE_PACKAGES, collect, wheel_distribution

@@ -16,9 +16,9 @@ import tarfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from service_creator.core.confine import normalize_relative
-from service_creator.errors import SandboxError, UnsafeFileError
-from service_creator.safe_files import read_project_bytes
+from service_creator.domain.confine import normalize_relative
+from service_creator.domain.errors import SandboxError, UnsafeFileError
+from service_creator.domain.safe_files import read_project_bytes
 
 EXCLUDED_DIRS = frozenset(
     {

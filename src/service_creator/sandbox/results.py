@@ -14,10 +14,10 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from service_creator.core.models import Finding, Location, Outcome, TestCase, TestReport
-from service_creator.core.testfiles import is_test_file
-from service_creator.errors import UnsafeFileError
-from service_creator.safe_files import read_project_bytes
+from service_creator.domain.errors import UnsafeFileError
+from service_creator.domain.reports import Finding, Location, Outcome, TestCase, TestReport
+from service_creator.domain.safe_files import read_project_bytes
+from service_creator.domain.testfiles import is_test_file
 from service_creator.sandbox.clean import clean_report
 
 SANDBOX_ROOT = "/work"

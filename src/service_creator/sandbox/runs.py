@@ -19,15 +19,15 @@ import docker
 from docker.errors import APIError, DockerException
 from docker.models.containers import Container
 
-from service_creator.config import Settings
-from service_creator.core.models import Location, TestCase, TestReport
-from service_creator.core.ports import NoProgress, Progress
-from service_creator.errors import SandboxError
+from service_creator.domain.config import Settings
+from service_creator.domain.errors import SandboxError
+from service_creator.domain.ports import NoProgress, Progress
+from service_creator.domain.reports import Location, TestCase, TestReport
 from service_creator.sandbox import docker as sandbox
 from service_creator.sandbox.execution import execute, raw_run
 from service_creator.sandbox.image import ensure_image, forget_image, installed_packages
+from service_creator.sandbox.pip_requirements import Refused, read_project_requirements
 from service_creator.sandbox.project import run_archive
-from service_creator.sandbox.requirements import Refused, read_project_requirements
 from service_creator.sandbox.results import REQUIREMENTS_ID, RawRun, build_report
 from service_creator.sandbox.runtime import resolve_runtime
 from service_creator.sandbox.venv import PYTHON

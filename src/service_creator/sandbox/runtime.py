@@ -33,8 +33,8 @@ import docker
 from docker.errors import APIError, DockerException
 from docker.types import Ulimit
 
-from service_creator.config import Settings
-from service_creator.errors import SandboxError
+from service_creator.domain.config import Settings
+from service_creator.domain.errors import SandboxError
 
 RUNC, RUNSC = "runc", "runsc"
 RECHECK_SECONDS = 30.0

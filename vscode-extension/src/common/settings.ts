@@ -25,7 +25,7 @@ export interface Settings {
   budget: { tokens: number | null; usd: number | null };
 }
 
-/** Defaults mirror the server's (`service_creator.config`), so what Settings shows is what runs. */
+/** Defaults mirror the server's (`service_creator.domain.config`), so what Settings shows is what runs. */
 export const DEFAULTS: Settings = {
   python: '',
   model: 'offline',

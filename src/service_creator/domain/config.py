@@ -1,0 +1,121 @@
+"""Settings: defaults, overridden by environment variables (SERVICE_CREATOR_*).
+
+Settings are passed in, never read from a global: `Settings.from_env()` at the front door, then
+handed down. Editors may override them (the LSP adapter maps its configuration onto these).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from service_creator.domain.errors import ConfigError
+
+ENV_PREFIX = "SERVICE_CREATOR_"
+M = TypeVar("M", bound=BaseModel)
+STAGES = ("interview", "codegen", "tests", "docs", "review")
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "service-creator"
+
+
+class SandboxSettings(BaseModel):
+    base_image: str = Field("python:3.11-slim", description="Image the sandbox image builds on")
+    image: str = Field("service-creator-sandbox", description="Repository name of the built image")
+    memory: str = "512m"
+    cpus: float = 1.0
+    pids_limit: int = 128
+    timeout: float = Field(120.0, description="Wall-clock seconds for one test run")
+    tmpfs_size: str = Field("256m", description="Size cap of each writable tmpfs")
+    output_limit: int = Field(1 << 20, description="Bytes of test output kept")
+    user: str = "65534:65534"
+    wheelhouse: Path = Field(default_factory=lambda: _cache_dir() / "wheelhouse")
+    warm: bool = Field(False, description="Keep one prepared container per workspace")
+    runtime: Literal["runc", "runsc", "auto"] = Field(
+        "runc", description="OCI runtime: runc, runsc (gVisor), or auto (runsc when registered)"
+    )
+
+
+class Settings(BaseModel):
+    model: str = Field("offline", description="litellm model string, or 'offline'")
+    stage_models: dict[str, str] = {}
+    api_base: str | None = None
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds one model call may take")
+    llm_retries: int = Field(2, ge=0, le=5, description="Retries on 429/5xx, per model")
+    fallbacks: list[str] = Field([], description="Models tried, in order, when the model fails")
+    stage_fallbacks: dict[str, list[str]] = {}
+    budget_tokens: int | None = Field(None, gt=0, description="Tokens one generation may use")
+    budget_usd: float | None = Field(None, gt=0, description="USD one generation may cost")
+    concurrency: int = Field(8, ge=1, le=64, description="Files generated at the same time")
+    repair_rounds: int = Field(3, ge=0, le=3, description="Model repair rounds per generation")
+    sandbox: SandboxSettings = SandboxSettings()
+
+    @field_validator("fallbacks", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        return _split(value)
+
+    @field_validator("stage_fallbacks", mode="before")
+    @classmethod
+    def _comma_lists(cls, value: Any) -> Any:
+        return {k: _split(v) for k, v in value.items()} if isinstance(value, dict) else value
+
+    def model_for(self, stage: str) -> str:
+        return self.stage_models.get(stage, self.model)
+
+    def fallbacks_for(self, stage: str) -> list[str]:
+        return self.stage_fallbacks.get(stage, self.fallbacks)
+
+    @property
+    def is_offline(self) -> bool:
+        return self.model == "offline"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        sandbox: dict[str, Any] = {}
+        for key, value in env.items():
+            if not key.startswith(ENV_PREFIX) or not value:
+                continue
+            name = key[len(ENV_PREFIX) :].lower()
+            if name.startswith("sandbox_"):
+                sandbox[name.removeprefix("sandbox_")] = value
+            elif name.startswith("model_") and name.removeprefix("model_") in STAGES:
+                values.setdefault("stage_models", {})[name.removeprefix("model_")] = value
+            elif name.startswith("fallbacks_") and name.removeprefix("fallbacks_") in STAGES:
+                values.setdefault("stage_fallbacks", {})[name.removeprefix("fallbacks_")] = value
+            elif name in cls.model_fields and name not in (
+                "sandbox",
+                "stage_models",
+                "stage_fallbacks",
+            ):
+                values[name] = value
+        sandbox_settings = _validated(SandboxSettings, sandbox, ENV_PREFIX + "SANDBOX_")
+        return _validated(cls, {**values, "sandbox": sandbox_settings}, ENV_PREFIX)
+
+
+def _split(value: Any) -> Any:
+    """`"a, b"` (an environment variable) -> `["a", "b"]`; lists pass through."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def _validated(model: type[M], values: dict[str, Any], prefix: str) -> M:
+    try:
+        return model(**values)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{prefix}{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(
+            f"invalid setting: {problems}", hint="fix or unset the variable"
+        ) from None

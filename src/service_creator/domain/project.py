@@ -1,0 +1,33 @@
+"""The files of a generated project: the plan's specs, rendered files, and what a write did."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from service_creator.domain.wire import WireModel
+
+
+class FileSpec(WireModel):
+    """One file of the plan: where it goes, what it is, which files it is built on, and which
+    names it imports from each of them (`uses`: the plan's interfaces, generation/plan.py)."""
+
+    path: str
+    purpose: str
+    language: Literal["python", "javascript", "yaml", "dockerfile", "sql", "markdown", "text"]
+    depends_on: list[str] = []
+    uses: dict[str, list[str]] = {}
+
+
+class GeneratedFile(WireModel):
+    path: str
+    content: str
+
+
+class WriteResult(WireModel):
+    written: list[str] = []
+    unchanged: list[str] = []
+    conflicts: list[str] = Field(
+        [], description="Files the user changed since we wrote them; ours went beside as .new"
+    )

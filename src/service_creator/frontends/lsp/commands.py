@@ -1,0 +1,244 @@
+"""The `serviceCreator.*` commands (registered in features.py): decode the one camelCase
+argument, call the tool, encode the result.
+
+Each command takes one object argument (a tools input model, camelCase; `workspace` defaults
+to the first workspace folder and must lie inside the client's workspace folders, like MCP's
+roots) and returns the tool's output model as camelCase JSON. A
+malformed argument is a JSON-RPC InvalidParams error; a ServiceCreatorError is a JSON-RPC
+error with its message and hint. The tools load on first use, not at start-up.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+
+from service_creator.domain.errors import ServiceCreatorError, WorkspaceError
+from service_creator.frontends.lsp.convert import REQUEST_FAILED, decode, encode, rpc_error
+from service_creator.frontends.lsp.diagnostics import GENERATE, TESTS
+from service_creator.frontends.lsp.server import Job, ServiceCreatorServer
+
+if TYPE_CHECKING:
+    from service_creator.domain.config import Settings
+    from service_creator.domain.ports import Progress
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Run:
+    input: Any
+    settings: Any
+    job: Job
+
+    @property
+    def root(self) -> Path:
+        return self.input.workspace.path
+
+
+@asynccontextmanager
+async def running(
+    ls: ServiceCreatorServer,
+    name: str,
+    model: type,
+    arguments: Sequence[Any],
+    *,
+    exclusive: bool = False,
+    create: bool = False,
+) -> AsyncIterator[Run]:
+    """Decode the argument, then run the body as a cancellable job with translated errors.
+
+    The workspace is checked first: inside the client's workspace folders, an existing folder
+    (`create`: made when missing). `exclusive` commands (the ones that write or run the
+    sandbox) refuse to start while another one works in the same workspace.
+    """
+    try:
+        inp = decode(
+            model,
+            arguments,
+            ls.default_workspace(),
+            lambda raw: ls.resolve_workspace(raw, create=create),
+        )
+    except ServiceCreatorError as exc:
+        log.info("%s refused: %s", name, exc)
+        raise rpc_error(exc) from None
+    busy_key = str(inp.workspace) if exclusive else None
+    if busy_key is not None:
+        if busy_key in ls.state.busy:
+            raise JsonRpcException(
+                f"Service Creator is already working in {busy_key}; "
+                "wait for it to finish or cancel it",
+                code=REQUEST_FAILED,
+            )
+        ls.state.busy.add(busy_key)
+    job = ls.start_job(name)
+    try:
+        yield Run(inp, await ls.settings(), job)
+    except ServiceCreatorError as exc:
+        log.info("%s failed: %s", name, exc)
+        raise rpc_error(exc) from None
+    finally:
+        ls.end_job(job)
+        if busy_key is not None:
+            ls.state.busy.discard(busy_key)
+
+
+# --- the interview ---------------------------------------------------------------------------
+
+
+async def start_interview(ls: ServiceCreatorServer, *arguments: Any) -> Any:
+    from service_creator.frontends.lsp.asker import LspAsker
+    from service_creator.operations.interview import StartInterviewInput
+    from service_creator.operations.interview import start_interview as start
+
+    async with running(ls, "startInterview", StartInterviewInput, arguments, create=True) as run:
+        state = await start(run.input, run.settings, LspAsker(ls, run.job))
+        tell(ls, state.notes)
+        interview_status(ls, state)
+        return encode(state)
+
+
+async def answer_question(ls: ServiceCreatorServer, *arguments: Any) -> Any:
+    from service_creator.operations.interview import AnswerQuestionInput
+    from service_creator.operations.interview import answer_question as answer
+
+    async with running(ls, "answerQuestion", AnswerQuestionInput, arguments) as run:
+        state = await answer(run.input, run.settings)
+        interview_status(ls, state)
+        return encode(state)
+
+
+async def show_session(ls: ServiceCreatorServer, *arguments: Any) -> Any:
+    from service_creator.operations.interview import SessionRef, get_session
+
+    async with running(ls, "showSession", SessionRef, arguments) as run:
+        return encode(await get_session(run.input, run.settings))
+
+
+def tell(ls: ServiceCreatorServer, notes: Sequence[str]) -> None:
+    """What the user should know (a session re-homed from another folder), as messages."""
+    for note in notes:
+        ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=note))
+
+
+def interview_status(ls: ServiceCreatorServer, state: Any) -> None:
+    where = f"step {state.step}/{state.total_steps}"
+    text = {
+        "complete": "Interview complete",
+        "generated": "Service generated",
+        "paused": f"Interview paused at {where}",
+    }.get(state.status, f"Interview: {where}")
+    tooltip = state.summary or (state.question.text.splitlines()[0] if state.question else None)
+    ls.status(text, tooltip=tooltip, session_id=state.session_id)
+
+
+# --- generation, tests, fixes ----------------------------------------------------------------
+
+
+async def generate(ls: ServiceCreatorServer, *arguments: Any) -> Any:
+    from service_creator.frontends.lsp.progress import LspProgress
+    from service_creator.frontends.lsp.writer import writer_for
+    from service_creator.operations.generate import GenerateInput, generate_service
+
+    async with running(ls, "generate", GenerateInput, arguments, exclusive=True) as run:
+        async with LspProgress(ls, run.job, "Service Creator: generating") as progress:
+            output = await generate_service(
+                run.input, run.settings, progress, writer_for(ls, run.root)
+            )
+            progress.end_message = f"{len(output.written)} of {len(output.files)} files written"
+        tell(ls, output.notes)
+        ours = set(output.written) | set(output.unchanged)
+        ls.diagnostics.forget_files(run.root, TESTS, output.written)
+        ls.diagnostics.replace(
+            run.root, GENERATE, [f for f in output.findings if f.location.path in ours]
+        )
+        state = "Generation cancelled" if output.cancelled else "Service generated"
+        tooltip = f"{len(output.written)} written, {len(output.unchanged)} unchanged" + (
+            f", {len(output.conflicts)} kept as yours (ours beside as .new)"
+            if output.conflicts
+            else ""
+        )
+        ls.status(state, tooltip=tooltip, session_id=output.session_id)
+        return encode(output)
+
+
+async def run_tests(ls: ServiceCreatorServer, *arguments: Any) -> Any:
+    from service_creator.frontends.lsp.progress import LspProgress
+    from service_creator.operations.fix import (
+        run_tests_saved as run_sandbox,  # fixes read the report
+    )
+    from service_creator.operations.testing import RunTestsInput
+
+    async with running(ls, "runTests", RunTestsInput, arguments, exclusive=True) as run:
+        async with LspProgress(ls, run.job, "Service Creator: sandbox tests") as progress:
+            output = await run_sandbox(run.input, run.settings, progress, unsaved(ls, run.root))
+            progress.end_message = report_summary(output.report)
+        ls.diagnostics.replace(run.root, TESTS, output.findings)
+        ls.status(f"Tests: {report_summary(output.report)}", tooltip=output.report.message or None)
+        return encode(output)
+
+
+async def fix_failure(ls: ServiceCreatorServer, *arguments: Any) -> Any:
+    from service_creator.frontends.lsp.progress import LspProgress
+    from service_creator.frontends.lsp.writer import writer_for
+    from service_creator.operations.fix import FixFailureInput, sandbox_tests
+    from service_creator.operations.fix import fix_failure as fix
+
+    async def run_in_sandbox(workspace: Path, settings: Settings, progress: Progress) -> Any:
+        return await sandbox_tests(workspace, settings, progress, unsaved(ls, workspace))
+
+    async with running(ls, "fixFailure", FixFailureInput, arguments, exclusive=True) as run:
+        async with LspProgress(
+            ls, run.job, f"Service Creator: fixing {run.input.test_id}"
+        ) as progress:
+            output = await fix(
+                run.input,
+                run.settings,
+                progress,
+                writer_for(ls, run.root),
+                run_tests=run_in_sandbox,
+            )
+        report = getattr(output, "report", None)
+        findings = getattr(output, "findings", None)
+        if report is not None and findings is not None:
+            ls.diagnostics.replace(run.root, TESTS, findings)
+            ls.status(f"Tests: {report_summary(report)}", tooltip=report.message or None)
+        return encode(output)
+
+
+def report_summary(report: Any) -> str:
+    parts = [f"{report.passed} passed", f"{report.failed} failed"]
+    if report.errors:
+        parts.append(f"{report.errors} errors")
+    if report.outcome not in ("passed", "failed", "error"):
+        parts.append(report.outcome.replace("_", " "))
+    return ", ".join(parts)
+
+
+def unsaved(ls: ServiceCreatorServer, root: Path) -> dict[str, str]:
+    """The open documents under `root` whose text differs from the file on disk, by relative
+    path: the sandbox tests these instead of the saved files (what the user sees)."""
+    from pygls.uris import to_fs_path
+
+    from service_creator.frontends.lsp.writer import read_as_editor
+
+    overlay = {}
+    for uri, doc in list(ls.workspace.text_documents.items()):
+        path = to_fs_path(uri)
+        resolved = Path(path).resolve() if path is not None else None
+        if resolved is None or not resolved.is_relative_to(root):
+            continue
+        try:
+            on_disk = read_as_editor(Path(path))
+        except WorkspaceError:
+            continue
+        if on_disk != doc.source:
+            overlay[resolved.relative_to(root).as_posix()] = doc.source
+    return overlay

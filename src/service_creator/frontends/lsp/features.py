@@ -1,0 +1,97 @@
+"""The server with every feature registered: lifecycle, the `serviceCreator.*` commands, code
+actions, code lenses and hovers.
+
+Start-up imports only pygls and this package: pydantic, the tools and the core load on the
+first command (and are warmed in a worker thread once the client says `initialized`), so
+spawning the server costs about what bare pygls costs.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from lsprotocol import types
+
+from service_creator.frontends.lsp.server import ServiceCreatorServer
+
+# command → its function in commands.py
+COMMANDS = {
+    "serviceCreator.startInterview": "start_interview",
+    "serviceCreator.answerQuestion": "answer_question",
+    "serviceCreator.showSession": "show_session",
+    "serviceCreator.generate": "generate",
+    "serviceCreator.runTests": "run_tests",
+    "serviceCreator.fixFailure": "fix_failure",
+}
+
+
+def _warm_imports() -> None:
+    """Load what the first command needs, off the event loop, while the user looks around."""
+    import service_creator.frontends.lsp.actions
+    import service_creator.frontends.lsp.asker
+    import service_creator.frontends.lsp.commands
+    import service_creator.frontends.lsp.configuration
+    import service_creator.frontends.lsp.progress
+    import service_creator.frontends.lsp.writer
+    import service_creator.operations.fix
+    import service_creator.operations.generate
+    import service_creator.operations.interview
+    import service_creator.operations.testing  # noqa: F401
+
+
+def _command(name: str) -> Any:
+    """The command's handler; commands.py (and what it needs) loads on the first call."""
+
+    async def handler(ls: ServiceCreatorServer, *arguments: Any) -> Any:
+        from service_creator.frontends.lsp import commands
+
+        return await getattr(commands, name)(ls, *arguments)
+
+    handler.__name__ = handler.__qualname__ = name
+    return handler
+
+
+def build_server() -> ServiceCreatorServer:
+    """The server with every feature registered; feature modules load on first use."""
+    server = ServiceCreatorServer()
+
+    @server.feature(types.INITIALIZE)
+    def on_initialize(ls: ServiceCreatorServer, params: types.InitializeParams) -> None:
+        ls.learn_client(params)
+
+    @server.feature(types.INITIALIZED)
+    def on_initialized(ls: ServiceCreatorServer, params: types.InitializedParams) -> None:
+        threading.Thread(target=_warm_imports, name="warm-imports", daemon=True).start()
+
+    @server.feature(types.SHUTDOWN)
+    def on_shutdown(ls: ServiceCreatorServer, params: None) -> None:
+        ls.cancel_jobs()
+
+    for command, name in COMMANDS.items():
+        server.command(command)(_command(name))
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+    )
+    def code_actions(
+        ls: ServiceCreatorServer, params: types.CodeActionParams
+    ) -> list[types.CodeAction] | None:
+        from service_creator.frontends.lsp.actions import actions_for
+
+        return actions_for(ls, params.text_document.uri, params.context.diagnostics) or None
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
+    def code_lens(ls: ServiceCreatorServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+        from service_creator.frontends.lsp.actions import lenses_for
+
+        return lenses_for(ls, params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(ls: ServiceCreatorServer, params: types.HoverParams) -> types.Hover | None:
+        from service_creator.frontends.lsp.diagnostics import hover_for
+
+        return hover_for(ls.diagnostics, params.text_document.uri, params.position.line)
+
+    return server

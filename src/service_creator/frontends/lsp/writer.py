@@ -1,0 +1,146 @@
+"""The Writer port over `workspace/applyEdit`: one labelled, undo-able edit per generation.
+
+- A new file: `CreateFile` and a `TextDocumentEdit` inserting its content.
+- A file we wrote before and the user did not change: a full-range `TextDocumentEdit`,
+  versioned with the editor's version when the document is open.
+- A file the user changed (on disk, per the manifest, or in an open buffer with unsaved
+  changes): ours goes beside it as `<name>.new`; the user's file is never touched.
+- A rejected edit (`applied: false`) raises WorkspaceError; the manifest is not updated.
+
+Clients without `documentChanges` and `create` resource operations get the files written to
+disk, with the same rules (the manifest, and open buffers with unsaved changes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+from pygls.uris import from_fs_path
+
+from service_creator.domain.errors import WorkspaceError
+from service_creator.domain.project import GeneratedFile, WriteResult
+from service_creator.generation.workspace import PlannedChange, Workspace, owned_contents, result_of
+
+if TYPE_CHECKING:
+    from pygls.workspace import TextDocument
+
+    from service_creator.domain.ports import Writer
+    from service_creator.frontends.lsp.server import ServiceCreatorServer
+
+log = logging.getLogger(__name__)
+
+
+def writer_for(ls: ServiceCreatorServer, root: Path | str) -> Writer:
+    return LspWriter(ls, Workspace(root), through_editor=ls.state.support.apply_edit)
+
+
+class LspWriter:
+    """Plans with the manifest and the editor's open buffers, then writes through the editor
+    (`workspace/applyEdit`) or, for clients that cannot create files that way, to disk."""
+
+    def __init__(
+        self, ls: ServiceCreatorServer, workspace: Workspace, *, through_editor: bool = True
+    ) -> None:
+        self.ls = ls
+        self.workspace = workspace
+        self.through_editor = through_editor
+
+    async def apply(self, files: list[GeneratedFile], label: str) -> WriteResult:
+        plan = await asyncio.to_thread(self.workspace.plan_changes, list(files))
+        plan = [self._respect_open_buffer(change) for change in plan]
+        changes = [c for c in plan if c.action != "unchanged"]
+        if not self.through_editor:
+            await asyncio.to_thread(self.workspace.apply_plan, plan)
+            log.info("wrote %d file(s) to disk for %r", len(changes), label)
+            return result_of(plan)
+        if changes:
+            edit = types.WorkspaceEdit(
+                document_changes=[e for c in changes for e in self._edits(c)]
+            )
+            result = await self.ls.workspace_apply_edit_async(
+                types.ApplyWorkspaceEditParams(edit=edit, label=label)
+            )
+            if not result.applied:
+                raise WorkspaceError(
+                    f"The editor did not apply the generated files: "
+                    f"{result.failure_reason or 'no reason given'}",
+                    hint="save or close the files being generated, then generate again",
+                )
+        await asyncio.to_thread(self.workspace.record_written, owned_contents(plan))
+        log.info("applied %d change(s) through the editor for %r", len(changes), label)
+        return result_of(plan)
+
+    def _open_document(self, path: Path) -> TextDocument | None:
+        uri = from_fs_path(str(path))
+        return self.ls.workspace.text_documents.get(uri) if uri else None
+
+    def _respect_open_buffer(self, change: PlannedChange) -> PlannedChange:
+        """An open buffer with unsaved changes is the user's: treat it like a changed file."""
+        if change.action == "conflict":
+            return change
+        doc = self._open_document(change.target)
+        if doc is None:
+            return change
+        if doc.source == change.content:
+            return change.model_copy(update={"action": "unchanged"})
+        on_disk = read_as_editor(change.target)
+        if on_disk is None or doc.source != on_disk:
+            log.info("%s has unsaved changes; ours goes beside it", change.path)
+            return self.workspace.beside(change)
+        return change
+
+    def _edits(self, change: PlannedChange) -> list[types.CreateFile | types.TextDocumentEdit]:
+        uri = from_fs_path(str(change.target))
+        assert uri is not None
+        doc = self._open_document(change.target)
+        if doc is not None:
+            return [self._replace_all(uri, doc.version, doc.source, change.content)]
+        current = read_as_editor(change.target)
+        if current is None:
+            return [
+                types.CreateFile(
+                    uri=uri, options=types.CreateFileOptions(overwrite=False, ignore_if_exists=True)
+                ),
+                _insert(uri, change.content),
+            ]
+        return [self._replace_all(uri, None, current, change.content)]
+
+    def _replace_all(
+        self, uri: str, version: int | None, old: str, new: str
+    ) -> types.TextDocumentEdit:
+        start = types.Position(line=0, character=0)
+        end = end_position(old, self.ls.workspace.position_codec.client_num_units)
+        return types.TextDocumentEdit(
+            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
+            edits=[types.TextEdit(range=types.Range(start=start, end=end), new_text=new)],
+        )
+
+
+def read_as_editor(path: Path) -> str | None:
+    """A file's text as an editor holds it (line endings kept); None when it does not exist."""
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:  # keep \r\n as the editor does
+            return handle.read()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WorkspaceError(f"could not read {path}: {exc}") from exc
+
+
+def _insert(uri: str, content: str) -> types.TextDocumentEdit:
+    start = types.Position(line=0, character=0)
+    return types.TextDocumentEdit(
+        text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
+        edits=[types.TextEdit(range=types.Range(start=start, end=start), new_text=content)],
+    )
+
+
+def end_position(text: str, units: Callable[[str], int]) -> types.Position:
+    """The position just past the last character; `units` counts a line's client code units."""
+    lines = text.split("\n")
+    return types.Position(line=len(lines) - 1, character=units(lines[-1]))

@@ -1,0 +1,276 @@
+"""Prompts, resources, and the words the calling model reads (next steps, findings).
+
+Resources, per session the caller opened:
+  service-creator://sessions/{id}/requirements   the interview's requirements (JSON)
+  service-creator://sessions/{id}/report         the last test run: report and findings (JSON)
+  service-creator://sessions/{id}/files/{path}   each generated file
+`resources/list` lists the ones that exist for the caller's sessions; the templates are listed
+too. Reading checks the session belongs to the caller, and files are read only when the
+generation manifest lists them (so nothing else in the folder is exposed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ResourceError
+from mcp.server.mcpserver.prompts.base import UserMessage
+from mcp.types import Resource
+from pydantic import BaseModel
+
+from service_creator.domain.errors import ServiceCreatorError
+from service_creator.domain.reports import TestReport
+from service_creator.domain.workspace_path import WorkspacePath
+from service_creator.frontends.mcp.state import App, OpenSession, scope_of
+from service_creator.frontends.mcp.views import FindingsView, TestRun
+
+if TYPE_CHECKING:
+    from mcp.server import MCPServer
+
+    from service_creator.frontends.mcp.jobs import Job
+    from service_creator.operations.fix import FixFailureOutput
+
+BASE = "service-creator://sessions"
+TURN_BY_TURN = (
+    "Ask the user this question (show the explanation and the options' labels), then call "
+    "answer_question with session_id and their answer."
+)
+
+
+def next_step(job: Job) -> str:
+    if job.status == "running":
+        return f"Call get_job with job_id '{job.id}' and wait_seconds 25 to follow it."
+    if job.status == "cancelled":
+        return f"The job was cancelled; call {job.kind} again to start over."
+    if job.status != "succeeded":
+        return f"Deal with the error, then call {job.kind} again."
+    if job.kind == "run_tests":
+        passed = getattr(job.result, "exit_code", 1) == 0
+        return (
+            "All tests pass."
+            if passed
+            else "Call get_findings for the failures; fix_failure can repair one by test_id."
+        )
+    return "Call run_tests to test the service in the sandbox."
+
+
+def test_run(report: TestReport) -> TestRun:
+    from service_creator.operations.testing import exit_status
+    from service_creator.sandbox.results import report_findings
+
+    return TestRun(report=report, findings=report_findings(report), exit_code=exit_status(report))
+
+
+def last_tests(entry: OpenSession) -> TestRun | None:
+    """The session's last test run: this server's, else the one saved in the workspace."""
+    if entry.tests is None:
+        from service_creator.operations.fix import load_report
+
+        report = load_report(entry.workspace)
+        entry.tests = test_run(report) if report is not None else None
+    return entry.tests
+
+
+def remember_fix(entry: OpenSession, fix: FixFailureOutput) -> None:
+    if fix.report is not None:
+        entry.tests = test_run(fix.report)
+
+
+def findings_view(entry: OpenSession) -> FindingsView:
+    findings = []
+    view: dict[str, Any] = {"session_id": entry.session_id}
+    tests = last_tests(entry)
+    if tests is not None:
+        report = tests.report
+        findings += tests.findings
+        view |= {"test_outcome": report.outcome, "passed": report.passed}
+        view |= {"failed": report.failed, "errors": report.errors}
+        message = f"Last test run: {report.outcome}, {report.passed} passed, {report.failed} failed"
+    else:
+        message = "No test run yet: call run_tests."
+    if entry.generation is not None:
+        findings += entry.generation.findings
+    return FindingsView(**view, findings=findings, message=message)
+
+
+# --- resources ------------------------------------------------------------------------------
+
+
+def error_text(exc: ServiceCreatorError) -> str:
+    """One line for the calling model: what went wrong, and what to do about it."""
+    return f"{exc.message} (hint: {exc.hint})" if exc.hint else exc.message
+
+
+def _entry(ctx: Context, session_id: str) -> tuple[App, OpenSession, WorkspacePath]:
+    """The caller's session, its workspace checked against the client's roots again."""
+    app = App.of(ctx)
+    try:
+        entry = app.registry.get(scope_of(ctx.headers), session_id)
+        return app, entry, entry.checked()
+    except ServiceCreatorError as exc:
+        raise ResourceError(error_text(exc)) from None
+
+
+async def read_requirements(session_id: str, ctx: Context) -> str:
+    from service_creator.operations.interview import SessionRef, get_session
+
+    app, _, site = _entry(ctx, session_id)
+    ref = SessionRef(workspace=site, session_id=session_id)
+    try:
+        state = await get_session(ref, app.settings)
+    except ServiceCreatorError as exc:
+        raise ResourceError(exc.message) from None
+    if state.requirements is None:
+        raise ResourceError(f"The interview of session '{session_id}' is not complete yet")
+    return state.requirements.model_dump_json(indent=2, by_alias=True)
+
+
+async def read_report(session_id: str, ctx: Context) -> str:
+    _, entry, _ = _entry(ctx, session_id)
+    tests = await asyncio.to_thread(last_tests, entry)
+    if tests is None:
+        raise ResourceError(f"Session '{session_id}' has no test run yet; call run_tests")
+    return tests.model_dump_json(indent=2, by_alias=True)
+
+
+def _generated(entry: OpenSession) -> list[str]:
+    from service_creator.generation.workspace import Workspace
+
+    try:
+        return sorted(Workspace(entry.workspace).load_manifest().files)
+    except ServiceCreatorError:
+        return []
+
+
+async def read_file(session_id: str, path: str, ctx: Context) -> str:
+    from service_creator.generation.workspace import Workspace
+
+    _, entry, site = _entry(ctx, session_id)
+    if path not in await asyncio.to_thread(_generated, entry):
+        raise ResourceError(f"'{path}' is not a file generated in session '{session_id}'")
+    try:
+        text = await asyncio.to_thread(Workspace(site.path).read, path)
+    except ServiceCreatorError as exc:
+        raise ResourceError(exc.message) from None
+    if text is None:
+        raise ResourceError(f"'{path}' was generated but no longer exists")
+    return text
+
+
+def _complete(entry: OpenSession) -> bool:
+    from service_creator.interview.sessions import SessionStore
+
+    try:
+        status = SessionStore(entry.workspace).load(entry.session_id).status
+    except ServiceCreatorError:
+        return False
+    return status in ("complete", "generated")
+
+
+def _session_resources(entry: OpenSession) -> list[Resource]:
+    sid, base = entry.session_id, f"{BASE}/{entry.session_id}"
+    found = []
+    if _complete(entry):
+        found.append(
+            Resource(
+                uri=f"{base}/requirements",
+                name=f"requirements-{sid}",
+                description=f"Requirements of interview {sid}",
+                mime_type="application/json",
+            )
+        )
+    if last_tests(entry) is not None:
+        found.append(
+            Resource(
+                uri=f"{base}/report",
+                name=f"report-{sid}",
+                description=f"Last test run of session {sid}",
+                mime_type="application/json",
+            )
+        )
+    for path in _generated(entry):
+        found.append(Resource(uri=f"{base}/files/{path}", name=path, mime_type="text/plain"))
+    return found
+
+
+def _still_shared(entry: OpenSession) -> bool:
+    try:
+        entry.checked()
+    except ServiceCreatorError:
+        return False
+    return True
+
+
+async def list_session_resources(ctx: Any, call_next: Any) -> Any:
+    """Middleware: `resources/list` also lists the caller's sessions' resources."""
+    result = await call_next(ctx)
+    if ctx.method != "resources/list" or not isinstance(ctx.lifespan_context, App):
+        return result
+    headers = getattr(ctx.request, "headers", None)
+    app: App = ctx.lifespan_context
+    entries = [e for e in app.registry.sessions(scope_of(headers)) if _still_shared(e)]
+    found = [r for e in entries for r in await asyncio.to_thread(_session_resources, e)]
+    if isinstance(result, BaseModel):
+        return result.model_copy(update={"resources": [*result.resources, *found]})
+    wire = [r.model_dump(mode="json", by_alias=True, exclude_none=True) for r in found]
+    return {**result, "resources": [*result.get("resources", []), *wire]}
+
+
+# --- prompts --------------------------------------------------------------------------------
+
+
+def create_service(workspace: str = "") -> list[UserMessage]:
+    """Walk through creating a new cloud network service with Service Creator."""
+    where = f"in the folder {workspace}" if workspace else "in a folder I choose"
+    return [
+        UserMessage(
+            f"Help me create a new cloud network service {where} with Service Creator.\n"
+            "1. Call start_interview with the workspace. If it returns a question, ask me it "
+            "(with its explanation and options) and send my answer with answer_question; "
+            "repeat until the status is 'complete', then show me the summary.\n"
+            "2. Call generate_service with the session_id (follow a job_id with get_job).\n"
+            "3. Call run_tests. If tests fail, call get_findings and show me each failure "
+            "with its file and line.\n"
+            "4. Offer to fix failures with fix_failure, then run the tests again."
+        )
+    ]
+
+
+def fix_failing_tests(session_id: str) -> list[UserMessage]:
+    """Find why the generated service's tests fail, and fix them one by one."""
+    return [
+        UserMessage(
+            f"The tests of Service Creator session {session_id} fail.\n"
+            "1. Call get_findings with the session_id. For each finding, read the file "
+            f"resource {BASE}/{session_id}/files/<path> around its line and explain the cause.\n"
+            "2. For each failing test, call fix_failure with its test_id (follow the job with "
+            "get_job), then call run_tests to confirm, until everything passes or a fix "
+            "needs my decision."
+        )
+    ]
+
+
+def register(server: MCPServer) -> None:
+    server.resource(
+        f"{BASE}/{{session_id}}/requirements",
+        name="requirements",
+        description="The requirements a completed interview established (JSON)",
+        mime_type="application/json",
+    )(read_requirements)
+    server.resource(
+        f"{BASE}/{{session_id}}/report",
+        name="report",
+        description="The session's last test run: report and findings (JSON)",
+        mime_type="application/json",
+    )(read_report)
+    server.resource(
+        f"{BASE}/{{session_id}}/files/{{+path}}",
+        name="generated-file",
+        description="A file generated into the session's workspace",
+        mime_type="text/plain",
+    )(read_file)
+    server.prompt(title="Create a service")(create_service)
+    server.prompt(title="Fix failing tests")(fix_failing_tests)
+    server.middleware.append(list_session_resources)

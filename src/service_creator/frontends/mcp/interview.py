@@ -1,0 +1,239 @@
+"""`start_interview` over MCP: roots, then the questions by elicitation when the client can.
+
+Two protocol eras, one interview loop (`tools.interview.start_interview` with an `Asker`):
+
+- 2025-11-25 and earlier ("legacy"): the server sends live `roots/list` and
+  `elicitation/create` requests in the middle of the call (`LiveAsker`).
+- 2026-07-28: servers cannot send requests; a call that needs the user returns an
+  `InputRequiredResult` and the client calls again with the answers. Each round asks the next
+  question together with the ones after it that no unanswered question shapes
+  (`Interview.ready`: e.g. the product, the name, the features and the pricing model at once),
+  so a whole interview takes about 7 rounds (`RoundAsker`); every valid answer is saved in
+  the session before the next round, and the round's bookkeeping rides in `request_state`,
+  which the SDK seals (it is authenticated and bound to this request, so a client cannot
+  forge it).
+
+Clients give up after a number of rounds (10 by default in every SDK), so one call asks at
+most `elicit_rounds` rounds, then returns the current question with a message to call
+`start_interview` again, which carries on where it stopped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mcp.server.elicitation import render_elicitation_schema
+from mcp.server.mcpserver import Context
+from mcp.types import (
+    ElicitRequest,
+    ElicitRequestFormParams,
+    ElicitResult,
+    InputRequiredResult,
+    ListRootsRequest,
+    ListRootsResult,
+)
+from mcp_types.version import is_version_at_least
+from pydantic import BaseModel, ValidationError
+
+from service_creator.domain.requirements import AnswerValue, Question
+from service_creator.domain.workspace_path import WorkspacePath
+from service_creator.frontends.mcp.content import TURN_BY_TURN
+from service_creator.frontends.mcp.elicit import (
+    answer_value,
+    parse_answer,
+    question_message,
+    question_model,
+)
+from service_creator.frontends.mcp.roots import resolve_workspace, shared_folders
+from service_creator.frontends.mcp.state import App, scope_of
+from service_creator.interview.interview import Interview
+from service_creator.interview.sessions import SessionStore
+from service_creator.operations.interview import (
+    InterviewState,
+    StartInterviewInput,
+    start_interview,
+)
+
+MODERN = "2026-07-28"
+ROOTS_KEY = "roots"
+MAX_FORM_ATTEMPTS = 3
+
+
+def is_modern(ctx: Context) -> bool:
+    version = ctx.protocol_version
+    return version is not None and is_version_at_least(version, MODERN)
+
+
+class RoundState(BaseModel):
+    """What one 2026-07-28 round hands the next, inside the sealed `request_state`."""
+
+    workspace: str | None = None
+    roots: list[str] | None = None  # the folders the client shares; None: no restriction
+    session_id: str | None = None
+    asked: list[str] = []
+    rounds: int = 0
+
+    def folders(self) -> list[Path] | None:
+        return None if self.roots is None else [Path(r) for r in self.roots]
+
+    @classmethod
+    def of(cls, ctx: Context) -> RoundState:
+        return cls.model_validate_json(ctx.request_state) if ctx.request_state else cls()
+
+
+class NeedInput(Exception):
+    def __init__(self, question: Question, problem: str | None) -> None:
+        super().__init__(question.id)
+        self.question = question
+        self.problem = problem
+
+
+class RoundAsker:
+    """2026-07-28: answers the questions asked last round from the client's responses; any
+    other question ends the round (`NeedInput`) so it can be asked."""
+
+    def __init__(self, responses: dict[str, ElicitResult]) -> None:
+        self._responses = dict(responses)
+
+    async def ask(self, question: Question, problem: str | None = None) -> AnswerValue | None:
+        response = self._responses.pop(question.id, None)
+        if response is not None:
+            if response.action != "accept":
+                return None
+            try:
+                return parse_answer(question, response.content)
+            except ValueError as exc:
+                problem = str(exc)
+        raise NeedInput(question, problem)
+
+
+class LiveAsker:
+    """Legacy protocol: one live `elicitation/create` request per question."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+
+    async def ask(self, question: Question, problem: str | None = None) -> AnswerValue | None:
+        for _ in range(MAX_FORM_ATTEMPTS):
+            form = question_model(question)
+            try:
+                result = await self._ctx.elicit(question_message(question, problem), form)
+            except ValueError as exc:  # accepted, but the content does not fit the form
+                cause = exc.__cause__
+                problem = (
+                    "; ".join(e["msg"] for e in cause.errors())
+                    if isinstance(cause, ValidationError)
+                    else str(exc)
+                )
+                continue
+            if result.action != "accept":
+                return None
+            return answer_value(result.data)
+        return None
+
+
+def _capabilities(ctx: Context) -> tuple[bool, bool]:
+    """(offers roots, can answer form elicitation)."""
+    caps = ctx.client_capabilities
+    if caps is None:
+        return False, False
+    elicitation = caps.elicitation
+    can_elicit = elicitation is not None and (
+        elicitation.form is not None or elicitation.url is None
+    )
+    return caps.roots is not None, can_elicit
+
+
+def _response(ctx: Context, key: str, model: type[BaseModel]) -> Any:
+    responses = ctx.input_responses or {}
+    if key not in responses:
+        return None
+    raw = responses[key].model_dump(by_alias=True, exclude_none=True)
+    return model.model_validate(raw)
+
+
+def _input_required(requests: dict[str, Any], state: RoundState) -> InputRequiredResult:
+    return InputRequiredResult(input_requests=requests, request_state=state.model_dump_json())
+
+
+async def run_start_interview(
+    ctx: Context, workspace: str, restart: bool, session_id: str | None = None
+) -> InterviewState | InputRequiredResult:
+    app = App.of(ctx)
+    modern = is_modern(ctx)
+    state = RoundState.of(ctx) if modern else RoundState()
+    offers_roots, can_elicit = _capabilities(ctx)
+
+    if state.workspace is None:
+        roots: ListRootsResult | None = None
+        if offers_roots and modern:
+            roots = _response(ctx, ROOTS_KEY, ListRootsResult)
+            if roots is None:
+                state.rounds += 1  # counts against the client's limit like a question
+                return _input_required({ROOTS_KEY: ListRootsRequest()}, state)
+        elif offers_roots:
+            roots = await ctx.session.send_request(ListRootsRequest(), ListRootsResult)
+        folders = shared_folders(roots)
+        state.roots = None if folders is None else [str(f) for f in folders]
+        site = resolve_workspace(workspace, folders)
+        state.workspace = str(site)
+    else:  # a later round: the sealed state's workspace, checked again against its roots
+        site = resolve_workspace(state.workspace, state.folders(), create=False)
+
+    if state.session_id is None:
+        opened = await start_interview(
+            StartInterviewInput(workspace=site, session_id=session_id, restart=restart),
+            app.settings,
+        )
+        state.session_id = opened.session_id
+    app.registry.open(scope_of(ctx.headers), state.session_id, site, state.folders())
+    inp = StartInterviewInput(workspace=site, session_id=state.session_id)
+
+    if not can_elicit:
+        return _turn_by_turn(await start_interview(inp, app.settings))
+    if not modern:
+        return await start_interview(inp, app.settings, LiveAsker(ctx))
+    responses = {qid: _response(ctx, qid, ElicitResult) for qid in state.asked}
+    asker = RoundAsker({qid: r for qid, r in responses.items() if r is not None})
+    try:
+        return await start_interview(inp, app.settings, asker)
+    except NeedInput as need:
+        if state.rounds >= app.options.elicit_rounds:
+            current = await start_interview(inp, app.settings)
+            return current.model_copy(
+                update={
+                    "message": "The answers so far are saved. Call start_interview again "
+                    "with the same workspace to carry on asking (or send the answer to this "
+                    "question with answer_question)."
+                }
+            )
+        batch = asked_together(need.question, site, state.session_id)
+        state.asked, state.rounds = [q.id for q in batch], state.rounds + 1
+        requests = {
+            q.id: _elicit_request(q, need.problem if q.id == need.question.id else None)
+            for q in batch
+        }
+        return _input_required(requests, state)
+
+
+def asked_together(question: Question, workspace: WorkspacePath, session_id: str) -> list[Question]:
+    """`question`, with the questions after it that nothing unanswered shapes (one round)."""
+    session = SessionStore(workspace).load(session_id)
+    batch = Interview(session).ready()
+    return batch if batch and batch[0].id == question.id else [question]
+
+
+def _elicit_request(question: Question, problem: str | None) -> ElicitRequest:
+    return ElicitRequest(
+        params=ElicitRequestFormParams(
+            message=question_message(question, problem),
+            requested_schema=render_elicitation_schema(question_model(question)),
+        )
+    )
+
+
+def _turn_by_turn(state: InterviewState) -> InterviewState:
+    if state.question is None:
+        return state
+    return state.model_copy(update={"message": TURN_BY_TURN})

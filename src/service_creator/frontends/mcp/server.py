@@ -1,0 +1,378 @@
+"""The MCP server: the `tools/` operations as MCP tools, plus prompts and resources.
+
+A thin adapter: each tool looks up the caller's session, calls the operation in `tools/`, and
+returns its model. `ServiceCreatorError` becomes a tool error with its message and hint; a
+long operation becomes a job (`jobs.py`). Imports stay lean: Docker and the model engines load
+when a tool first needs them, so `tools/list` answers about as fast as a bare server.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Annotated, Any, TypeVar
+
+import anyio
+from mcp.server import MCPServer
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import InputRequiredResult, ToolAnnotations
+from pydantic import BaseModel, Field
+
+from service_creator import __version__
+from service_creator.domain.config import Settings
+from service_creator.domain.errors import ServiceCreatorError
+from service_creator.domain.requirements import AnswerValue
+from service_creator.domain.workspace_path import WorkspacePath
+from service_creator.frontends.mcp import content
+from service_creator.frontends.mcp.content import error_text
+from service_creator.frontends.mcp.interview import run_start_interview
+from service_creator.frontends.mcp.jobs import Job, JobKind, JobProgress, Jobs, ProgressForwarder
+from service_creator.frontends.mcp.schemas import typed_tool
+from service_creator.frontends.mcp.state import App, OpenSession, scope_of
+from service_creator.frontends.mcp.views import (
+    MAX_WAIT,
+    RESULT_FIELD,
+    FindingsView,
+    FixJob,
+    GenerateJob,
+    JobBase,
+    JobView,
+    ServerOptions,
+    TestRun,
+    TestsJob,
+)
+from service_creator.operations import interview as interview_tools
+from service_creator.operations.generate import GenerateInput
+from service_creator.operations.generate import generate_service as generate_operation
+
+INSTRUCTIONS = """\
+Service Creator interviews the user about a cloud network service they want to offer
+(vFirewall, vRouter, vLoadBalancer or vVPN on Cisco, Palo Alto, Fortinet, F5 or Juniper),
+generates the whole project into a workspace folder, and tests it in a Docker sandbox.
+Order: start_interview (then answer_question until the status is 'complete', unless the
+questions were asked through forms) -> generate_service -> run_tests -> get_findings ->
+fix_failure. Long calls return a job_id; follow it with get_job."""
+
+V = TypeVar("V", bound=JobBase)
+SessionId = Annotated[str, Field(description="The session_id start_interview returned")]
+
+
+def _hints(
+    title: str, *, read_only: bool, idempotent: bool, open_world: bool = False
+) -> ToolAnnotations:
+    return ToolAnnotations(
+        title=title,
+        read_only_hint=read_only,
+        destructive_hint=False if not read_only else None,
+        idempotent_hint=idempotent,
+        open_world_hint=open_world,
+    )
+
+
+@contextmanager
+def tool_errors() -> Iterator[None]:
+    """Our errors reach the calling model as tool errors that say what to do."""
+    try:
+        yield
+    except ServiceCreatorError as exc:
+        raise ToolError(error_text(exc)) from exc
+
+
+def _caller(ctx: Context) -> tuple[App, str]:
+    return App.of(ctx), scope_of(ctx.headers)
+
+
+def _session(ctx: Context, session_id: str) -> tuple[App, str, OpenSession, WorkspacePath]:
+    """The caller's session, and its workspace checked against the client's roots again
+    (every tool that writes, reads or runs goes through here)."""
+    app, scope = _caller(ctx)
+    with tool_errors():
+        entry = app.registry.get(scope, session_id)
+        return app, scope, entry, entry.checked()
+
+
+# --- the interview --------------------------------------------------------------------------
+
+
+async def start_interview(
+    workspace: Annotated[
+        str,
+        Field(
+            description="Folder of the new service's project (created if missing). Relative "
+            "paths are taken inside the client's first root when it shares roots."
+        ),
+    ],
+    ctx: Context,
+    restart: Annotated[
+        bool, Field(description="Start a new interview instead of resuming the last one")
+    ] = False,
+    session_id: Annotated[
+        str | None,
+        Field(description="Reopen this session of the workspace (e.g. after a restart)"),
+    ] = None,
+) -> interview_tools.InterviewState | InputRequiredResult:
+    """Start, or resume, the interview that specifies the service; call this first.
+
+    If the client supports elicitation, each question is put to the user as a form and the
+    call returns when the interview is complete (status 'complete', with the summary and
+    the requirements), paused (the user declined), or after a batch of questions (call again
+    to continue). Otherwise it returns the current question (text, explanation, kind,
+    options): ask the user and send the answer with answer_question. The returned session_id
+    is what every other tool takes; a finished session is reopened by passing it back.
+    """
+    with tool_errors():
+        return await run_start_interview(ctx, workspace, restart, session_id)
+
+
+async def answer_question(
+    session_id: SessionId,
+    answer: Annotated[
+        AnswerValue,
+        Field(
+            description="An option id for single_select, a list of option ids for "
+            "multi_select, a number, true/false for confirm, or text for free_text"
+        ),
+    ],
+    ctx: Context,
+    question_id: Annotated[
+        str | None,
+        Field(description="Only to change an earlier answer: that question's id"),
+    ] = None,
+) -> interview_tools.InterviewState:
+    """Answer the interview's current question (for clients without elicitation).
+
+    Returns the next question, or status 'complete' with the summary once the user confirmed
+    it ('confirm' question: true). An answer that does not fit is refused with what is
+    allowed, and nothing changes. Answering 'confirm' with false asks which answer to change.
+    """
+    app, _, _, site = _session(ctx, session_id)
+    inp = interview_tools.AnswerQuestionInput(
+        workspace=site,
+        session_id=session_id,
+        question_id=question_id,
+        answer=answer,
+    )
+    with tool_errors():
+        state = await interview_tools.answer_question(inp, app.settings)
+    if state.question is not None:
+        return state.model_copy(update={"message": content.TURN_BY_TURN})
+    return state.model_copy(update={"message": "Interview complete: call generate_service."})
+
+
+async def get_session(session_id: SessionId, ctx: Context) -> interview_tools.InterviewState:
+    """An interview's state: status (in_progress, paused, complete, generated), step, the
+    current question, and the requirements once complete."""
+    app, _, _, site = _session(ctx, session_id)
+    ref = interview_tools.SessionRef(workspace=site, session_id=session_id)
+    with tool_errors():
+        return await interview_tools.get_session(ref, app.settings)
+
+
+# --- long work: jobs ------------------------------------------------------------------------
+
+
+def job_view(job: Job, view: type[V]) -> V:
+    """The job as `view` (its kind's model, or JobView), with its result once it has one (a
+    cancelled generation has one too: the files written before it stopped)."""
+    return view(
+        job_id=job.id,
+        kind=job.kind,
+        session_id=job.session_id,
+        status=job.status,
+        done=job.done,
+        total=job.total,
+        message=job.message,
+        elapsed_seconds=round(job.elapsed, 3),
+        error=job.error,
+        next_step=content.next_step(job),
+        **{RESULT_FIELD[job.kind]: job.result},
+    )
+
+
+async def _follow(ctx: Context, app: App, job: Job, seconds: float, view: type[V]) -> V:
+    await app.jobs.wait(job, seconds, ProgressForwarder(ctx.report_progress))
+    return job_view(job, view)
+
+
+async def _start(
+    ctx: Context, session_id: str, kind: JobKind, work: Any, on_done: Any, view: type[V]
+) -> V:
+    app, scope, _, _ = _session(ctx, session_id)
+    job = app.jobs.running(scope, session_id, kind) or app.jobs.start(
+        kind, scope, session_id, work, on_done
+    )
+    shown = await _follow(ctx, app, job, app.options.return_after, view)
+    if shown.status == "failed":
+        raise ToolError(shown.error or f"{kind} failed")
+    return shown
+
+
+async def generate_service(session_id: SessionId, ctx: Context) -> GenerateJob:
+    """Generate the whole service project into the session's workspace from the finished
+    interview: API, vendor integrations, billing, tests, Dockerfile, docker-compose,
+    Kubernetes manifests, CI.
+
+    Files the user changed since they were generated are kept (the new version goes beside
+    them as <name>.new). Returns within about 25 s: status 'succeeded' with the files, or
+    'running' with a job_id to follow with get_job. Then call run_tests.
+    """
+    app, _, entry, site = _session(ctx, session_id)
+    inp = GenerateInput(workspace=site, session_id=session_id)
+
+    async def work(progress: JobProgress) -> BaseModel:
+        return await generate_operation(inp, app.settings, progress, engine=app.options.engine)
+
+    return await _start(
+        ctx,
+        session_id,
+        "generate_service",
+        work,
+        lambda out: setattr(entry, "generation", out),
+        GenerateJob,
+    )
+
+
+async def run_tests(session_id: SessionId, ctx: Context) -> TestsJob:
+    """Run the generated project's tests in an isolated Docker sandbox (no network, limited
+    memory and time) and report the outcome.
+
+    Returns within about 25 s with the result, or 'running' with a job_id to follow with
+    get_job. Failing tests become findings with file and line: read them with get_findings.
+    """
+    app, _, entry, site = _session(ctx, session_id)
+
+    async def work(progress: JobProgress) -> BaseModel:
+        from service_creator.operations.fix import run_tests_saved  # saved: fix_failure reads it
+        from service_creator.operations.testing import RunTestsInput
+
+        inp = RunTestsInput(workspace=site)
+        output = await run_tests_saved(inp, app.settings, progress)
+        return TestRun.model_validate(output.model_dump())
+
+    return await _start(
+        ctx, session_id, "run_tests", work, lambda out: setattr(entry, "tests", out), TestsJob
+    )
+
+
+async def fix_failure(
+    session_id: SessionId,
+    test_id: Annotated[str, Field(description="A failing test's test_id, from get_findings")],
+    ctx: Context,
+) -> FixJob:
+    """Repair what one failing test implicates, write the fix into the workspace, and run
+    the tests again; the result says whether the test now passes.
+
+    With a model configured (SERVICE_CREATOR_MODEL) the model rewrites the failing file;
+    with the offline engine, generated files the user broke are restored. Returns within
+    about 25 s, or 'running' with a job_id to follow with get_job.
+    """
+    app, _, entry, site = _session(ctx, session_id)
+
+    async def work(progress: JobProgress) -> BaseModel:
+        from service_creator.generation.workspace import FilesystemWriter
+        from service_creator.operations.fix import FixFailureInput
+        from service_creator.operations.fix import fix_failure as fix_operation
+
+        inp = FixFailureInput(workspace=site, session_id=session_id, test_id=test_id)
+        writer = FilesystemWriter(site.path)
+        return await fix_operation(inp, app.settings, progress, writer)
+
+    return await _start(
+        ctx, session_id, "fix_failure", work, lambda out: content.remember_fix(entry, out), FixJob
+    )
+
+
+async def get_job(
+    job_id: Annotated[str, Field(description="The job_id a long tool call returned")],
+    ctx: Context,
+    wait_seconds: Annotated[
+        float,
+        Field(ge=0, le=MAX_WAIT, description="Wait up to this long for the job to finish"),
+    ] = 0,
+) -> JobView:
+    """A background job's status (running, succeeded, failed, cancelled), progress (done of
+    total, message) and, once finished, its result. Pass wait_seconds (up to 25) to wait for
+    the job to finish instead of asking again and again."""
+    app, scope = _caller(ctx)
+    job = app.jobs.get(scope, job_id)
+    if job is None:
+        raise ToolError(f"Unknown job '{job_id}' for this client; long tools return job ids")
+    return await _follow(ctx, app, job, min(wait_seconds, MAX_WAIT), JobView)
+
+
+def get_findings(session_id: SessionId, ctx: Context) -> FindingsView:
+    """The problems found in the session's project, each with a workspace-relative file and
+    line: failing tests from the last run_tests (with their test_id, for fix_failure), then
+    the generation's own findings (ruff, consistency checks)."""
+    _, _, entry, _ = _session(ctx, session_id)
+    return content.findings_view(entry)
+
+
+# --- the server -----------------------------------------------------------------------------
+
+
+# Each tool and the model its result is published as (its output schema ships in
+# output_schemas.json, see schemas.py).
+TYPED_TOOLS: list[tuple[Any, type[BaseModel]]] = [
+    (start_interview, interview_tools.InterviewState),
+    (answer_question, interview_tools.InterviewState),
+    (get_session, interview_tools.InterviewState),
+    (generate_service, GenerateJob),
+    (get_job, JobView),
+    (run_tests, TestsJob),
+    (get_findings, FindingsView),
+    (fix_failure, FixJob),
+]
+
+
+def build_server(
+    settings: Settings | None = None,
+    options: ServerOptions | None = None,
+    **mcp_kwargs: Any,
+) -> MCPServer:
+    """The MCP server; `mcp_kwargs` go to `MCPServer` (auth and token verifier for HTTP)."""
+    settings = settings or Settings.from_env()
+    options = options or ServerOptions()
+
+    @asynccontextmanager
+    async def lifespan(_server: MCPServer) -> AsyncIterator[App]:
+        async with anyio.create_task_group() as tasks:
+            yield App(settings, options, Jobs(tasks, options.return_after))
+            tasks.cancel_scope.cancel()
+
+    llm = not settings.is_offline
+    hints = {
+        start_interview: _hints("Start the interview", read_only=False, idempotent=False),
+        answer_question: _hints("Answer a question", read_only=False, idempotent=False),
+        get_session: _hints("Show an interview", read_only=True, idempotent=True),
+        generate_service: _hints(
+            "Generate the service", read_only=False, idempotent=not llm, open_world=llm
+        ),
+        get_job: _hints("Follow a job", read_only=True, idempotent=True),
+        run_tests: _hints("Run the tests in the sandbox", read_only=False, idempotent=True),
+        get_findings: _hints("Show test failures", read_only=True, idempotent=True),
+        fix_failure: _hints(
+            "Fix a failing test", read_only=False, idempotent=False, open_world=True
+        ),
+    }
+    tools = [
+        typed_tool(
+            fn,
+            output,
+            description=inspect.cleandoc(fn.__doc__ or ""),
+            annotations=hints[fn],
+        )
+        for fn, output in TYPED_TOOLS
+    ]
+    server = MCPServer(
+        "service-creator",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        lifespan=lifespan,
+        tools=tools,
+        **mcp_kwargs,
+    )
+    content.register(server)
+    return server

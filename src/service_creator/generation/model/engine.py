@@ -1,0 +1,265 @@
+"""The model engine: every planned file written by a litellm model, one prompt per file.
+
+Each prompt (prompts/codegen.j2) carries the file's purpose, the requirements, the plan, and the
+symbol tables of the files it is built on (codeintel/index.py, cut by codeintel/views.py), not
+their whole text. Files (the README too) are generated along the plan's DAG
+(generation/pipeline.py), then checked across files and repaired (generation/model/repair.py);
+then API.md is written from the final
+symbol tables, and the README again if a repair changed a file it was written from. The ledger
+records every call; a spent budget or a provider failure stops the work cleanly, keeping what
+was done.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Literal
+
+from service_creator.codeintel.index import ContextIndex
+from service_creator.codeintel.views import dependency_context
+from service_creator.domain.config import Settings
+from service_creator.domain.project import FileSpec, GeneratedFile
+from service_creator.domain.reports import Finding, Location
+from service_creator.domain.requirements import Requirements
+from service_creator.generation.model.docs import api_markdown
+from service_creator.generation.model.repair import Repairer
+from service_creator.generation.pipeline import STOPS, Generation, OnFileDone, generate
+from service_creator.generation.plan import Seed, exports, plan, under_test, with_interfaces
+from service_creator.llm.client import LLM, Message
+from service_creator.llm.ledger import Ledger
+from service_creator.llm.reply import code_from_reply, fence_for, join_continuation
+
+log = logging.getLogger(__name__)
+
+ContextMode = Literal["symbols", "whole"]
+MAX_CONTINUATIONS = 2
+CONTINUE = (
+    "Your reply was cut off. Continue exactly where it stopped: no repetition, no preamble, "
+    "and close the code block at the end."
+)
+README = "README.md"
+API_DOC = FileSpec(
+    path="API.md",
+    purpose="The HTTP API: every route and the models it takes and returns",
+    language="markdown",
+    depends_on=["api_endpoints.py", "schemas.py"],
+)
+DOCS = frozenset({README, API_DOC.path})
+NOTES: dict[str, list[str]] = {
+    "config.py": ["settings come from environment variables, with defaults that work in tests"],
+    "api_endpoints.py": [
+        "the FastAPI application object is a module-level variable named `app`",
+        "every route declares its request and response models from schemas.py",
+    ],
+    "test_suite.py": [
+        "pytest tests that call every route of api_endpoints.py through "
+        "fastapi.testclient.TestClient(app)",
+        "no network: the vendor device is the simulated one from vendor_integration.py",
+    ],
+    "vendor_integration.py": ["a simulated device is the default, so tests need no network"],
+}
+
+
+def stage_of(spec: FileSpec) -> str:
+    if spec.language == "markdown":
+        return "docs"
+    return "tests" if Path(spec.path).name.startswith("test") else "codegen"
+
+
+class ModelEngine:
+    """The `Engine` for any litellm model; `run` is the whole model pipeline."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        workspace: Path | None = None,
+        ledger: Ledger | None = None,
+        context: ContextMode = "symbols",
+        seed: Seed | None = None,
+    ) -> None:
+        self.name = settings.model
+        self.settings = settings
+        self.ledger = ledger or Ledger(
+            workspace, budget_tokens=settings.budget_tokens, budget_usd=settings.budget_usd
+        )
+        self.llm = LLM(settings, self.ledger)
+        self.context_mode = context
+        self.seed = seed
+        self.index = ContextIndex()
+        self.specs: list[FileSpec] = []
+        self._texts: dict[str, str] = {}
+
+    def plan(self, requirements: Requirements) -> list[FileSpec]:
+        """The project's plan with its interfaces from the seed (generation/plan.py; none without a
+        seed), plus API.md."""
+        specs = plan(requirements)
+        if self.seed is not None:
+            specs = with_interfaces(specs, self.seed(requirements))
+        return [*specs, API_DOC]
+
+    # --- one file ----------------------------------------------------------------------------
+
+    async def render(
+        self, spec: FileSpec, requirements: Requirements, done: dict[str, GeneratedFile]
+    ) -> str:
+        for path in spec.depends_on:
+            if path in done:
+                self.remember(done[path])
+        prompt = self.codegen_prompt(spec, requirements, self.context_for(spec))
+        return await self.ask_file(spec, self.messages(requirements, spec, prompt), stage_of(spec))
+
+    def remember(self, file: GeneratedFile) -> None:
+        self.index.update(file.path, file.content)
+        self._texts[file.path] = file.content
+
+    def context_for(self, spec: FileSpec, extra: Sequence[str] = ()) -> str:
+        """What the files `spec` is built on (and `extra` files) define: their symbol tables cut
+        to what `spec` can use (codeintel/views.py), or their whole text in "whole" mode (the
+        benchmark's baseline)."""
+        paths = list(dict.fromkeys([*spec.depends_on, *extra]))
+        if self.context_mode == "whole":
+            return "\n\n".join(f"# {p}\n{self._texts[p]}" for p in paths if p in self._texts)
+        return dependency_context(self.index, spec, paths, whole=under_test(spec, self.specs))
+
+    def codegen_prompt(self, spec: FileSpec, requirements: Requirements, context: str) -> str:
+        from service_creator.resources import render
+
+        specs = self.specs or self.plan(requirements)
+        return render(
+            "codegen.j2",
+            spec=spec,
+            requirements=requirement_lines(requirements),
+            plan=specs,
+            exports=exports(specs, spec.path),
+            context=context,
+            notes=NOTES.get(spec.path, []),
+            fence=fence_for(spec.language),
+        )
+
+    def messages(self, requirements: Requirements, spec: FileSpec, prompt: str) -> list[Message]:
+        from service_creator.resources import render
+
+        system = render(
+            "system.j2",
+            requirements=requirements.model_dump(mode="json"),
+        )
+        return [{"role": "system", "content": system}, {"role": "user", "content": prompt}]
+
+    async def ask_file(self, spec: FileSpec, messages: list[Message], stage: str) -> str:
+        """The file's content from the model's reply; a cut-off reply is continued."""
+        reply = await self.llm.complete(stage, messages, purpose=spec.path)
+        text = reply.content
+        for _ in range(MAX_CONTINUATIONS):
+            if reply.finish_reason != "length":
+                break
+            more: list[Message] = [
+                *messages,
+                {"role": "assistant", "content": text},
+                {"role": "user", "content": CONTINUE},
+            ]
+            reply = await self.llm.complete(stage, more, purpose=f"{spec.path} (continued)")
+            text = join_continuation(text, reply.content)
+        code, complete = code_from_reply(text, spec)
+        if not complete or reply.finish_reason == "length":
+            log.warning("%s: the reply was still cut off; validation will tell", spec.path)
+        return code
+
+    # --- the pipeline ------------------------------------------------------------------------
+
+    async def run(
+        self,
+        specs: list[FileSpec],
+        requirements: Requirements,
+        *,
+        on_file_done: OnFileDone = lambda done, total, path: None,
+        is_cancelled: Callable[[], bool] = lambda: False,
+        concurrency: int | None = None,
+    ) -> Generation:
+        """Generate, check and repair, document. Raises the provider's error only when not a
+        single file could be generated; otherwise a stop is reported in `Generation.stopped`."""
+        self.specs = specs
+        code = [s for s in specs if s.path != API_DOC.path]  # the README too, from its deps
+        total = len(specs)
+        changed: set[str] = set()
+        with self.ledger.stage("pipeline"):
+            generation = await generate(
+                code,
+                requirements,
+                self,
+                on_file_done=lambda done, _total, path: on_file_done(done, total, path),
+                is_cancelled=is_cancelled,
+                concurrency=concurrency or self.settings.concurrency,
+            )
+            if generation.stopped is not None and not generation.files:
+                self.ledger.stop(generation.stopped.message)
+                self.ledger.save()
+                raise generation.stopped
+            for file in generation.files:
+                self.remember(file)
+            if not generation.cancelled and generation.stopped is None:
+                repairer = Repairer(self, requirements)
+                generation = await repairer.run(generation)
+                changed = repairer.changed
+            if not generation.cancelled:
+                await self._documents(specs, requirements, generation, changed)
+                if generation.stopped is None:
+                    on_file_done(total, total, "documentation")
+        if generation.stopped is not None:
+            self.ledger.stop(generation.stopped.message)
+        self.ledger.save()
+        return generation
+
+    async def _documents(
+        self,
+        specs: list[FileSpec],
+        requirements: Requirements,
+        generation: Generation,
+        changed: set[str],
+    ) -> None:
+        """API.md from the final symbol tables, once every file is there; the README again if a
+        repair changed a file it was written from. A stopped generation gets no new documents
+        (an earlier, complete README or API.md is not replaced by a partial one)."""
+        wanted = {s.path: s for s in specs if s.path in DOCS}
+        files = {f.path: f for f in generation.files}
+        complete = {s.path for s in specs if s.path != API_DOC.path} <= files.keys()
+        if API_DOC.path in wanted and complete:
+            tables = [t for t in (self.index.table(path) for path in files) if t]
+            content = api_markdown(requirements, tables)
+            files[API_DOC.path] = GeneratedFile(path=API_DOC.path, content=content)
+        readme = wanted.get(README)
+        stale = changed & set(readme.depends_on) if readme is not None else set()
+        if readme is not None and README in files and stale:
+            try:
+                if generation.stopped is None:
+                    content = await self.render(readme, requirements, {})
+                    files[README] = GeneratedFile(path=README, content=content)
+            except STOPS as exc:
+                generation.stopped = exc
+            if generation.stopped is not None:
+                generation.findings.append(
+                    Finding(
+                        location=Location(path=README, line=1),
+                        message=f"README.md describes {', '.join(sorted(stale))} as they were "
+                        f"before the repair ({generation.stopped.message})",
+                        severity="info",
+                    )
+                )
+        order = {s.path: i for i, s in enumerate(specs)}
+        generation.files = sorted(files.values(), key=lambda f: order.get(f.path, 0))
+
+
+def requirement_lines(requirements: Requirements) -> str:
+    """The requirements, one `name: value` line each (lists joined by commas, empty values
+    left out): the same facts as their JSON in two thirds of the tokens."""
+    lines = []
+    for name, value in requirements.model_dump(mode="json", exclude_none=True).items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{key}: {item}" for key, item in value.items())
+        elif isinstance(value, list):
+            value = ", ".join(map(str, value))
+        if value not in ("", None):
+            lines.append(f"{name}: {value}")
+    return "\n".join(lines)

@@ -1,0 +1,284 @@
+"""The fix operation: repair what a failing test implicates, then run the tests again.
+
+The failure comes from the last test report of the workspace (`.service-creator/last_report.json`,
+saved by `run_tests_saved`; when there is none, the tests are run first). What it implicates
+(operations/fix_target.py): the failing frame in the project's own source, else the test's file and
+the files it is built on. The offline engine restores each of those whose content differs from
+its templates' (a real repair when the user broke one). A model is asked to fix one file: the
+failing source file, else the one candidate the user changed, else the test; with the failure,
+the test and the symbol tables of the files it is built on. The new files go through the Writer;
+the tests run again and the new report is returned (and saved).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import Field, ValidationError
+
+from service_creator.domain.config import Settings
+from service_creator.domain.confine import STATE_DIR, state_dir
+from service_creator.domain.errors import ServiceCreatorError, UnsafeFileError
+from service_creator.domain.ports import Progress, Writer
+from service_creator.domain.project import FileSpec, GeneratedFile
+from service_creator.domain.reports import Finding, TestCase, TestReport
+from service_creator.domain.requirements import Requirements
+from service_creator.domain.safe_files import read_project_text
+from service_creator.domain.wire import WireModel
+from service_creator.generation.plan import plan
+from service_creator.generation.validate import validate
+from service_creator.generation.workspace import FilesystemWriter, Workspace, atomic_write
+from service_creator.interview.interview import Interview
+from service_creator.operations.fix_target import candidates, model_target
+from service_creator.operations.interview import SessionRef, open_session
+
+if TYPE_CHECKING:
+    from service_creator.operations.testing import RunTestsInput, RunTestsOutput
+
+log = logging.getLogger(__name__)
+
+REPORT_FILE = "last_report.json"
+REPORT_LIMIT = 32 << 20
+FAILURE_CHARS = 6000  # of pytest's output, around the failing test
+TestRunner = Callable[[Path, Settings, Progress], Awaitable[TestReport]]
+
+
+class FixFailureInput(SessionRef):
+    test_id: str = Field(description="pytest node id of the failing test, e.g. test_suite.py::t")
+
+
+class FixFailureOutput(WireModel):
+    workspace: str
+    test_id: str
+    engine: str
+    files: list[str] = Field([], description="The files the fix changed")
+    written: list[str] = []
+    unchanged: list[str] = []
+    conflicts: list[str] = []
+    report: TestReport | None = Field(None, description="The tests' report after the fix")
+    findings: list[Finding] = Field([], description="What still fails, with file and line")
+    message: str = ""
+
+
+# --- the last report -----------------------------------------------------------------------
+
+
+def report_path(workspace: Path) -> Path:
+    return state_dir(workspace) / REPORT_FILE
+
+
+def save_report(workspace: Path, report: TestReport) -> None:
+    atomic_write(report_path(workspace), report.model_dump_json(indent=1))
+
+
+def load_report(workspace: Path) -> TestReport | None:
+    """The last report, read through no link; a damaged one is ignored (its text never shown)."""
+    relative = f"{STATE_DIR}/{REPORT_FILE}"
+    try:
+        text = read_project_text(workspace, relative, limit=REPORT_LIMIT)
+        return TestReport.model_validate_json(text)
+    except FileNotFoundError:
+        return None
+    except UnsafeFileError as exc:
+        log.warning("ignoring the last test report: %s", exc.message)
+    except (OSError, ValidationError) as exc:
+        problem = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else exc.strerror
+        log.warning("ignoring an unreadable %s: %s", relative, problem)
+    return None
+
+
+async def run_tests_saved(
+    inp: RunTestsInput,
+    settings: Settings,
+    progress: Progress,
+    overlay: Mapping[str, str] | None = None,
+) -> RunTestsOutput:
+    """`tools.testing.run_tests`, its report saved as the workspace's last one (for fixes)."""
+    from service_creator.operations.testing import run_tests
+
+    output = await run_tests(inp, settings, progress, overlay)
+    await asyncio.to_thread(save_report, inp.workspace.path, output.report)
+    return output
+
+
+async def sandbox_tests(
+    workspace: Path,
+    settings: Settings,
+    progress: Progress,
+    overlay: Mapping[str, str] | None = None,
+) -> TestReport:
+    """The workspace's tests in the Docker sandbox (`overlay`: texts tested instead of the
+    files on disk); the report is saved."""
+    from service_creator.operations.testing import RunTestsInput
+
+    inp = RunTestsInput(workspace=workspace)
+    return (await run_tests_saved(inp, settings, progress, overlay)).report
+
+
+# --- the operation -------------------------------------------------------------------------
+
+
+async def fix_failure(
+    inp: FixFailureInput,
+    settings: Settings,
+    progress: Progress,
+    writer: Writer | None = None,
+    *,
+    run_tests: TestRunner = sandbox_tests,
+) -> FixFailureOutput:
+    """Fix the file the failing test `inp.test_id` implicates, then run the tests again.
+
+    Everything happens in `inp.workspace`, the folder the caller resolved (never the one a
+    session file names)."""
+    workspace = inp.workspace.path
+    session, _ = await asyncio.to_thread(open_session, inp, settings, create=False)
+    requirements = Interview(session).requirements()
+    report = await asyncio.to_thread(load_report, workspace)
+    if report is None or find_case(report, inp.test_id) is None:
+        progress.report(0, 3, "Running the tests to find the failure")
+        report = await run_tests(workspace, settings, progress)
+    case = find_case(report, inp.test_id)
+    if case is None:
+        raise ServiceCreatorError(
+            f"No test '{inp.test_id}' in the last test run",
+            hint="run the tests, then pick a failing test from the report",
+        )
+    if case.outcome in ("passed", "skipped"):
+        return FixFailureOutput(
+            workspace=str(workspace),
+            test_id=case.id,
+            engine=settings.model,
+            report=report,
+            message=f"{case.id} {case.outcome} in the last run: nothing to fix",
+        )
+    specs = plan(requirements)
+    site = Workspace(workspace)
+    if settings.is_offline:
+        files = await asyncio.to_thread(
+            offline_restore, candidates(case, specs), requirements, site
+        )
+    else:
+        spec = await asyncio.to_thread(model_target, case, specs, workspace)
+        progress.report(1, 3, f"Asking {settings.model_for('review')} to fix {spec.path}")
+        current = await asyncio.to_thread(site.read, spec.path)
+        content = await model_fix(spec, requirements, case, report, workspace, current, settings)
+        fixed, _ = await asyncio.to_thread(
+            validate, spec, GeneratedFile(path=spec.path, content=content)
+        )
+        files = [fixed]
+    if not files:
+        return FixFailureOutput(
+            workspace=str(workspace),
+            test_id=case.id,
+            engine=settings.model,
+            report=report,
+            message=f"Every file {case.id} depends on is as generated: nothing to restore",
+        )
+    # the user asked for these files to be fixed: our write may replace their changes
+    await asyncio.to_thread(site.record_written, [(f.path, site.read(f.path) or "") for f in files])
+    writer = writer or FilesystemWriter(workspace)
+    written = await writer.apply(files, f"Service Creator: fix {case.id}")
+    progress.report(2, 3, "Running the tests again")
+    after = await run_tests(workspace, settings, progress)
+    from service_creator.sandbox.results import report_findings
+
+    still = find_case(after, case.id)
+    verdict = "now passes" if still is not None and still.outcome == "passed" else "still fails"
+    paths = [f.path for f in files]
+    return FixFailureOutput(
+        workspace=str(workspace),
+        test_id=case.id,
+        engine=settings.model,
+        files=paths,
+        written=written.written,
+        unchanged=written.unchanged,
+        conflicts=written.conflicts,
+        report=after,
+        findings=report_findings(after),
+        message=f"Fixed {', '.join(paths)}; {case.id} {verdict}",
+    )
+
+
+def offline_restore(
+    specs: list[FileSpec], requirements: Requirements, site: Workspace
+) -> list[GeneratedFile]:
+    """The offline engine's version of each candidate whose content on disk differs from it."""
+    from service_creator.generation.offline.generator import render_file
+
+    restored = []
+    for spec in specs:
+        rendered = GeneratedFile(path=spec.path, content=render_file(spec, requirements))
+        file, _ = validate(spec, rendered)
+        if site.read(spec.path) != file.content:
+            restored.append(file)
+    return restored
+
+
+def find_case(report: TestReport, test_id: str) -> TestCase | None:
+    """The test by node id; a bare test name or a path-less id matches too."""
+    for case in report.tests:
+        if case.id == test_id:
+            return case
+    for case in report.tests:
+        if case.id.endswith("::" + test_id) or case.id.split("::")[-1] == test_id:
+            return case
+    return None
+
+
+async def model_fix(
+    spec: FileSpec,
+    requirements: Requirements,
+    case: TestCase,
+    report: TestReport,
+    workspace: Path,
+    current: str | None,
+    settings: Settings,
+) -> str:
+    """Ask the `review` stage's model to fix `spec` for the failing test (fix_failure.j2)."""
+    from service_creator.generation.model.engine import ModelEngine
+    from service_creator.llm.ledger import Ledger
+    from service_creator.llm.reply import fence_for
+    from service_creator.resources import render
+
+    ledger = Ledger(
+        workspace,
+        kind="fix",
+        budget_tokens=settings.budget_tokens,
+        budget_usd=settings.budget_usd,
+    )
+    engine = ModelEngine(settings, workspace=workspace, ledger=ledger)
+    site = Workspace(workspace)
+    for path in spec.depends_on:
+        text = site.read(path)
+        if text is not None:
+            engine.remember(GeneratedFile(path=path, content=text))
+    test_file = case.id.split("::")[0]
+    prompt = render(
+        "fix_failure.j2",
+        test_id=case.id,
+        path=spec.path,
+        failure=failure_text(case, report),
+        content=current or "",
+        test_source=(site.read(test_file) or "") if test_file != spec.path else "",
+        context=engine.context_for(spec),
+        fence=fence_for(spec.language),
+    )
+    try:
+        return await engine.ask_file(spec, engine.messages(requirements, spec, prompt), "review")
+    finally:
+        ledger.save()
+
+
+def failure_text(case: TestCase, report: TestReport) -> str:
+    """The test's message, and pytest's output around its name (capped)."""
+    name = case.id.split("::")[-1]
+    output = report.output
+    at = output.find(f"_ {name} _")
+    if at < 0:
+        at = max(0, output.find(name))
+    excerpt = output[at : at + FAILURE_CHARS] if output else ""
+    return f"{case.outcome}: {case.message}\n\n{excerpt}".strip()

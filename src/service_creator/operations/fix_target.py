@@ -1,0 +1,65 @@
+"""Which generated file(s) a failing test implicates.
+
+The failing frame in the project's own source, when the traceback has one. Otherwise (the assert
+failed in the test itself) the candidates are the test's file and every file it is built on,
+transitively; among them the files the user changed since we wrote them are the likely culprits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from service_creator.domain.errors import ServiceCreatorError
+from service_creator.domain.project import FileSpec
+from service_creator.domain.reports import TestCase
+from service_creator.generation.workspace import Workspace, sha256_of
+
+
+def candidates(case: TestCase, specs: list[FileSpec]) -> list[FileSpec]:
+    """The source file of the failing frame; else the test's file and what it is built on."""
+    by_path = {s.path: s for s in specs}
+    if case.source_location is not None and case.source_location.path in by_path:
+        return [by_path[case.source_location.path]]
+    test_path = case.location.path if case.location is not None else case.id.split("::")[0]
+    if test_path not in by_path:
+        where = case.source_location.path if case.source_location else test_path
+        raise ServiceCreatorError(
+            f"The failure of {case.id} is in {where}, which Service Creator did not generate",
+            hint="fix that file by hand, or regenerate the project",
+        )
+    found: dict[str, FileSpec] = {}
+    pending = [test_path]
+    while pending:
+        path = pending.pop(0)
+        if path in found or path not in by_path:
+            continue
+        found[path] = by_path[path]
+        pending.extend(by_path[path].depends_on)
+    order = {s.path: i for i, s in enumerate(specs)}
+    test, *rest = found.values()
+    return [test, *sorted(rest, key=lambda s: order[s.path])]
+
+
+def changed_by_user(workspace: Path, paths: list[str]) -> list[str]:
+    """The paths whose content differs from what we last wrote (per the manifest)."""
+    site = Workspace(workspace)
+    manifest = site.load_manifest()
+    changed = []
+    for path in paths:
+        entry = manifest.files.get(path)
+        current = site.read(path)
+        if entry is not None and current is not None and sha256_of(current) != entry.sha256:
+            changed.append(path)
+    return changed
+
+
+def model_target(case: TestCase, specs: list[FileSpec], workspace: Path) -> FileSpec:
+    """The one file a model is asked to fix: the failing source file; else the one file the
+    user changed among the candidates; else the test's file."""
+    found = candidates(case, specs)
+    if len(found) == 1:
+        return found[0]
+    changed = changed_by_user(workspace, [s.path for s in found])
+    if len(changed) == 1:
+        return next(s for s in found if s.path == changed[0])
+    return found[0]

@@ -1,0 +1,107 @@
+"""The generate operation: plan, render, validate and write the service for a finished interview."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from pydantic import Field
+
+from service_creator.domain.config import Settings
+from service_creator.domain.ports import Progress, Writer
+from service_creator.domain.reports import Finding
+from service_creator.domain.wire import WireModel
+from service_creator.generation.pipeline import Engine
+from service_creator.generation.workspace import FilesystemWriter
+from service_creator.interview.interview import Interview
+from service_creator.operations.interview import SessionRef, open_session
+
+
+class GenerateInput(SessionRef):
+    pass
+
+
+class GenerateOutput(WireModel):
+    session_id: str
+    workspace: str
+    engine: str
+    files: list[str]
+    written: list[str] = []
+    unchanged: list[str] = []
+    conflicts: list[str] = []
+    findings: list[Finding] = []
+    cancelled: bool = False
+    stopped: str | None = Field(
+        None, description="Why a model generation stopped early (budget, provider); work kept"
+    )
+    ledger: str | None = Field(None, description="The generation's token/cost ledger (models)")
+    notes: list[str] = Field(
+        [], description="What the user should be told, e.g. a session copied from another folder"
+    )
+
+
+def engine_for(settings: Settings, workspace: Path | None = None) -> Engine:
+    """The offline engine, or the model engine (its ledger stored in `workspace`; its plan's
+    interfaces seeded by the offline engine's project for the same requirements)."""
+    from service_creator.generation.offline.generator import OfflineEngine, render_project
+
+    if settings.is_offline:
+        return OfflineEngine()
+    from service_creator.generation.model.engine import ModelEngine
+
+    return ModelEngine(settings, workspace=workspace, seed=render_project)
+
+
+async def generate_service(
+    inp: GenerateInput,
+    settings: Settings,
+    progress: Progress,
+    writer: Writer | None = None,
+    engine: Engine | None = None,
+) -> GenerateOutput:
+    """Write the service project for the session's requirements into `inp.workspace`.
+
+    The workspace is the one the caller resolved, never the path stored in the session file (a
+    session copied from elsewhere is re-homed, and `notes` says so). A `writer` passed in must
+    write into that same workspace. Files the user changed since we wrote them are kept; ours
+    goes beside them as `<name>.new`. A cancelled generation writes the files finished so far.
+    """
+    workspace = inp.workspace.path
+    session, store = await asyncio.to_thread(open_session, inp, settings, create=False)
+    requirements = Interview(session).requirements()
+    engine = engine or engine_for(settings, workspace)
+    # a model engine's plan adds API.md, and its run adds repair rounds, docs and the ledger
+    specs = engine.plan(requirements)
+    progress.report(0, len(specs), f"Generating {len(specs)} files with the {engine.name} engine")
+    generation = await engine.run(
+        specs,
+        requirements,
+        on_file_done=lambda done, total, path: progress.report(done, total, path),
+        is_cancelled=lambda: progress.cancelled,
+        concurrency=settings.concurrency,
+    )
+    writer = writer or FilesystemWriter(workspace)
+    label = f"Service Creator: generate {requirements.service_name}"
+    written = await writer.apply(generation.files, label)
+    if not generation.cancelled and generation.stopped is None:
+        session.status = "generated"
+        await asyncio.to_thread(store.save, session)
+    return GenerateOutput(
+        session_id=session.id,
+        workspace=str(workspace),
+        engine=engine.name,
+        files=[f.path for f in generation.files],
+        written=written.written,
+        unchanged=written.unchanged,
+        conflicts=written.conflicts,
+        findings=generation.findings,
+        cancelled=generation.cancelled,
+        stopped=str(generation.stopped) if generation.stopped else None,
+        ledger=_ledger_path(engine),
+        notes=store.notes,
+    )
+
+
+def _ledger_path(engine: Engine) -> str | None:
+    path = engine.ledger.path if engine.ledger is not None else None
+    return str(path) if path is not None else None
