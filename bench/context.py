@@ -7,7 +7,7 @@ The corpus is every *.py file under --root (default: this venv's site-packages),
 none is skipped for its size. Files are read once before timing, so the OS page cache is warm
 for every contender; each contender reads the files itself while timed.
 
-Cold: `ContextIndex.from_paths` on a fresh index: read, hash, skim-parse (codeintel/skim.py:
+Cold: `from_paths` (bench/bulk.py) on a fresh index: read, hash, skim-parse (bench/skim.py:
 function bodies left out), walk the top-level statements and build the rows of every file,
 over N processes (this one and N - 1 forked
 workers, their start-up and the transfer of their rows included). The pydantic `SymbolTable`s
@@ -36,6 +36,8 @@ import statistics
 import sys
 import time
 from pathlib import Path
+
+from bulk import from_paths
 
 from service_creator.codeintel import parsing
 from service_creator.codeintel.index import ContextIndex
@@ -88,7 +90,7 @@ def tree_sitter_parse_only_forked(root: Path, paths: list[str], processes: int) 
 
 
 def cold(root: Path, paths: list[str], processes: int, skim: bool = True) -> ContextIndex:
-    return ContextIndex.from_paths(paths, str(root), processes=processes, skim=skim)
+    return from_paths(paths, str(root), processes=processes, skim=skim)
 
 
 def compare_skim_with_full(root: Path, paths: list[str], processes: int) -> None:

@@ -655,22 +655,6 @@ def test_context_for_renders_the_dependencies_only():
     )
 
 
-def test_from_paths_matches_from_files_in_one_and_two_processes(tmp_path):
-    sources = {"models.py": PYTHON, "api.py": ROUTES, "portal.js": JAVASCRIPT}
-    sources["Dockerfile"] = DOCKERFILE
-    for path, text in sources.items():
-        (tmp_path / path).write_text(text)
-    expected = ContextIndex.from_files(GeneratedFile(path=p, content=t) for p, t in sources.items())
-    for processes in (1, 2):
-        index = ContextIndex.from_paths(list(sources), str(tmp_path), processes=processes, chunk=2)
-        for path in sources:
-            assert rows(index.table(path)) == rows(expected.table(path))
-        # no tree was kept: the first update parses in full, the next one incrementally
-        index.update("models.py", PYTHON + "\nY = 2\n")
-        index.update("models.py", PYTHON + "\nY = 3\n")
-        assert index.incremental_parses == 1
-
-
 def test_a_router_prefix_change_updates_routes_elsewhere_in_the_file():
     index = ContextIndex()
     index.update("api.py", ROUTES)

@@ -3,7 +3,7 @@ fields and methods, FastAPI routes (a router's `APIRouter(prefix=...)` included)
 
 A module's symbols are all in its top-level statements and the bodies of its top-level
 classes, so the extractor walks just those, by node kind id, and never enters a function body.
-This is the hot path of a bulk index: the tree-sitter query it replaces made a Python dict of
+This is the hot path of a cold index: the tree-sitter query it replaces made a Python dict of
 captures per match and took 40% longer over the corpus of bench/context.py, rows identical.
 """
 
@@ -207,7 +207,8 @@ def _routes_of(decorated: Node, handler: Node, k: _Kinds) -> list[_Route]:
 
 def _colon(body: Node, k: _Kinds) -> int:
     """Where a definition's header ends: at its colon. Comments after the colon come before the
-    body, and a body left out of a skim parse is empty: neither tells where the header ends."""
+    body, and a body left out of a skim parse (bench/skim.py) is empty: neither tells where the
+    header ends."""
     node = body.prev_sibling
     while node is not None and node.kind_id == k.comment:
         node = node.prev_sibling

@@ -14,13 +14,13 @@ prefix and the common suffix of the old and new bytes) and the file is reparsed 
 from __future__ import annotations
 
 import gc
+import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from service_creator.codeintel import parsing
-from service_creator.codeintel.bulk import content_hash, index_paths
 from service_creator.codeintel.extract import Row
 from service_creator.codeintel.incremental import Edit, Splice, reparse, splice
 from service_creator.codeintel.outline import render_table
@@ -40,6 +40,10 @@ if TYPE_CHECKING:
 __all__ = ["ContextIndex", "Symbol", "SymbolTable", "symbols"]
 
 VERBATIM_LINES = 40  # files with no symbols (requirements.txt, ...) go into a prompt as text
+
+
+def content_hash(source: bytes) -> str:
+    return hashlib.sha256(source).hexdigest()
 
 
 @dataclass
@@ -95,32 +99,6 @@ class ContextIndex:
         index = cls()
         for file in files:
             index.update(file.path, file.content)
-        return index
-
-    @classmethod
-    def from_paths(
-        cls,
-        paths: list[str],
-        root: str = "",
-        processes: int = 1,
-        chunk: int = 16,
-        skim: bool = True,
-    ) -> ContextIndex:
-        """Index files on disk (paths relative to `root`), cold, over `processes` processes
-        (codeintel/bulk.py); a file that cannot be read is left out, a content a process has seen
-        before is not parsed again (a hash hit). `skim` leaves Python function bodies out of
-        the parse (codeintel/skim.py): the same rows, in about half the time, but a syntax error
-        inside a function body is not seen; `skim=False` parses everything. The tables are
-        built from their rows on first use. No tree is kept: a later `update` of such a file
-        parses it in full once, then incrementally."""
-        index = cls()
-        with _gc_paused():
-            for path, language, digest, rows, errors, parsed in index_paths(
-                root, paths, processes, chunk, skim
-            ):
-                index._entries[path] = _Entry(path, digest, language, rows, errors)
-                index.full_parses += parsed and language in _PARSED
-                index.hash_hits += not parsed
         return index
 
     # --- updating ---------------------------------------------------------------------------
@@ -194,7 +172,7 @@ class ContextIndex:
         return entry.table if entry is not None else None
 
     def source(self, path: str) -> bytes | None:
-        """The content a table was built from, when the index keeps it (not for `from_paths`)."""
+        """The content a table was built from, when the index keeps it."""
         entry = self._entries.get(path)
         return entry.source if entry is not None else None
 
@@ -251,8 +229,8 @@ def _verbatim(path: str, language: str, source: bytes) -> str:
 
 @contextmanager
 def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a bulk load makes (acyclic) rows by the hundred
-    thousand: each collection would walk them all again."""
+    """No cyclic garbage collection while many tables are built at once from (acyclic) rows by
+    the hundred thousand: each collection would walk them all again."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

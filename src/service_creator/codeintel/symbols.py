@@ -19,7 +19,6 @@ from service_creator.codeintel import parsing
 from service_creator.codeintel.extract import Row, row_line
 from service_creator.codeintel.extract_other import dockerfile_rows, javascript_rows, yaml_rows
 from service_creator.codeintel.extract_python import python_rows
-from service_creator.codeintel.skim import parse as skim_parse
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Tree
@@ -69,7 +68,7 @@ class SymbolTable(BaseModel):
     path: str
     language: str
     symbols: list[Symbol] = []
-    errors: list[int] = []  # lines with syntax errors (a skim parse sees none in function bodies)
+    errors: list[int] = []  # lines with syntax errors
 
     def names(self, kind: str | None = None) -> set[str]:
         return {s.name for s in self.symbols if kind is None or s.kind == kind}
@@ -147,14 +146,10 @@ def rows_in_lines(language: str, root: Node, source: bytes, first: int, last: in
     return [row for row in found if first <= row[2] <= last]
 
 
-def parse_rows(language: str, source: bytes, skim: bool = False) -> tuple[list[Row], list[int]]:
-    """Rows and error lines of a source, parsed cold; SQL by regex, others have none. `skim`
-    leaves Python function bodies out of the parse where it safely can (codeintel/skim.py): the
-    same rows, but no syntax error inside a body left out is seen."""
+def parse_rows(language: str, source: bytes) -> tuple[list[Row], list[int]]:
+    """Rows and error lines of a source, parsed cold; SQL by regex, others have none."""
     if language in _EXTRACTORS:
-        tree = skim_parse(source) if skim and language == "python" else None
-        if tree is None:
-            tree = parsing.parser(language).parse(source)
+        tree = parsing.parser(language).parse(source)
         return extract_rows(language, tree, source)
     if language == "sql":
         return sql_rows(source.decode("utf-8", "replace")), []

@@ -1,4 +1,4 @@
-"""The skim parse (codeintel/skim.py): function bodies left out, the rows of a full parse kept."""
+"""The skim parse (bench/skim.py): function bodies left out, the rows of a full parse kept."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import skim
 
-from service_creator.codeintel import parsing, skim
+from service_creator.codeintel import parsing
 from service_creator.codeintel.symbols import parse_rows
 
 
@@ -104,7 +105,7 @@ CASES = {
 
 @pytest.mark.parametrize("source", CASES.values(), ids=CASES.keys())
 def test_a_skim_gives_the_rows_and_errors_of_a_full_parse(source):
-    assert parse_rows("python", source, skim=True) == parse_rows("python", source)
+    assert skim.parse_rows("python", source) == parse_rows("python", source)
 
 
 def test_a_def_in_a_docstring_has_its_body_put_back_and_the_rest_is_still_skimmed():
@@ -124,14 +125,15 @@ def test_a_syntax_error_outside_the_bodies_means_a_full_parse():
     source = CASES["syntax error outside bodies"]
     assert skim.function_bodies(source)
     assert skim.parse(source) is None
-    errors = parse_rows("python", source, skim=True)[1]
+    errors = skim.parse_rows("python", source)[1]
     assert errors == parse_rows("python", source)[1] and 3 in errors
 
 
 def test_a_syntax_error_inside_a_body_left_out_is_not_seen():
-    """The price of a skim, and why it is the cold bulk index's only: rows, not diagnostics."""
+    """The price of a skim, and why only the cold index of bench/bulk.py skims: rows, not
+    diagnostics."""
     source = b"def f():\n    x = = 1\n\n\ndef g():\n    pass\nw = 1\n"
-    skimmed_rows, skimmed_errors = parse_rows("python", source, skim=True)
+    skimmed_rows, skimmed_errors = skim.parse_rows("python", source)
     full_rows, full_errors = parse_rows("python", source)
     assert (skimmed_rows, skimmed_errors, full_errors) == (full_rows, [], [2])
 
@@ -181,7 +183,7 @@ def test_random_modules_give_the_same_rows_skimmed_or_parsed_in_full():
         source = "\n".join(text.format(n=i) for i, (text, _, _) in enumerate(parts))
         ast.parse(source)  # every module is valid Python
         data = source.encode()
-        assert parse_rows("python", data, skim=True) == parse_rows("python", data), source
+        assert skim.parse_rows("python", data) == parse_rows("python", data), source
         skims = any(body for _, body, _ in parts) and not any(full for _, _, full in parts)
         assert (skim.parse(data) is not None) == skims, source
 
@@ -198,7 +200,7 @@ def test_real_modules_give_the_same_rows_skimmed_or_parsed_in_full():
     skimmed = 0
     for path in modules:
         source = path.read_bytes()
-        assert parse_rows("python", source, skim=True) == parse_rows("python", source), path
+        assert skim.parse_rows("python", source) == parse_rows("python", source), path
         skimmed += skim.parse(source) is not None
     assert len(modules) > 300
     assert skimmed > len(modules) / 2

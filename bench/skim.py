@@ -1,4 +1,5 @@
-"""The skim parse of a Python module: function bodies are left out of the parse.
+"""The skim parse of a Python module: function bodies are left out of the parse (bench code:
+the cold index of bench/bulk.py uses it; the product parses in full).
 
 No symbol of a table is inside a function body (`extract_python` walks the top-level
 statements and class bodies only), bodies are most of a module (61% of the bytes of the
@@ -27,6 +28,9 @@ from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from service_creator.codeintel import parsing
+from service_creator.codeintel.extract import Row
+from service_creator.codeintel.symbols import extract_rows
+from service_creator.codeintel.symbols import parse_rows as parse_rows_in_full
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser, Range, Tree
@@ -87,7 +91,7 @@ def included_ranges(source: bytes, bodies: list[Body]) -> list[Range]:
     line, so only the rows need counting."""
     from tree_sitter import Point, Range
 
-    ranges = []
+    ranges: list[Range] = []
     row, last = 0, 0  # where the next range starts
     for body in bodies:
         body_row = row + source.count(b"\n", last, body.start)
@@ -114,7 +118,9 @@ def _kinds() -> tuple[int, int]:
     """The kind ids of a colon and of a function definition."""
     grammar = parsing.language("python")
     colon = grammar.id_for_node_kind(":", False)
-    return colon, grammar.id_for_node_kind("function_definition", True)
+    function = grammar.id_for_node_kind("function_definition", True)
+    assert colon is not None and function is not None, "the Python grammar has both"
+    return colon, function
 
 
 def parse(source: bytes) -> Tree | None:
@@ -136,6 +142,16 @@ def parse(source: bytes) -> Tree | None:
             return tree
         bodies = headers
     return None
+
+
+def parse_rows(language: str, source: bytes, skim: bool = True) -> tuple[list[Row], list[int]]:
+    """Rows and error lines of a source, as `symbols.parse_rows` gives them; `skim` leaves
+    Python function bodies out of the parse where it safely can: the same rows, but no syntax
+    error inside a body left out is seen."""
+    tree = parse(source) if skim and language == "python" else None
+    if tree is None:
+        return parse_rows_in_full(language, source)
+    return extract_rows(language, tree, source)
 
 
 def _is_header_colon(root: Node, offset: int) -> bool:

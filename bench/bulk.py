@@ -1,4 +1,7 @@
-"""Cold indexing of many files on disk, over several processes.
+"""Cold indexing of many files on disk, over several processes (bench code: the product indexes
+the files it generates, one `ContextIndex.update` at a time).
+
+    index = from_paths(paths, root, processes=2)
 
 This process and `processes - 1` forked workers take chunks of files from one shared counter,
 so whoever is free takes the next chunk and no process idles while another has a queue. Each
@@ -14,7 +17,6 @@ in this process would wait out every parse before it could feed a worker.
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import multiprocessing
 import os
@@ -22,12 +24,16 @@ from collections.abc import Iterator
 from contextlib import suppress
 from typing import TYPE_CHECKING
 
-from service_creator.codeintel import parsing, skim
+import skim
+from skim import parse_rows
+
+from service_creator.codeintel import parsing
 from service_creator.codeintel.extract import Row
-from service_creator.codeintel.symbols import parse_rows
+from service_creator.codeintel.index import _PARSED, ContextIndex, _Entry, _gc_paused, content_hash
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
     from multiprocessing.sharedctypes import Synchronized
 
 PIPE_BYTES = 1 << 20  # the most an unprivileged process may ask for, by default
@@ -37,14 +43,37 @@ Indexed = tuple[str, str, str, list[Row], list[int], bool]
 Seen = dict[tuple[str, str], tuple[list[Row], list[int]]]  # (language, digest) -> rows, errors
 
 
-def content_hash(source: bytes) -> str:
-    return hashlib.sha256(source).hexdigest()
+def from_paths(
+    paths: list[str],
+    root: str = "",
+    processes: int = 1,
+    chunk: int = 16,
+    skim: bool = True,
+) -> ContextIndex:
+    """Index files on disk (paths relative to `root`), cold, over `processes` processes; a file
+    that cannot be read is left out, a content a process has seen before is not parsed again (a
+    hash hit). `skim` leaves Python function bodies out of the parse (bench/skim.py): the same
+    rows, in about half the time, but a syntax error inside a function body is not seen;
+    `skim=False` parses everything. The tables are built from their rows on first use. No tree
+    is kept: a later `update` of such a file parses it in full once, then incrementally.
+
+    The entries are made here, from the index's own internals: the product has no use for an
+    index of files on disk."""
+    index = ContextIndex()
+    with _gc_paused():
+        for path, language, digest, rows, errors, parsed in index_paths(
+            root, paths, processes, chunk, skim
+        ):
+            index._entries[path] = _Entry(path, digest, language, rows, errors)
+            index.full_parses += parsed and language in _PARSED
+            index.hash_hits += not parsed
+    return index
 
 
 class Reader:
     """Reads, hashes, parses and extracts files under `root` in one process, each content once:
     vendored copies and empty `__init__.py`s are parsed the first time only. `skim` leaves
-    Python function bodies out of the parse (codeintel/skim.py)."""
+    Python function bodies out of the parse (bench/skim.py)."""
 
     def __init__(self, root: str, skim: bool) -> None:
         self.root = root
@@ -86,7 +115,7 @@ def index_paths(
         return
     context = multiprocessing.get_context("fork")
     taken = context.Value("i", 0)
-    workers = []
+    workers: list[tuple[BaseProcess, Connection]] = []
     for _ in range(min(processes, len(chunks)) - 1):
         receive, send = context.Pipe(duplex=False)
         _widen(send)
@@ -125,7 +154,8 @@ def index_paths(
 def _chunks(paths: list[str], size: int, processes: int) -> list[list[str]]:
     """`size` files a chunk, fewer towards the end (down to one), so that the processes finish
     together: the last chunks taken are the shortest."""
-    chunks, start = [], 0
+    chunks: list[list[str]] = []
+    start = 0
     while start < len(paths):
         left = len(paths) - start
         step = max(1, min(size, left // (8 * max(processes, 1))))

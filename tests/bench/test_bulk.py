@@ -1,13 +1,13 @@
-"""Cold indexing of files on disk over several processes (codeintel/bulk.py)."""
+"""Cold indexing of files on disk over several processes (bench/bulk.py)."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
 
-from test_context import rows
+import bulk
+from test_context import DOCKERFILE, JAVASCRIPT, PYTHON, ROUTES, rows
 
-from service_creator.codeintel import bulk
 from service_creator.codeintel.index import ContextIndex
 from service_creator.domain.project import GeneratedFile
 
@@ -35,7 +35,7 @@ def test_every_file_is_indexed_once_whoever_takes_it(tmp_path):
     for processes in (1, 2, 3):
         found = list(bulk.index_paths(str(tmp_path), list(sources), processes, chunk=3))
         assert sorted(path for path, *_ in found) == sorted(sources)
-        index = ContextIndex.from_paths(list(sources), str(tmp_path), processes, chunk=3)
+        index = bulk.from_paths(list(sources), str(tmp_path), processes, chunk=3)
         assert len(index) == len(sources)
         for path in sources:
             assert rows(index.table(path)) == rows(expected.table(path))
@@ -48,7 +48,7 @@ def test_a_file_that_cannot_be_read_is_left_out(tmp_path):
     (tmp_path / "gone.py").unlink()
     (tmp_path / "a_directory.py").mkdir()
     paths = [*sources, "gone.py", "a_directory.py"]
-    index = ContextIndex.from_paths(paths, str(tmp_path), processes=2, chunk=2)
+    index = bulk.from_paths(paths, str(tmp_path), processes=2, chunk=2)
     assert sorted(index.paths()) == sorted(sources)
 
 
@@ -59,7 +59,7 @@ def test_the_files_of_a_worker_that_dies_are_indexed_here(tmp_path, monkeypatch)
         os._exit(3)
 
     monkeypatch.setattr(bulk, "_work", dies)
-    index = ContextIndex.from_paths(list(sources), str(tmp_path), processes=2, chunk=2)
+    index = bulk.from_paths(list(sources), str(tmp_path), processes=2, chunk=2)
     assert sorted(index.paths()) == sorted(sources)
     assert index.full_parses == len(sources)
 
@@ -82,7 +82,7 @@ def test_a_worker_that_takes_a_chunk_then_dies_loses_nothing(tmp_path, monkeypat
 
     monkeypatch.setattr(bulk, "_work", takes_then_dies)
     monkeypatch.setattr(bulk.Reader, "index_chunk", after_the_worker_took_one)
-    index = ContextIndex.from_paths(list(sources), str(tmp_path), processes=2, chunk=2)
+    index = bulk.from_paths(list(sources), str(tmp_path), processes=2, chunk=2)
     assert took.is_set()
     assert sorted(index.paths()) == sorted(sources)
 
@@ -93,7 +93,7 @@ def test_a_content_seen_before_is_not_parsed_again(tmp_path):
         (tmp_path / copy).parent.mkdir(exist_ok=True)
         (tmp_path / copy).write_text(sources["pkg0/mod0.py"])
     paths = [*sources, "vendor/a.py", "vendor/b.py"]
-    index = ContextIndex.from_paths(paths, str(tmp_path))
+    index = bulk.from_paths(paths, str(tmp_path))
     assert (index.full_parses, index.hash_hits) == (4, 2)
     assert rows(index.table("vendor/b.py")) == rows(index.table("pkg0/mod0.py"))
     assert index.table("vendor/b.py").path == "vendor/b.py"
@@ -112,7 +112,23 @@ def test_a_caller_that_stops_early_leaves_no_worker_behind(tmp_path):
 
 def test_a_skim_sees_the_rows_but_not_a_syntax_error_inside_a_function_body(tmp_path):
     (tmp_path / "broken.py").write_text("def f():\n    x = = 1\n\n\nclass A:\n    y: int = 1\n")
-    skimmed = ContextIndex.from_paths(["broken.py"], str(tmp_path))
-    full = ContextIndex.from_paths(["broken.py"], str(tmp_path), skim=False)
+    skimmed = bulk.from_paths(["broken.py"], str(tmp_path))
+    full = bulk.from_paths(["broken.py"], str(tmp_path), skim=False)
     assert rows(skimmed.table("broken.py")) == rows(full.table("broken.py"))
     assert (skimmed.table("broken.py").errors, full.table("broken.py").errors) == ([], [2])
+
+
+def test_from_paths_matches_from_files_in_one_and_two_processes(tmp_path):
+    sources = {"models.py": PYTHON, "api.py": ROUTES, "portal.js": JAVASCRIPT}
+    sources["Dockerfile"] = DOCKERFILE
+    for path, text in sources.items():
+        (tmp_path / path).write_text(text)
+    expected = ContextIndex.from_files(GeneratedFile(path=p, content=t) for p, t in sources.items())
+    for processes in (1, 2):
+        index = bulk.from_paths(list(sources), str(tmp_path), processes=processes, chunk=2)
+        for path in sources:
+            assert rows(index.table(path)) == rows(expected.table(path))
+        # no tree was kept: the first update parses in full, the next one incrementally
+        index.update("models.py", PYTHON + "\nY = 2\n")
+        index.update("models.py", PYTHON + "\nY = 3\n")
+        assert index.incremental_parses == 1
