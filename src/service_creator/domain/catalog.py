@@ -3,16 +3,37 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import NotRequired, TypedDict, cast
 
 from service_creator.domain.requirements import FEATURES_BY_SERVICE_TYPE, Option
 from service_creator.resources import read_data
 
 
+class _VendorEntry(TypedDict):
+    slug: str
+
+
+class _ProductEntry(TypedDict):
+    id: str
+    label: str
+    description: NotRequired[str]
+
+
+class _Catalog(TypedDict):
+    """The shape of catalog.yaml."""
+
+    vendors: dict[str, _VendorEntry]
+    products: dict[str, dict[str, list[_ProductEntry]]]  # service type -> vendor -> products
+    service_types: dict[str, str]  # service type -> description
+    feature_labels: dict[str, str]  # feature id -> label
+
+
 @cache
-def _catalog() -> dict:
+def _catalog() -> _Catalog:
     import yaml  # loaded on first use: the MCP server lists its tools without it
 
-    return yaml.safe_load(read_data("catalog.yaml"))
+    # safe_load returns Any; the file ships with the package and has this shape
+    return cast(_Catalog, yaml.safe_load(read_data("catalog.yaml")))
 
 
 def vendor_slug(vendor: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
@@ -26,34 +26,45 @@ def _cache_dir() -> Path:
 
 
 class SandboxSettings(BaseModel):
-    base_image: str = Field("python:3.11-slim", description="Image the sandbox image builds on")
-    image: str = Field("service-creator-sandbox", description="Repository name of the built image")
+    base_image: str = Field(
+        default="python:3.11-slim", description="Image the sandbox image builds on"
+    )
+    image: str = Field(
+        default="service-creator-sandbox", description="Repository name of the built image"
+    )
     memory: str = "512m"
     cpus: float = 1.0
     pids_limit: int = 128
-    timeout: float = Field(120.0, description="Wall-clock seconds for one test run")
-    tmpfs_size: str = Field("256m", description="Size cap of each writable tmpfs")
-    output_limit: int = Field(1 << 20, description="Bytes of test output kept")
+    timeout: float = Field(default=120.0, description="Wall-clock seconds for one test run")
+    tmpfs_size: str = Field(default="256m", description="Size cap of each writable tmpfs")
+    output_limit: int = Field(default=1 << 20, description="Bytes of test output kept")
     user: str = "65534:65534"
     wheelhouse: Path = Field(default_factory=lambda: _cache_dir() / "wheelhouse")
-    warm: bool = Field(False, description="Keep one prepared container per workspace")
+    warm: bool = Field(default=False, description="Keep one prepared container per workspace")
     runtime: Literal["runc", "runsc", "auto"] = Field(
-        "runc", description="OCI runtime: runc, runsc (gVisor), or auto (runsc when registered)"
+        default="runc",
+        description="OCI runtime: runc, runsc (gVisor), or auto (runsc when registered)",
     )
 
 
 class Settings(BaseModel):
-    model: str = Field("offline", description="litellm model string, or 'offline'")
+    model: str = Field(default="offline", description="litellm model string, or 'offline'")
     stage_models: dict[str, str] = {}
     api_base: str | None = None
-    llm_timeout: float = Field(60.0, gt=0, description="Seconds one model call may take")
-    llm_retries: int = Field(2, ge=0, le=5, description="Retries on 429/5xx, per model")
-    fallbacks: list[str] = Field([], description="Models tried, in order, when the model fails")
+    llm_timeout: float = Field(default=60.0, gt=0, description="Seconds one model call may take")
+    llm_retries: int = Field(default=2, ge=0, le=5, description="Retries on 429/5xx, per model")
+    fallbacks: list[str] = Field(
+        default=[], description="Models tried, in order, when the model fails"
+    )
     stage_fallbacks: dict[str, list[str]] = {}
-    budget_tokens: int | None = Field(None, gt=0, description="Tokens one generation may use")
-    budget_usd: float | None = Field(None, gt=0, description="USD one generation may cost")
-    concurrency: int = Field(8, ge=1, le=64, description="Files generated at the same time")
-    repair_rounds: int = Field(3, ge=0, le=3, description="Model repair rounds per generation")
+    budget_tokens: int | None = Field(
+        default=None, gt=0, description="Tokens one generation may use"
+    )
+    budget_usd: float | None = Field(default=None, gt=0, description="USD one generation may cost")
+    concurrency: int = Field(default=8, ge=1, le=64, description="Files generated at the same time")
+    repair_rounds: int = Field(
+        default=3, ge=0, le=3, description="Model repair rounds per generation"
+    )
     sandbox: SandboxSettings = SandboxSettings()
 
     @field_validator("fallbacks", mode="before")
@@ -64,7 +75,11 @@ class Settings(BaseModel):
     @field_validator("stage_fallbacks", mode="before")
     @classmethod
     def _comma_lists(cls, value: Any) -> Any:
-        return {k: _split(v) for k, v in value.items()} if isinstance(value, dict) else value
+        if not isinstance(value, dict):
+            return value
+        # the raw input: a JSON object from the environment, or a caller's mapping
+        lists = cast(dict[str, Any], value)
+        return {k: _split(v) for k, v in lists.items()}
 
     def model_for(self, stage: str) -> str:
         return self.stage_models.get(stage, self.model)

@@ -29,5 +29,6 @@ class WriteResult(WireModel):
     written: list[str] = []
     unchanged: list[str] = []
     conflicts: list[str] = Field(
-        [], description="Files the user changed since we wrote them; ours went beside as .new"
+        default=[],
+        description="Files the user changed since we wrote them; ours went beside as .new",
     )

@@ -14,7 +14,7 @@ Outcome = Literal["passed", "failed", "error", "skipped", "timeout", "oom", "san
 class Location(WireModel):
     path: str = Field(description="Workspace-relative path, POSIX separators")
     line: int = Field(ge=1, description="1-based line")
-    column: int = Field(1, ge=1)
+    column: int = Field(default=1, ge=1)
 
 
 class TestCase(WireModel):
@@ -24,9 +24,11 @@ class TestCase(WireModel):
     outcome: Literal["passed", "failed", "error", "skipped"]
     duration: float = 0.0
     message: str = ""
-    location: Location | None = Field(None, description="The test function or failing assert")
+    location: Location | None = Field(
+        default=None, description="The test function or failing assert"
+    )
     source_location: Location | None = Field(
-        None, description="The failing frame in the project's own (non-test) source"
+        default=None, description="The failing frame in the project's own (non-test) source"
     )
 
 
@@ -40,9 +42,11 @@ class TestReport(WireModel):
     errors: int = 0
     skipped: int = 0
     duration: float = 0.0
-    output: str = Field("", description="pytest's output, capped")
-    message: str = Field("", description="Why the run ended as it did, when not by itself")
-    runtime: str | None = Field(None, description="OCI runtime of the sandbox: runc or runsc")
+    output: str = Field(default="", description="pytest's output, capped")
+    message: str = Field(default="", description="Why the run ended as it did, when not by itself")
+    runtime: str | None = Field(
+        default=None, description="OCI runtime of the sandbox: runc or runsc"
+    )
 
 
 FindingSource = Literal["service-creator", "ruff", "consistency"]

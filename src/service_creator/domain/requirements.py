@@ -78,7 +78,7 @@ class Question(WireModel):
     id: str
     step: str = Field(description="The interview step this question belongs to")
     text: str
-    explanation: str = Field("", description="Why we ask")
+    explanation: str = Field(default="", description="Why we ask")
     kind: QuestionKind
     options: list[Option] = []
     default: AnswerValue | None = None
@@ -111,8 +111,8 @@ class Requirements(WireModel):
     products: dict[Vendor, SafeText] = {}
     features: list[str] = Field(min_length=1)
     pricing_model: PricingModel
-    price: float = Field(10.0, gt=0, le=1_000_000)
-    tiers: int = Field(3, ge=2, le=5)
+    price: float = Field(default=10.0, gt=0, le=1_000_000)
+    tiers: int = Field(default=3, ge=2, le=5)
     vendor_api: VendorApi
     api_docs_url: Annotated[str, Field(pattern=SAFE_URL.pattern)] | None = None
     auth_methods: list[AuthMethod] = Field(min_length=1)
@@ -160,6 +160,6 @@ class Session(WireModel):
     total_steps: int = 9
     status: SessionStatus = "in_progress"
     current_question: str | None = None
-    revising: str | None = Field(None, description="An answered question being asked again")
+    revising: str | None = Field(default=None, description="An answered question being asked again")
     created_at: datetime = Field(default_factory=now)
     updated_at: datetime = Field(default_factory=now)

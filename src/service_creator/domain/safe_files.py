@@ -118,7 +118,8 @@ def _read_regular(fd: int, shown: str, limit: int) -> bytes:
                 hint="make it smaller",
             )
         os.set_blocking(fd, True)
-        chunks, size = [], 0
+        chunks: list[bytes] = []
+        size = 0
         while chunk := os.read(fd, min(1 << 20, limit + 1 - size)):
             chunks.append(chunk)
             size += len(chunk)

@@ -21,7 +21,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from service_creator.domain.errors import WorkspaceError
 
@@ -75,8 +75,10 @@ def _coerce(value: Any) -> WorkspacePath:
     if isinstance(value, WorkspacePath):
         return value
     if isinstance(value, str | os.PathLike):
+        # value is a protocol message's (Any): a path of text or of bytes, the bytes one refused
+        raw = cast("str | os.PathLike[str] | os.PathLike[bytes]", value)
         try:
-            return workspace_path(value)
+            return workspace_path(raw)
         except WorkspaceError as exc:
             raise ValueError(str(exc)) from None
     raise ValueError(f"a workspace is a folder path, not {type(value).__name__}")
@@ -156,7 +158,7 @@ def _existing_folder(resolved: Path, *, create: bool) -> None:
 
 
 def workspace_path(
-    raw: str | os.PathLike[str],
+    raw: str | os.PathLike[str] | os.PathLike[bytes],
     *,
     roots: Sequence[Path] | None = None,
     base: Path | None = None,

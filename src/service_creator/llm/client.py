@@ -185,13 +185,15 @@ async def _read(litellm: ModuleType, model: str, call: Awaitable[Any], stream: b
     if not stream:
         choice = response.choices[0]
         usage = getattr(response, "usage", None)
+        # litellm's response is untyped; its _hidden_params holds the cost it computed, if any
+        hidden: dict[str, Any] = getattr(response, "_hidden_params", None) or {}
         return Reply(
             content=choice.message.content or "",
             model=str(getattr(response, "model", model)),
             finish_reason=str(choice.finish_reason or "stop"),
             prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
             completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
-            cost_usd=(getattr(response, "_hidden_params", None) or {}).get("response_cost"),
+            cost_usd=hidden.get("response_cost"),
             seconds=0.0,
         )
     parts: list[str] = []

@@ -95,7 +95,8 @@ def provider_of(model: str, litellm: ModuleType) -> str:
 def key_variables(model: str, litellm: ModuleType) -> list[str]:
     """The environment variables litellm reads the model's key from (e.g. OPENAI_API_KEY)."""
     try:
-        missing = litellm.validate_environment(model).get("missing_keys") or []
+        # litellm is untyped: validate_environment returns {"missing_keys": [names], ...}
+        missing: list[str] = litellm.validate_environment(model).get("missing_keys") or []
     except (ValueError, KeyError, AttributeError, litellm.exceptions.BadRequestError):
         missing = []
     return [str(k) for k in missing] or [f"{provider_of(model, litellm).upper()}_API_KEY"]

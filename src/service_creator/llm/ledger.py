@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -37,13 +37,15 @@ class BudgetExceeded(GenerationError):
 class CallRecord(BaseModel):
     stage: str
     model: str
-    purpose: str = Field("", description="What the call was for, e.g. the file path")
+    purpose: str = Field(default="", description="What the call was for, e.g. the file path")
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    cost_usd: float | None = Field(None, description="None when litellm has no price for it")
+    cost_usd: float | None = Field(
+        default=None, description="None when litellm has no price for it"
+    )
     seconds: float = 0.0
     outcome: Literal["ok", "error"] = "ok"
-    error: str | None = Field(None, description="The error kind of a failed attempt")
+    error: str | None = Field(default=None, description="The error kind of a failed attempt")
     at: datetime = Field(default_factory=now)
 
 
@@ -55,14 +57,18 @@ class LedgerData(BaseModel):
     budget_tokens: int | None = None
     budget_usd: float | None = None
     calls: list[CallRecord] = []
-    stage_seconds: dict[str, float] = Field({}, description="Wall time while a stage was active")
+    stage_seconds: dict[str, float] = Field(
+        default={}, description="Wall time while a stage was active"
+    )
     repair_rounds: int = 0
-    repair_given_up: list[str] = Field([], description="Files whose failure repeated unchanged")
-    stopped: str | None = Field(None, description="Why the work stopped early, if it did")
+    repair_given_up: list[str] = Field(
+        default=[], description="Files whose failure repeated unchanged"
+    )
+    stopped: str | None = Field(default=None, description="Why the work stopped early, if it did")
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    cost_usd: float | None = Field(None, description="Sum of the known costs")
-    cost_complete: bool = Field(True, description="False when some call's cost is unknown")
+    cost_usd: float | None = Field(default=None, description="Sum of the known costs")
+    cost_complete: bool = Field(default=True, description="False when some call's cost is unknown")
 
 
 class Ledger:
@@ -122,7 +128,7 @@ class Ledger:
                 data.cost_usd = (data.cost_usd or 0.0) + call.cost_usd
 
     @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
+    def stage(self, name: str) -> Generator[None]:
         """Time a stage; overlapping uses (concurrent files) count the wall time once."""
         with self._lock:
             if self._active.get(name, 0) == 0:

@@ -61,7 +61,8 @@ def blocks(reply: str) -> list[Block]:
                 previous = lines[index].strip()
             index += 1
             continue
-        fence, body = opening.group("fence"), []
+        fence = opening.group("fence")
+        body: list[str] = []
         index += 1
         while index < len(lines) and not _closes(lines[index], fence):
             body.append(lines[index])

@@ -21,13 +21,13 @@ if TYPE_CHECKING:
 
 
 def read_data(name: str) -> str:
-    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+    return resources.files(__name__).joinpath(name).read_text(encoding="utf-8")
 
 
 def _template_source(name: str) -> str | None:
     if (
         not name.endswith(".j2")
-        or not resources.files(__package__).joinpath("prompts", name).is_file()
+        or not resources.files(__name__).joinpath("prompts", name).is_file()
     ):
         return None
     return read_data(f"prompts/{name}")
