@@ -41,7 +41,7 @@ _IMPORT = re.compile(r"^import (\S+)(?: as (\S+))?$")
 class _Project:
     index: ContextIndex
     python: list[SymbolTable]
-    uses: dict[str, Uses] = field(default_factory=dict)
+    uses: dict[str, Uses] = field(default_factory=dict[str, Uses])
 
     @classmethod
     def of(cls, files: list[GeneratedFile] | ContextIndex) -> _Project:
@@ -58,6 +58,13 @@ class _Project:
             target = self.module(found.group(1), table.path)
             if target is not None and target != table.path:
                 yield symbol, found.group(1), found.group(2), target
+
+    def table(self, path: str) -> SymbolTable:
+        """The table of a file of the project (one `module` found)."""
+        table = self.index.table(path)
+        if table is None:
+            raise LookupError(f"{path} is not a file of the project")
+        return table
 
     def uses_of(self, path: str) -> Uses:
         if path not in self.uses:
@@ -130,10 +137,10 @@ def _broken_note(table: SymbolTable) -> str:
 
 
 def _imports(project: _Project) -> list[Finding]:
-    findings = []
+    findings: list[Finding] = []
     for table in project.python:
         for symbol, module, name, target in project.from_imports(table):
-            target_table = project.index.table(target)
+            target_table = project.table(target)
             submodule = f"{module}{name}" if module.endswith(".") else f"{module}.{name}"
             if name in target_table.top_level() or project.module(submodule, table.path):
                 continue
@@ -157,14 +164,15 @@ def _imports(project: _Project) -> list[Finding]:
 def _module_attributes(
     project: _Project, table: SymbolTable, modules: dict[str, str]
 ) -> list[Finding]:
-    findings, seen = [], set()
+    findings: list[Finding] = []
+    seen: set[tuple[str, str]] = set()
     if not modules:
         return findings
     for use in project.uses_of(table.path).attributes:
         target = modules.get(use.object) if use.kind == "name" else None
         if target is None or (use.object, use.name) in seen:
             continue
-        target_table = project.index.table(target)
+        target_table = project.table(target)
         if use.name in target_table.top_level() or use.name.startswith("__"):
             continue
         seen.add((use.object, use.name))
@@ -191,7 +199,7 @@ def _routes(project: _Project) -> list[Finding]:
         return []
     calls = [(t.path, call) for t in tests for call in project.uses_of(t.path).calls]
     test_names = ", ".join(t.path for t in tests)
-    findings = []
+    findings: list[Finding] = []
     for table, method, template, symbol in routes:
         same_path = [c for _, c in calls if path_matches(template, c.path)]
         if any(c.method == method for c in same_path):
@@ -253,7 +261,7 @@ def _settings(project: _Project, config: str) -> list[Finding]:
         for s in table.symbols
         if s.kind == "function" and not s.parent and s.detail.endswith(f"-> {settings_class}")
     }
-    findings = []
+    findings: list[Finding] = []
     for user in project.python:
         objects, calls = _settings_names(project, user, config, instances, factories)
         seen: set[str] = set()
@@ -299,7 +307,8 @@ def _settings_class(table: SymbolTable) -> str | None:
 def _members(table: SymbolTable, cls: str) -> set[str]:
     """The members of a class, with those of its bases defined in the same file."""
     members: set[str] = set()
-    todo, done = [cls], set()
+    todo = [cls]
+    done: set[str] = set()
     while todo:
         name = todo.pop()
         done.add(name)

@@ -53,7 +53,7 @@ def pattern_kinds(language: str, purpose: str = "") -> tuple[str, ...]:
     """What each pattern of a query finds: the prefix of its first capture."""
     query = parsing.query(language, purpose)
     source = parsing.query_source(language, purpose).encode()
-    kinds = []
+    kinds: list[str] = []
     for index in range(query.pattern_count):
         text = source[query.start_byte_for_pattern(index) : query.end_byte_for_pattern(index)]
         found = re.search(rb"@(\w+)", text)
@@ -88,7 +88,7 @@ def squash(text: str, comments: bool = True, limit: int = MAX_DETAIL) -> str:
 
 def text_of(node: Node, limit: int = 4 * MAX_DETAIL) -> str:
     """The source of a node, at most `limit` bytes of it (a value may be a huge literal)."""
-    text = node.text
+    text = parsing.node_bytes(node)
     return (text if len(text) <= limit else text[:limit]).decode("utf-8", "replace")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from service_creator.codeintel import parsing
 from service_creator.codeintel.extract import MAX_SIGNATURE, Captures, Row, matches, squash, text_of
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ _FUNCTION_VALUES = frozenset(("arrow_function", "function_expression", "generato
 
 
 def _text(node: Node) -> str:
-    return node.text.decode("utf-8", "replace")
+    return parsing.node_bytes(node).decode("utf-8", "replace")
 
 
 def _line(node: Node) -> int:
@@ -74,8 +75,8 @@ def javascript_rows(root: Node, source: bytes) -> list[Row]:
 
 def _js_params(params: Node, owner: Node) -> str:
     text = squash(text_of(params, 2 * MAX_SIGNATURE), comments=False, limit=MAX_SIGNATURE)
-    head = owner.child(0)
-    if head is not None and head.type in ("async", "static", "get", "set"):
+    head = owner.child(0)  # a function has a first child (`child` never gives None)
+    if head.type in ("async", "static", "get", "set"):
         text = f"{head.type} {text}"
     return text
 
@@ -87,7 +88,12 @@ def _declarator(caps: Captures) -> list[Row]:
     if value is not None and value.type == "call_expression":
         function = value.child_by_field_name("function")
         arguments = value.child_by_field_name("arguments")
-        if function is not None and _text(function) == "require" and arguments.named_child_count:
+        if (
+            function is not None
+            and _text(function) == "require"
+            and arguments is not None
+            and arguments.named_child_count
+        ):
             module = arguments.named_children[0]
             if module.type == "string":
                 return _require(name_node, _js_string(module), line)
@@ -112,9 +118,9 @@ def _require(name: Node, module: str, line: int) -> list[Row]:
         return [("import", _text(name), line, f'const {_text(name)} = require("{module}")', "")]
     bound = [_text(c) for c in name.named_children if c.type.endswith("identifier_pattern")]
     bound += [
-        _text(c.child_by_field_name("value"))
+        _text(value)
         for c in name.named_children
-        if c.type == "pair_pattern" and c.child_by_field_name("value") is not None
+        if c.type == "pair_pattern" and (value := c.child_by_field_name("value")) is not None
     ]
     return [("import", b, line, f'const {{ {b} }} = require("{module}")', "") for b in bound]
 
@@ -135,9 +141,10 @@ def _js_imports(node: Node) -> list[Row]:
             out.append(("import", bound, line, f'import * as {bound} from "{module}"', ""))
         elif part.type == "named_imports":
             for spec in part.named_children:
-                if spec.type != "import_specifier":
+                named = spec.child_by_field_name("name")
+                if spec.type != "import_specifier" or named is None:
                     continue
-                original = _text(spec.child_by_field_name("name"))
+                original = _text(named)
                 alias = spec.child_by_field_name("alias")
                 bound = _text(alias) if alias is not None else original
                 phrase = original if alias is None else f"{original} as {bound}"
@@ -155,13 +162,15 @@ def _js_exports(node: Node) -> list[Row]:
         if named is not None:
             names.append(_text(named))
         for declarator in declaration.named_children:
-            if declarator.type == "variable_declarator":
-                names.append(_text(declarator.child_by_field_name("name")))
+            name = declarator.child_by_field_name("name")
+            if declarator.type == "variable_declarator" and name is not None:
+                names.append(_text(name))
     for clause in node.named_children:
         if clause.type == "export_clause":
             for spec in clause.named_children:
                 alias = spec.child_by_field_name("alias") or spec.child_by_field_name("name")
-                names.append(_text(alias))
+                if alias is not None:
+                    names.append(_text(alias))
     if default:
         return [("export", "default", line, names[0] if names else "", "")]
     return [("export", name, line, "", "") for name in names]
@@ -174,13 +183,14 @@ def _commonjs(caps: Captures) -> list[Row]:
     if target == "module.exports":
         if value.type != "object":
             return [("export", "default", line, "module.exports", "")]
-        names = []
+        names: list[str] = []
         for prop in value.named_children:
             if prop.type == "shorthand_property_identifier":
                 names.append(_text(prop))
             elif prop.type in ("pair", "method_definition"):
                 key = prop.child_by_field_name("key") or prop.child_by_field_name("name")
-                names.append(_text(key))
+                if key is not None:
+                    names.append(_text(key))
         return [("export", name, line, "module.exports", "") for name in names]
     for head in ("module.exports.", "exports."):
         if target.startswith(head) and target[len(head) :].isidentifier():

@@ -62,7 +62,10 @@ def _kinds() -> _Kinds:
     grammar = parsing.language("python")
 
     def kind(name: str) -> int:
-        return grammar.id_for_node_kind(name, True)
+        return parsing.kind_id(grammar, name)
+
+    def field(name: str) -> int:
+        return parsing.field_id(grammar, name)
 
     imports = ("import_statement", "import_from_statement", "future_import_statement")
     return _Kinds(
@@ -80,17 +83,17 @@ def _kinds() -> _Kinds:
         kind("argument_list"),
         kind("string"),
         kind("comment"),
-        grammar.id_for_node_kind(":", False),
+        parsing.kind_id(grammar, ":", named=False),
         kind("import_statement"),
         kind("future_import_statement"),
         kind("aliased_import"),
         kind("wildcard_import"),
-        grammar.field_id_for_name("name"),
-        grammar.field_id_for_name("body"),
-        grammar.field_id_for_name("definition"),
-        grammar.field_id_for_name("left"),
-        grammar.field_id_for_name("module_name"),
-        grammar.field_id_for_name("alias"),
+        field("name"),
+        field("body"),
+        field("definition"),
+        field("left"),
+        field("module_name"),
+        field("alias"),
     )
 
 
@@ -126,13 +129,17 @@ def python_rows(root: Node, source: bytes, statements: Iterable[Node] | None = N
                 if kind == k.decorated:
                     routes.extend(_routes_of(node, name, k))
             elif definition.kind_id == k.klass:
-                cls = name.text.decode()
+                cls = _text(name)
                 bases = _between(source, name.end_byte, _colon(body, k))
                 add(("class", cls, name.start_point[0] + 1, bases, ""))
                 _members(body, cls, source, add, k)
     if routes:
         out.extend(_route_rows(routes, source))
     return out
+
+
+def _text(node: Node) -> str:
+    return parsing.node_bytes(node).decode()
 
 
 def _name_and_body(definition: Node, k: _Kinds) -> tuple[Node, Node] | None:
@@ -165,8 +172,8 @@ def _assignments(
     statement: Node, kind: str, parent: str, source: bytes, add: Callable[[Row], None], k: _Kinds
 ) -> None:
     """`x = 1` and `x: int = 1`: an assignment to one plain name."""
-    child = statement.child(0)
-    if child is not None and child.kind_id == k.assignment:
+    child = statement.child(0)  # a statement has a first child (`child` never gives None)
+    if child.kind_id == k.assignment:
         left = child.child_by_field_id(k.left)
         if left is not None and left.kind_id == k.identifier:
             add(_assignment(child, left, kind, parent, source))
@@ -177,12 +184,12 @@ def _function(name: Node, body: Node, kind: str, parent: str, source: bytes, k: 
     detail = _between(source, name.end_byte, _colon(body, k))
     if source.endswith(b"async def ", 0, start):
         detail = "async " + detail
-    return (kind, name.text.decode(), name.start_point[0] + 1, detail, parent)
+    return (kind, _text(name), name.start_point[0] + 1, detail, parent)
 
 
 def _routes_of(decorated: Node, handler: Node, k: _Kinds) -> list[_Route]:
     """`@owner.method("/path", ...)` decorators of a function: its FastAPI routes, maybe."""
-    found = []
+    found: list[_Route] = []
     for decorator in decorated.children:
         if decorator.kind_id != k.decorator:
             continue
@@ -227,7 +234,7 @@ def _between(source: bytes, start: int, colon: int) -> str:
 def _assignment(node: Node, name: Node, kind: str, parent: str, source: bytes) -> Row:
     start = name.end_byte
     rest = source[start : min(node.end_byte, start + 4 * MAX_DETAIL)].decode("utf-8", "replace")
-    return (kind, name.text.decode(), name.start_point[0] + 1, squash(rest.strip()), parent)
+    return (kind, _text(name), name.start_point[0] + 1, squash(rest.strip()), parent)
 
 
 def _python_imports(node: Node, k: _Kinds) -> list[Row]:
@@ -241,17 +248,20 @@ def _python_imports(node: Node, k: _Kinds) -> list[Row]:
         module = "__future__"
     else:
         module_node = node.child_by_field_id(k.module_name)
-        module = module_node.text.decode() if module_node else ""
+        module = _text(module_node) if module_node is not None else ""
         if not names and any(c.kind_id == k.wildcard_import for c in node.children):
             return [("import", "*", line, f"from {module} import *", "")]
     out: list[Row] = []
     for name in names:
         if name.kind_id == k.aliased_import:
-            original = name.child_by_field_id(k.name).text.decode()
-            bound = name.child_by_field_id(k.alias).text.decode()
+            original_node = name.child_by_field_id(k.name)
+            alias_node = name.child_by_field_id(k.alias)
+            if original_node is None or alias_node is None:
+                continue  # an aliased import broken by a syntax error binds nothing whole
+            original, bound = _text(original_node), _text(alias_node)
             phrase = f"{original} as {bound}"
         else:
-            original = bound = name.text.decode()
+            original = bound = _text(name)
             phrase = original
         detail = f"from {module} import {phrase}" if module else f"import {phrase}"
         out.append(("import", bound, line, detail, ""))
@@ -263,19 +273,19 @@ def _route_rows(found: list[_Route], source: bytes) -> list[Row]:
     prefixes = router_prefixes(source)
     out: list[Row] = []
     for route in found:
-        method = route.method.text.decode()
+        method = _text(route.method)
         if method not in HTTP_METHODS:
             continue
-        path = string_value(route.path.text.decode())
-        detail = f"{method.upper()} {prefixes.get(route.owner.text.decode(), '')}{path}"
-        handler = route.handler.text.decode()
+        path = string_value(_text(route.path))
+        detail = f"{method.upper()} {prefixes.get(_text(route.owner), '')}{path}"
+        handler = _text(route.handler)
         out.append(("route", handler, route.path.start_point[0] + 1, detail, ""))
     return out
 
 
 def router_prefixes(source: bytes) -> dict[str, str]:
     """`{"router": "/v1"}` for each top-level `router = APIRouter(prefix="/v1", ...)`."""
-    found = {}
+    found: dict[str, str] = {}
     at = source.find(b"APIRouter")
     while at != -1:
         line = source.rfind(b"\n", 0, at) + 1

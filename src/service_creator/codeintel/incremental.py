@@ -184,7 +184,9 @@ def _node_from(root: Node, offset: int) -> Node | None:
     cursor = root.walk()
     if cursor.goto_first_child_for_byte(offset) is None and not cursor.goto_last_child():
         return None
-    while cursor.node.start_byte > offset:
+    node = cursor.node
+    while node is not None and node.start_byte > offset:
         if not cursor.goto_previous_sibling():
             return None
-    return cursor.node
+        node = cursor.node
+    return node

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -200,7 +200,7 @@ class ContextIndex:
         private names, the imports of modules outside the project on one line. A file with no
         symbols to show (requirements.txt, ...) comes as its first lines of text; a file not in
         the index yet is named as such."""
-        parts = []
+        parts: list[str] = []
         modules = {
             p.removesuffix(".py").replace("/", ".") for p in self._entries if p.endswith(".py")
         }
@@ -228,7 +228,7 @@ def _verbatim(path: str, language: str, source: bytes) -> str:
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def _gc_paused() -> Generator[None, None, None]:
     """No cyclic garbage collection while many tables are built at once from (acyclic) rows by
     the hundred thousand: each collection would walk them all again."""
     was_enabled = gc.isenabled()

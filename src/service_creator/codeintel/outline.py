@@ -40,7 +40,7 @@ def render_table(
     for symbol in shown:
         if symbol.parent:
             members.setdefault(symbol.parent, []).append(symbol)
-    models = table.pydantic_models() if table.language == "python" else set()
+    models = table.pydantic_models() if table.language == "python" else set[str]()
     # `export function f` is one line: the export of a declaration goes in front of it
     exported = {
         (s.detail or s.name, s.line): "export default " if s.name == "default" else "export "
@@ -49,6 +49,7 @@ def render_table(
     }
     declared = {(s.name, s.line) for s in shown if s.kind != "export"}
     foreign: list[str] = []
+    foreign_at = 0  # the line of the folded imports: set with the first foreign module
     done: set[str] = set()
     previous = ("", 0)
     for symbol in shown:

@@ -26,7 +26,35 @@ def language(name: str) -> Language:
     from tree_sitter import Language
 
     module, attribute = _GRAMMARS[name]
-    return Language(getattr(import_module(module), attribute)())
+    # the grammar packages are imported by name, so their `language()` is looked up dynamically;
+    # it returns the grammar as a PyCapsule (an opaque object, not the deprecated int pointer)
+    capsule: object = getattr(import_module(module), attribute)()
+    return Language(capsule)
+
+
+def kind_id(grammar: Language, kind: str, named: bool = True) -> int:
+    """The id of a node kind of `grammar`; a kind it lacks is a mistake here, not in the input."""
+    found = grammar.id_for_node_kind(kind, named)
+    if found is None:
+        raise LookupError(f"no {'named ' if named else ''}node kind {kind!r} in the grammar")
+    return found
+
+
+def field_id(grammar: Language, name: str) -> int:
+    """The id of a field of `grammar`; a field it lacks is a mistake here, not in the input."""
+    found = grammar.field_id_for_name(name)
+    if found is None:
+        raise LookupError(f"no field {name!r} in the grammar")
+    return found
+
+
+def node_bytes(node: Node) -> bytes:
+    """The source of a node. Every tree here is parsed from bytes, which tree-sitter keeps with
+    the tree: `Node.text` is None only for a tree parsed with a read callback."""
+    text = node.text
+    if text is None:
+        raise ValueError(f"a {node.type} node of a tree parsed without its source")
+    return text
 
 
 @cache

@@ -88,7 +88,12 @@ class SymbolTable(BaseModel):
 
     def routes(self) -> list[tuple[str, str, Symbol]]:
         """(METHOD, path template, symbol) of each route."""
-        return [(*s.detail.split(" ", 1), s) for s in self.symbols if s.kind == "route"]  # type: ignore[misc]
+        found: list[tuple[str, str, Symbol]] = []
+        for symbol in self.symbols:
+            if symbol.kind == "route":
+                method, _, path = symbol.detail.partition(" ")
+                found.append((method, path, symbol))
+        return found
 
     def pydantic_models(self) -> set[str]:
         """Classes based on a pydantic model: BaseModel/BaseSettings, or a model of this file."""
@@ -136,11 +141,14 @@ def extract_rows(language: str, tree: Tree, source: bytes) -> tuple[list[Row], l
 def rows_in_lines(language: str, root: Node, source: bytes, first: int, last: int) -> list[Row]:
     """The rows on lines first..last (1-based) of the top-level statements that meet them."""
     cursor = root.walk()
-    statements = []
+    statements: list[Node] = []
     if cursor.goto_first_child_for_point((first - 1, 0)) is not None:
-        statements.append(cursor.node)
-        while cursor.goto_next_sibling() and cursor.node.start_point[0] < last:
-            statements.append(cursor.node)
+        node = cursor.node
+        while node is not None:
+            statements.append(node)
+            node = cursor.node if cursor.goto_next_sibling() else None
+            if node is not None and node.start_point[0] >= last:
+                break
     found = python_rows(root, source, statements)
     found.sort(key=row_line)
     return [row for row in found if first <= row[2] <= last]
@@ -192,7 +200,9 @@ def sql_rows(text: str) -> list[Row]:
 
 
 def _split_top_level(body: str) -> list[str]:
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for char in body:
         if char == "," and depth == 0:
             parts.append("".join(current))

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from service_creator.codeintel.index import ContextIndex
 
 HTTP_METHODS = frozenset(("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"))
+AttributeKind = Literal["name", "call", "attribute"]
 _BASE_URL = re.compile(r"^(?:https?://[^/]*|\{\})(?=/)")
 
 
@@ -33,7 +34,7 @@ class Attribute:
     name: str
     line: int
     column: int
-    kind: Literal["name", "call", "attribute"]  # settings.X, get_settings().X, a.settings.X
+    kind: AttributeKind  # settings.X, get_settings().X, a.settings.X
 
 
 @dataclass
@@ -61,10 +62,11 @@ def file_uses(index: ContextIndex, path: str) -> Uses:
     constants: dict[str, list[Node]] = {}
     for kind, caps in found:
         if kind == "constant":
-            constants.setdefault(caps["constant.name"][0].text.decode(), []).append(
+            constants.setdefault(_text(caps["constant.name"][0]), []).append(
                 caps["constant.value"][0]
             )
-    calls, attributes = [], []
+    calls: list[Call] = []
+    attributes: list[Attribute] = []
     for kind, caps in found:
         if kind == "call":
             call = _call(caps, constants)
@@ -77,14 +79,17 @@ def file_uses(index: ContextIndex, path: str) -> Uses:
 
 def _attribute(caps: Captures) -> Attribute:
     name = caps["attribute.name"][0]
-    kinds = (("attribute.object", "name"), ("attribute.call", "call"))
+    kinds: tuple[tuple[str, AttributeKind], ...] = (
+        ("attribute.object", "name"),
+        ("attribute.call", "call"),
+    )
     key, kind = next((k for k in kinds if k[0] in caps), ("attribute.chain", "attribute"))
     row, column = name.start_point
-    return Attribute(caps[key][0].text.decode(), name.text.decode(), row + 1, column + 1, kind)
+    return Attribute(_text(caps[key][0]), _text(name), row + 1, column + 1, kind)
 
 
 def _call(caps: Captures, constants: dict[str, list[Node]]) -> Call | None:
-    method = caps["call.method"][0].text.decode().upper()
+    method = _text(caps["call.method"][0]).upper()
     argument = caps["call.first"][0]
     if method == "REQUEST":
         method = (_path_of(argument, constants) or "").upper()
@@ -111,28 +116,34 @@ def _assigned(use: Node, values: list[Node]) -> Node:
 def _f_string_part(node: Node, constants: dict[str, list[Node]], depth: int) -> str:
     if node.type == "interpolation":
         expression = node.child_by_field_name("expression")
-        value = _path_of(expression, constants, depth + 1) if expression is not None else None
+        value = _path_of(expression, constants, depth + 1)
         return "{}" if value is None else value
     if node.type in ("string_start", "string_end"):
         return ""
-    return node.text.decode()
+    return _text(node)
 
 
-def _path_of(node: Node, constants: dict[str, list[Node]], depth: int = 0) -> str | None:
+def _text(node: Node) -> str:
+    return parsing.node_bytes(node).decode()
+
+
+def _path_of(node: Node | None, constants: dict[str, list[Node]], depth: int = 0) -> str | None:
     """The text of a string-valued expression: a literal, an f-string, a constant, a `+` of
-    those, `"...".format(...)`; any other part becomes `{}`. None when no string is in it."""
-    if depth > 8:
+    those, `"...".format(...)`; any other part becomes `{}`. None when no string is in it (or
+    no expression: a part a syntax error left out)."""
+    if node is None or depth > 8:
         return None
     if node.type == "string":
         if not any(c.type == "interpolation" for c in node.children):
-            return string_value(node.text.decode())
+            return string_value(_text(node))
         return "".join(_f_string_part(c, constants, depth) for c in node.children)
     if node.type == "concatenated_string":
         parts = [_path_of(c, constants, depth + 1) for c in node.named_children]
         return "".join(p or "" for p in parts)
-    if node.type == "identifier" and node.text.decode() in constants:
-        return _path_of(_assigned(node, constants[node.text.decode()]), constants, depth + 1)
-    if node.type == "binary_operator" and node.child_by_field_name("operator").type == "+":
+    if node.type == "identifier" and _text(node) in constants:
+        return _path_of(_assigned(node, constants[_text(node)]), constants, depth + 1)
+    operator = node.child_by_field_name("operator") if node.type == "binary_operator" else None
+    if operator is not None and operator.type == "+":
         left = _path_of(node.child_by_field_name("left"), constants, depth + 1)
         right = _path_of(node.child_by_field_name("right"), constants, depth + 1)
         if left is None and right is None:
@@ -142,7 +153,8 @@ def _path_of(node: Node, constants: dict[str, list[Node]], depth: int = 0) -> st
         function = node.child_by_field_name("function")
         if function is not None and function.type == "attribute":
             target = function.child_by_field_name("object")
-            if function.child_by_field_name("attribute").text == b"format":
+            attribute = function.child_by_field_name("attribute")
+            if attribute is not None and parsing.node_bytes(attribute) == b"format":
                 value = _path_of(target, constants, depth + 1)
                 return re.sub(r"\{[^{}]*\}", "{}", value) if value is not None else None
     return None

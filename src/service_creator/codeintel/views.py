@@ -39,7 +39,7 @@ def dependency_context(
 ) -> str:
     """The context of `consumer`'s prompt: a view of each file in `paths`, in order; of those
     in `whole` (the files a test file tests), never just the interface."""
-    parts = []
+    parts: list[str] = []
     for path in paths:
         table = index.table(path)
         if table is None or not table.symbols:
