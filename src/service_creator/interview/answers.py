@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 from service_creator.domain.errors import InvalidAnswerError
 from service_creator.domain.requirements import MAX_TEXT, SAFE_TEXT, AnswerValue, Option, Question
@@ -73,8 +73,12 @@ def _match(question: Question, raw: Any) -> str:
     )
 
 
+def _is_list(raw: object) -> TypeGuard[list[object]]:
+    return isinstance(raw, list)
+
+
 def _single(question: Question, raw: Any) -> str:
-    if isinstance(raw, list):
+    if _is_list(raw):
         if len(raw) != 1:
             raise _invalid(question, "choose exactly one option")
         raw = raw[0]
@@ -82,7 +86,7 @@ def _single(question: Question, raw: Any) -> str:
 
 
 def _multi(question: Question, raw: Any) -> list[str]:
-    items = raw if isinstance(raw, list) else [p for p in str(raw).split(",") if p.strip()]
+    items: list[object] = raw if _is_list(raw) else [p for p in str(raw).split(",") if p.strip()]
     chosen = list(dict.fromkeys(_match(question, item) for item in items))
     low, high = question.validation.min_selections, question.validation.max_selections
     if low is not None and len(chosen) < low:

@@ -6,11 +6,17 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Literal, NotRequired, TypedDict, cast
 
 from service_creator.domain import catalog
 from service_creator.domain.errors import InvalidAnswerError
-from service_creator.domain.requirements import AnswerValue, Option, Question, Validation
+from service_creator.domain.requirements import (
+    AnswerValue,
+    Option,
+    Question,
+    QuestionKind,
+    Validation,
+)
 from service_creator.interview.answers import coerce
 from service_creator.resources import read_data
 
@@ -22,26 +28,89 @@ PRICE_UNITS = {
 }
 
 
+# `when: {question: ID, in: [values]}`: that answer is (or includes) one of the values
+_Condition = TypedDict("_Condition", {"question": str, "in": list[str]})
+# None: always; "several_products": the vendor of a for_each copy sells several products
+When = Literal["several_products"] | _Condition | None
+
+
+class _OptionData(TypedDict):
+    id: str
+    label: str
+    description: NotRequired[str]
+
+
+class _ValidationData(TypedDict, total=False):
+    """The fields of `Validation` that interview.yaml sets."""
+
+    min_selections: int
+    max_selections: int
+    pattern: str
+    min_value: float
+    max_value: float
+    max_length: int
+
+
+class _SpecData(TypedDict):
+    """One entry of interview.yaml's `questions`, as read."""
+
+    id: str
+    step: str
+    kind: QuestionKind
+    text: str
+    explanation: NotRequired[str]
+    options: NotRequired[list[_OptionData]]
+    options_from: NotRequired[str]
+    for_each: NotRequired[str]
+    when: NotRequired[When]
+    default: NotRequired[AnswerValue]
+    default_from: NotRequired[str]
+    validation: NotRequired[_ValidationData]
+
+
+class _GraphData(TypedDict):
+    """The shape of interview.yaml."""
+
+    steps: list[str]
+    questions: list[_SpecData]
+
+
 @dataclass(frozen=True)
 class QuestionSpec:
     """One entry of interview.yaml, before placeholders and catalog options are filled in."""
 
     id: str
     step: str
-    kind: str
+    kind: QuestionKind
     text: str
     explanation: str = ""
-    options: tuple[dict[str, str], ...] = ()
+    options: tuple[_OptionData, ...] = ()
     options_from: str | None = None
     for_each: str | None = None
-    when: Any = None
-    default: Any = None
+    when: When = None
+    default: AnswerValue | None = None
     default_from: str | None = None
-    validation: dict[str, Any] = field(default_factory=dict)
+    validation: _ValidationData = field(default_factory=_ValidationData)
 
     @classmethod
-    def from_data(cls, data: dict[str, Any]) -> QuestionSpec:
-        return cls(**{**data, "options": tuple(data.get("options", ()))})
+    def from_data(cls, data: _SpecData) -> QuestionSpec:
+        unknown = data.keys() - _SpecData.__annotations__.keys()
+        if unknown:  # a misspelt key in interview.yaml
+            raise TypeError(f"interview.yaml: question {data['id']!r}: unknown keys {unknown}")
+        return cls(
+            id=data["id"],
+            step=data["step"],
+            kind=data["kind"],
+            text=data["text"],
+            explanation=data.get("explanation", ""),
+            options=tuple(data.get("options", ())),
+            options_from=data.get("options_from"),
+            for_each=data.get("for_each"),
+            when=data.get("when"),
+            default=data.get("default"),
+            default_from=data.get("default_from"),
+            validation=data.get("validation", _ValidationData()),
+        )
 
 
 _PLACEHOLDER = re.compile(r"{(\w+)}")
@@ -69,14 +138,17 @@ class QuestionGraph:
     def default(cls) -> QuestionGraph:
         import yaml  # loaded on first use: the MCP server lists its tools without it
 
-        data = yaml.safe_load(read_data("interview.yaml"))
+        # safe_load returns Any; the file ships with the package and has this shape
+        data = cast(_GraphData, yaml.safe_load(read_data("interview.yaml")))
         return cls(data["steps"], [QuestionSpec.from_data(q) for q in data["questions"]])
 
     @property
     def core_steps(self) -> list[str]:
         return list(self.steps)
 
-    def walk(self, answers: Mapping[str, AnswerValue]) -> tuple[list[Question], dict[str, Any]]:
+    def walk(
+        self, answers: Mapping[str, AnswerValue]
+    ) -> tuple[list[Question], dict[str, AnswerValue]]:
         """The questions that apply, in order, up to the first unanswered one; and the answers.
 
         Each question sees only the answers kept before it, so an answer that no longer fits
@@ -169,7 +241,7 @@ class QuestionGraph:
             total_steps=len(self.steps),
         )
 
-    def _holds(self, when: Any, answers: dict[str, AnswerValue], extra: dict[str, str]) -> bool:
+    def _holds(self, when: When, answers: dict[str, AnswerValue], extra: dict[str, str]) -> bool:
         if when is None:
             return True
         if when == "several_products":
@@ -192,7 +264,8 @@ class QuestionGraph:
                 return catalog.feature_options(str(answers["service_type"]))
             case "products":
                 return catalog.products(str(answers["service_type"]), extra["vendor"])
-        raise ValueError(f"interview.yaml: unknown options_from {spec.options_from!r}")
+            case _:
+                raise ValueError(f"interview.yaml: unknown options_from {spec.options_from!r}")
 
 
 def _placeholders(answers: Mapping[str, AnswerValue], extra: dict[str, str]) -> _Placeholders:

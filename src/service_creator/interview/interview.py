@@ -220,23 +220,28 @@ class Interview:
 def requirements_from(answers: dict[str, AnswerValue]) -> Requirements:
     try:
         service_type = str(answers["service_type"])
-        vendors = [str(v) for v in answers["vendors"]]  # type: ignore[union-attr]
+        chosen = answers["vendors"]
+        if not isinstance(chosen, str | list):
+            raise TypeError(f"'{type(chosen).__name__}' object is not iterable")
+        vendors = [str(v) for v in chosen]
         products = {vendor: _product(answers, service_type, vendor) for vendor in vendors}
-        return Requirements(
-            service_type=service_type,
-            service_name=answers["service_name"],
-            vendors=vendors,
-            products=products,
-            features=answers["features"],
-            pricing_model=answers["pricing_model"],
-            price=answers.get("price", 10),
-            tiers=answers.get("tiers", 3),
-            vendor_api=answers["vendor_api"],
-            api_docs_url=answers.get("api_docs_url") or None,
-            auth_methods=answers["auth_methods"],
-            logging=answers["logging"],
-            deployment=answers.get("deployment", "both"),
-        )
+        # the answers are loosely typed (any AnswerValue under any id): pydantic checks them
+        fields: dict[str, object] = {
+            "service_type": service_type,
+            "service_name": answers["service_name"],
+            "vendors": vendors,
+            "products": products,
+            "features": answers["features"],
+            "pricing_model": answers["pricing_model"],
+            "price": answers.get("price", 10),
+            "tiers": answers.get("tiers", 3),
+            "vendor_api": answers["vendor_api"],
+            "api_docs_url": answers.get("api_docs_url") or None,
+            "auth_methods": answers["auth_methods"],
+            "logging": answers["logging"],
+            "deployment": answers.get("deployment", "both"),
+        }
+        return Requirements.model_validate(fields)
     except KeyError as exc:
         raise InterviewIncompleteError(
             "The answers do not make valid requirements: "

@@ -16,7 +16,7 @@ import json
 import logging
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 
@@ -93,7 +93,7 @@ def _json_object(reply: str) -> tuple[dict[str, Any] | None, list[str]]:
         return None, [f"the JSON does not parse: {exc.msg} at line {exc.lineno}"]
     if not isinstance(data, dict):
         return None, ["the reply must be one JSON object"]
-    return data, []
+    return cast(dict[str, Any], data), []  # json.loads is untyped: an object, any values
 
 
 def _map_options(offered: list[Option], graph: Question) -> tuple[list[Option], list[str]]:
@@ -103,7 +103,7 @@ def _map_options(offered: list[Option], graph: Question) -> tuple[list[Option], 
     known = {o.id.casefold(): o for o in graph.options}
     known.update({o.label.casefold(): o for o in graph.options})
     mapped: dict[str, Option] = {}
-    problems = []
+    problems: list[str] = []
     for option in offered:
         match = known.get(option.id.casefold()) or known.get(option.label.casefold())
         if match is None:
@@ -202,7 +202,8 @@ class ModelInterviewer:
             data = json.loads(read_project_bytes(state_dir(self.workspace), self._cache_name))
         except (FileNotFoundError, ValueError, RecursionError):
             return {}
-        return data if isinstance(data, dict) else {}
+        # json.loads is untyped: an object whose values are checked where they are used
+        return cast(dict[str, Any], data) if isinstance(data, dict) else {}
 
     def _save_cache(self, cache: dict[str, Any]) -> None:
         self._cache_path.parent.mkdir(parents=True, exist_ok=True)
