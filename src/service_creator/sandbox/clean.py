@@ -9,18 +9,20 @@ tab, DEL, C1 — and the bidi controls before it reaches a terminal, an editor o
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TypeAlias
 
 from service_creator.domain.reports import TestReport
 
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# what a report's `model_dump` holds
+Dumped: TypeAlias = str | int | float | bool | list["Dumped"] | dict[str, "Dumped"] | None
 
 
 def clean_text(text: str) -> str:
     return CONTROL.sub("", text)
 
 
-def clean_value(value: Any) -> Any:
+def clean_value(value: Dumped) -> Dumped:
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, list):

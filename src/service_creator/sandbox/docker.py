@@ -16,14 +16,16 @@ import logging
 import os
 import socket
 import threading
+from typing import Any, NotRequired, Protocol, TypedDict
 
 import docker
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 from docker.models.containers import Container
-from docker.types import Mount
+from docker.types import Mount, Ulimit
 
 from service_creator.domain.config import SandboxSettings, Settings
 from service_creator.domain.errors import CancelledByUser, SandboxError
+from service_creator.sandbox.runner import Job
 from service_creator.sandbox.runtime import RUNC, memory_watch, runtime_options
 from service_creator.sandbox.venv import SANDBOX_PATH
 
@@ -59,6 +61,52 @@ _swept = threading.Event()
 
 class ImageMissingError(SandboxError):
     """The image was removed since it was checked."""
+
+
+class ContainerOptions(TypedDict):
+    """Keyword arguments of `client.containers.create` for a sandbox container."""
+
+    command: list[str]
+    init: bool
+    user: str
+    working_dir: str
+    hostname: str
+    network_mode: str
+    mem_limit: int | str
+    memswap_limit: int | str
+    nano_cpus: int
+    pids_limit: int
+    read_only: bool
+    tmpfs: dict[str, str]
+    mounts: list[Mount]
+    cap_drop: list[str]
+    cap_add: list[str]
+    security_opt: list[str]
+    environment: dict[str, str]
+    ipc_mode: str
+    detach: bool
+    runtime: NotRequired[str]
+    ulimits: NotRequired[list[Ulimit]]
+
+
+class ArchiveTarget(Protocol):
+    """`Container.put_archive`, typed (docker-py's stub leaves `data` untyped)."""
+
+    def put_archive(self, path: str, data: bytes) -> bool: ...
+
+
+class ExecCreator(Protocol):
+    """`APIClient.exec_create`, typed (docker-py's stub leaves `container` and `cmd` untyped)."""
+
+    def exec_create(
+        self,
+        container: str | None,
+        cmd: list[str],
+        *,
+        user: str,
+        workdir: str | None,
+        environment: dict[str, str],
+    ) -> dict[str, Any]: ...  # Any: the engine's JSON answer
 
 
 def owner() -> str:
@@ -140,7 +188,7 @@ def sandbox_ids(sandbox: SandboxSettings) -> tuple[int, int]:
     return int(uid), int(gid)
 
 
-def container_options(sandbox: SandboxSettings) -> dict[str, object]:
+def container_options(sandbox: SandboxSettings) -> ContainerOptions:
     """The keeper and the runner are root with only `RUNNER_CAPS`; the tests are `sandbox.user`."""
     uid, gid = sandbox_ids(sandbox)
     mine = f"uid={uid},gid={gid},mode=0700"
@@ -173,7 +221,10 @@ def container_options(sandbox: SandboxSettings) -> dict[str, object]:
 
 
 def create(client: docker.DockerClient, tag: str, settings: Settings, **labels: str) -> Container:
-    options = {**container_options(settings.sandbox), **runtime_options(client, settings)}
+    options: ContainerOptions = {
+        **container_options(settings.sandbox),
+        **runtime_options(client, settings),
+    }
     try:
         return client.containers.create(
             tag, labels={LABEL: "1", OWNER_LABEL: owner(), **labels}, **options
@@ -184,14 +235,14 @@ def create(client: docker.DockerClient, tag: str, settings: Settings, **labels: 
         raise SandboxError(f"cannot create the sandbox container: {exc}") from exc
 
 
-def put(container: Container, archive: bytes) -> None:
+def put(container: ArchiveTarget, archive: bytes) -> None:
     try:
         container.put_archive(SRC, archive)
     except (APIError, DockerException) as exc:
         raise SandboxError(f"cannot copy the project into the sandbox: {exc}") from exc
 
 
-def job(settings: Settings, run_name: str, wheels: bool, runtime: str = RUNC) -> dict[str, object]:
+def job(settings: Settings, run_name: str, wheels: bool, runtime: str = RUNC) -> Job:
     uid, gid = sandbox_ids(settings.sandbox)
     return {
         "memory_watch": memory_watch(settings, runtime),
@@ -207,6 +258,25 @@ def job(settings: Settings, run_name: str, wheels: bool, runtime: str = RUNC) ->
         "wheels": wheels,
         "pytest_args": PYTEST_ARGS,
     }
+
+
+def engine_api(container: Container) -> docker.APIClient:
+    """The low-level client of the engine `container` lives on."""
+    if container.client is None:  # never for a container from `client.containers`
+        raise SandboxError("the sandbox container has no Docker client")
+    return container.client.api
+
+
+def root_exec(container: Container, command: list[str], workdir: str | None = None) -> str:
+    """Create an exec of `command` in `container` as root, with no environment; its id."""
+    return create_exec(engine_api(container), container.id, command, workdir)
+
+
+def create_exec(
+    api: ExecCreator, container_id: str | None, command: list[str], workdir: str | None
+) -> str:
+    created = api.exec_create(container_id, command, user="0", workdir=workdir, environment={})
+    return created["Id"]
 
 
 def container_oom_killed(container: Container) -> bool:

@@ -29,7 +29,7 @@ class SandboxInfo:
     base_image: str
     image: str | None
     image_present: bool
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list[str])
 
 
 def engine_version(client: docker.DockerClient) -> tuple[str, str]:

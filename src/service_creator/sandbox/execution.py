@@ -14,13 +14,14 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import cast
 
 from docker.errors import APIError, DockerException, NotFound
 from docker.models.containers import Container
 
 from service_creator.domain.config import Settings
 from service_creator.domain.errors import SandboxError
-from service_creator.sandbox.docker import HOST_GRACE, SRC
+from service_creator.sandbox.docker import HOST_GRACE, SRC, engine_api, root_exec
 from service_creator.sandbox.results import RawRun
 from service_creator.sandbox.venv import PYTHON
 
@@ -75,13 +76,11 @@ def execute(
 ) -> Execution:
     """Exec the runner (root, few capabilities; it runs the tests as the sandbox user) and read
     at most `stdout_cap` bytes; kill the container at the deadline, on cancel or past the cap."""
-    api = container.client.api
     run_dir = f"{SRC}/{run_name}"
     command = [PYTHON, "-I", f"{run_dir}/runner.py", run_dir]
+    api = engine_api(container)
     try:
-        exec_id = api.exec_create(container.id, command, user="0", workdir=SRC, environment={})[
-            "Id"
-        ]
+        exec_id = root_exec(container, command, workdir=SRC)
     except (APIError, DockerException) as exc:
         raise SandboxError(f"cannot start the tests in the sandbox: {exc}") from exc
     deadline = time.monotonic() + settings.sandbox.timeout + HOST_GRACE
@@ -118,7 +117,7 @@ def execute(
 
 
 def wait(
-    future: Future, deadline: float, should_stop: Callable[[], bool], container: Container
+    future: Future[Captured], deadline: float, should_stop: Callable[[], bool], container: Container
 ) -> str | None:
     next_check = time.monotonic() + 0.5
     while not future.done():
@@ -165,22 +164,38 @@ def read_results(stdout: bytes) -> dict[str, bytes]:
     return files
 
 
+def runner_result(files: dict[str, bytes]) -> dict[str, object]:
+    """The runner's `result.json`: a JSON object, else empty."""
+    try:
+        result = json.loads(files.get("result.json", b"{}"))  # Any: JSON, checked below
+    except ValueError:
+        return {}
+    if not isinstance(result, dict):
+        return {}
+    return cast(dict[str, object], result)  # a JSON object: its keys are strings
+
+
+def as_exit_code(value: object) -> int | None:
+    """pytest's exit status as the runner reported it; None when it is not a whole number."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def as_seconds(value: object) -> float:
+    """The run's duration as the runner reported it; 0 when it is not a number."""
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
 def raw_run(execution: Execution, settings: Settings, oom_flag: bool) -> RawRun:
     """Combine the runner's own result with what the host saw."""
     files = read_results(execution.stdout)
-    try:
-        result = json.loads(files.get("result.json", b"{}"))
-    except ValueError:
-        result = {}
-    if not isinstance(result, dict):
-        result = {}
+    result = runner_result(files)
     run = RawRun(
         junit=files.get("junit.xml"),
         output=files.get("output.txt", b"").decode("utf-8", "replace"),
-        exit_code=result.get("exit_code"),
+        exit_code=as_exit_code(result.get("exit_code")),
         timed_out=bool(result.get("timed_out")) or execution.timed_out,
         oom_killed=bool(result.get("oom_killed")) or oom_flag,
-        duration=float(result.get("duration") or 0.0),
+        duration=as_seconds(result.get("duration")),
         timeout=settings.sandbox.timeout,
         truncated=bool(result.get("truncated")),
     )
@@ -192,6 +207,14 @@ def raw_run(execution: Execution, settings: Settings, oom_flag: bool) -> RawRun:
             "so its container was killed and nothing it sent is trusted"
         )
         return run
+    add_runner_problems(run, result, files, execution)
+    return run
+
+
+def add_runner_problems(
+    run: RawRun, result: dict[str, object], files: dict[str, bytes], execution: Execution
+) -> None:
+    """What went wrong in the sandbox, from the runner's result or, without one, its stderr."""
     if result.get("reset_error"):
         run.reset_error = str(result["reset_error"])
         run.not_run = bool(result.get("not_run"))
@@ -202,4 +225,3 @@ def raw_run(execution: Execution, settings: Settings, oom_flag: bool) -> RawRun:
     elif "result.json" not in files and not (run.timed_out or run.oom_killed):
         tail = execution.stderr.decode("utf-8", "replace").strip()[-2000:]
         run.error = f"the sandbox returned no result (exit {execution.exit_code}): {tail}"
-    return run

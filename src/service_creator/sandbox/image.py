@@ -17,9 +17,10 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Protocol
 
 import docker
-from docker.errors import APIError, BuildError, DockerException, ImageNotFound
+from docker.errors import APIError, DockerException, ImageNotFound
 
 from service_creator.domain.config import Settings
 from service_creator.domain.errors import SandboxError
@@ -59,6 +60,12 @@ _packages: dict[str, str] = {}  # tag → its packages label; a tag's content ne
 _build_lock = threading.Lock()
 
 
+class ImagePruner(Protocol):
+    """`ImageCollection.prune`, typed (docker-py's stub leaves its return untyped)."""
+
+    def prune(self, filters: dict[str, bool | str]) -> object: ...
+
+
 def image_tag(settings: Settings, base_id: str) -> str:
     """`<image>:<12 hex>` where the hex is a hash of everything that goes into the image."""
     inputs = {
@@ -74,13 +81,16 @@ def image_tag(settings: Settings, base_id: str) -> str:
 def base_image_id(client: docker.DockerClient, settings: Settings) -> str:
     base = settings.sandbox.base_image
     try:
-        return client.images.get(base).id
+        image_id = client.images.get(base).id
     except ImageNotFound:
         raise SandboxError(
             f"the sandbox base image {base} is not present", hint=BASE_HINT.format(base=base)
         ) from None
     except (APIError, DockerException) as exc:
         raise SandboxError(f"cannot inspect the base image {base}: {exc}") from exc
+    if image_id is None:  # the engine always gives an image its id
+        raise SandboxError(f"the base image {base} has no id")
+    return image_id
 
 
 def image_exists(client: docker.DockerClient, tag: str) -> bool:
@@ -149,8 +159,13 @@ def build(client: docker.DockerClient, settings: Settings, tag: str, progress: P
         context = build_context(settings, tag, wheels)
     log.info("building sandbox image %s", tag)
     run_build(client, context, tag, progress)
-    with contextlib.suppress(APIError):  # the build stage, no longer needed
-        client.images.prune(filters={"dangling": True, "label": f"{BUILD_LABEL}=1"})
+    with contextlib.suppress(APIError):
+        prune_build_stage(client.images)
+
+
+def prune_build_stage(images: ImagePruner) -> None:
+    """Remove the image of the build stage, no longer needed."""
+    images.prune(filters={"dangling": True, "label": f"{BUILD_LABEL}=1"})
 
 
 def dockerfile(settings: Settings, tag: str, wheels: Path) -> str:
@@ -196,7 +211,7 @@ def run_build(client: docker.DockerClient, context: bytes, tag: str, progress: P
         )
         for chunk in stream:
             if "error" in chunk:
-                raise BuildError(chunk["error"], tail)
+                raise build_failed(chunk["error"], tail)
             line = str(chunk.get("stream", "")).strip()
             if line:
                 tail = [*tail[-20:], line]
@@ -204,9 +219,11 @@ def run_build(client: docker.DockerClient, context: bytes, tag: str, progress: P
                 step = STEP.match(line)
                 if step:
                     progress.report(int(step[1]), int(step[2]), step[3][:80])
-    except (BuildError, APIError) as exc:
-        raise SandboxError(
-            f"building the sandbox image failed: {exc}", hint="\n".join(tail[-10:])
-        ) from exc
+    except APIError as exc:
+        raise build_failed(exc, tail) from exc
     if not image_exists(client, tag):
         raise SandboxError(f"the build finished but {tag} is missing", hint="\n".join(tail[-10:]))
+
+
+def build_failed(reason: object, tail: list[str]) -> SandboxError:
+    return SandboxError(f"building the sandbox image failed: {reason}", hint="\n".join(tail[-10:]))

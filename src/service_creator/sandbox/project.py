@@ -19,6 +19,7 @@ from pathlib import Path
 from service_creator.domain.confine import normalize_relative
 from service_creator.domain.errors import SandboxError, UnsafeFileError
 from service_creator.domain.safe_files import read_project_bytes
+from service_creator.sandbox.runner import Job
 
 EXCLUDED_DIRS = frozenset(
     {
@@ -112,7 +113,7 @@ def add_file(
 def run_archive(
     workspace: Path,
     run_name: str,
-    job: dict[str, object],
+    job: Job,
     wheels: list[Path],
     overlay: Mapping[str, str] | None = None,
 ) -> bytes:

@@ -13,6 +13,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Literal
 
 from service_creator.domain.errors import UnsafeFileError
 from service_creator.domain.reports import Finding, Location, Outcome, TestCase, TestReport
@@ -27,6 +28,13 @@ RUNNING_RE = re.compile(r"^(?P<id>\S+\.py::\S+) *$", re.M)
 ERROR_LINE_RE = re.compile(r"^E {2,}(?P<text>\S.*)$", re.M)
 COLLECTION_MESSAGE = "collection failure"
 REQUIREMENTS_ID = "requirements.txt"
+CaseOutcome = Literal["passed", "failed", "error", "skipped"]
+# the child element of a `<testcase>` that tells how it ended, if any
+PROBLEM_TAGS: tuple[tuple[str, CaseOutcome], ...] = (
+    ("failure", "failed"),
+    ("error", "error"),
+    ("skipped", "skipped"),
+)
 
 
 @dataclass
@@ -44,8 +52,8 @@ class RawRun:
     error: str | None = None
     reset_error: str | None = None  # the container could not be emptied: do not reuse it
     not_run: bool = False  # ... and so the tests were not run in it
-    notes: list[str] = field(default_factory=list)
-    extra_cases: list[TestCase] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list[str])
+    extra_cases: list[TestCase] = field(default_factory=list[TestCase])
 
 
 # --- paths and frames -------------------------------------------------------------------------
@@ -132,8 +140,8 @@ def seconds(text: str | None) -> float:
     return value if 0 <= value < 1e9 else 0.0
 
 
-def case_outcome(element: ET.Element) -> tuple[str, ET.Element | None]:
-    for tag, outcome in (("failure", "failed"), ("error", "error"), ("skipped", "skipped")):
+def case_outcome(element: ET.Element) -> tuple[CaseOutcome, ET.Element | None]:
+    for tag, outcome in PROBLEM_TAGS:
         child = element.find(tag)
         if child is not None:
             return outcome, child

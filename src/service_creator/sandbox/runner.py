@@ -39,6 +39,7 @@ import tarfile
 import threading
 import time
 from pathlib import Path
+from typing import TypedDict
 
 JUNIT_LIMIT = 8 << 20
 INTERRUPT_GRACE = 3.0
@@ -46,6 +47,24 @@ SWEEP_ROUNDS = 20
 WATCH_INTERVAL = 0.05
 WRITABLE = ("/tmp", "/dev/shm", "/dev/mqueue")
 SYSV_IPC = ("shm", "sem", "msg")
+
+
+class Job(TypedDict):
+    """`job.json`: what the host (`docker.job`) tells the runner about one run."""
+
+    memory_watch: int | None
+    run: str
+    work_dir: str
+    out_dir: str
+    deps_dir: str
+    uid: int
+    gid: int
+    path: str
+    timeout: float
+    output_limit: int
+    wheels: bool
+    pytest_args: list[str]
+
 
 # --- the run (as root) -----------------------------------------------------------------------
 
@@ -61,7 +80,7 @@ def private_stdin() -> None:
 
 def main(run_dir: str) -> int:
     private_stdin()
-    job = json.loads(Path(run_dir, "job.json").read_text())
+    job: Job = json.loads(Path(run_dir, "job.json").read_text())  # JSON: written by the host
     result: dict[str, object] = {"exit_code": None, "timed_out": False, "oom_killed": False}
     started = time.monotonic()
     output = CappedBuffer(int(job["output_limit"]))
@@ -88,7 +107,7 @@ def main(run_dir: str) -> int:
 
 
 def run_project(
-    job: dict, run_dir: str, result: dict[str, object], output: CappedBuffer, deadline: float
+    job: Job, run_dir: str, result: dict[str, object], output: CappedBuffer, deadline: float
 ) -> None:
     env = base_env(job)
     copied = as_sandbox_user(
@@ -108,7 +127,7 @@ def run_project(
 COPY_PROJECT = "import shutil,sys;shutil.copytree(sys.argv[1],sys.argv[2],dirs_exist_ok=True)"
 
 
-def as_sandbox_user(job: dict, command: list[str], action: str = "exec") -> list[str]:
+def as_sandbox_user(job: Job, command: list[str], action: str = "exec") -> list[str]:
     drop = [sys.executable, "-I", str(Path(__file__).with_name("drop.py"))]
     return [*drop, str(job["uid"]), str(job["gid"]), action, *command]
 
@@ -151,7 +170,7 @@ class CappedBuffer:
 # --- reset: nothing of one run survives into the next -----------------------------------------
 
 
-def reset(job: dict) -> str | None:
+def reset(job: Job) -> str | None:
     """Kill the sandbox user's processes, empty the writable places; what is left, or None."""
     problems = [kill_sandbox_processes(job)]
     for folder in (job["work_dir"], job["out_dir"], *WRITABLE):
@@ -161,9 +180,10 @@ def reset(job: dict) -> str | None:
     return "; ".join(found) if found else None
 
 
-def kill_sandbox_processes(job: dict) -> str | None:
+def kill_sandbox_processes(job: Job) -> str | None:
     """Sweep as the sandbox user (kill(-1) reaches all of its processes at once) until none."""
     sweeper = as_sandbox_user(job, [], action="sweep")
+    left: list[int] = []
     for _ in range(SWEEP_ROUNDS):
         with contextlib.suppress(OSError, subprocess.TimeoutExpired):
             subprocess.run(sweeper, env={}, capture_output=True, timeout=10, check=False)
@@ -176,7 +196,7 @@ def kill_sandbox_processes(job: dict) -> str | None:
 
 def processes_of(uid: int) -> list[int]:
     """Live (non-zombie) processes whose real or effective user is `uid`."""
-    found = []
+    found: list[int] = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -235,7 +255,7 @@ def sysv_ids(kind: str) -> list[int]:
 # --- the steps ---------------------------------------------------------------------------------
 
 
-def base_env(job: dict) -> dict[str, str]:
+def base_env(job: Job) -> dict[str, str]:
     env = {
         "PATH": job["path"],
         "HOME": "/tmp",
@@ -249,7 +269,7 @@ def base_env(job: dict) -> dict[str, str]:
     return env
 
 
-def install_wheels(job: dict, wheels: Path, env: dict[str, str], timeout: float) -> str | None:
+def install_wheels(job: Job, wheels: Path, env: dict[str, str], timeout: float) -> str | None:
     files = sorted(str(p) for p in wheels.glob("*.whl"))
     cmd = [sys.executable, "-m", "pip", "install", "--no-index", "--no-deps", "--quiet"]
     cmd += ["--disable-pip-version-check", "--no-compile", "--target", job["deps_dir"], *files]
@@ -278,7 +298,7 @@ def oom_kills() -> int:
 
 
 def run_pytest(
-    job: dict, env: dict[str, str], output: CappedBuffer, timeout: float
+    job: Job, env: dict[str, str], output: CappedBuffer, timeout: float
 ) -> dict[str, object]:
     cmd = as_sandbox_user(job, [sys.executable, "-m", "pytest", *job["pytest_args"]])
     proc = subprocess.Popen(
@@ -304,7 +324,7 @@ def run_pytest(
     return result
 
 
-def wait_watching(proc: subprocess.Popen, job: dict, timeout: float) -> str | None:
+def wait_watching(proc: subprocess.Popen[bytes], job: Job, timeout: float) -> str | None:
     """Wait for pytest: "timeout" at the deadline; "memory" when the sandbox user's processes
     hold more than `memory_watch` bytes (under gVisor, where the host's OOM killer would take
     the whole sandbox, runner and report included, instead of the biggest process)."""
@@ -336,7 +356,7 @@ def drain(stream: io.BufferedReader, output: CappedBuffer) -> None:
         output.add(chunk)
 
 
-def stop(proc: subprocess.Popen) -> None:
+def stop(proc: subprocess.Popen[bytes]) -> None:
     """SIGINT first, so pytest still writes its JUnit report; then SIGKILL."""
     signal_group(proc.pid, signal.SIGINT)
     try:

@@ -42,8 +42,8 @@ OOM_PROBE = (
 
 @dataclass
 class Extras:
-    wheels: list[Path] = field(default_factory=list)
-    cases: list[TestCase] = field(default_factory=list)
+    wheels: list[Path] = field(default_factory=list[Path])
+    cases: list[TestCase] = field(default_factory=list[TestCase])
 
 
 @dataclass
@@ -154,8 +154,10 @@ def finish(container: Container, run: Run) -> RawRun:
 def oom_events(container: Container) -> int:
     """The memory cgroup's OOM-kill count (cgroup v1), read from inside; 0 when unknown."""
     with contextlib.suppress(APIError, DockerException):
-        result = container.exec_run([PYTHON, "-c", OOM_PROBE], user="0", environment={})
-        for line in result.output.decode("utf-8", "replace").splitlines():
+        output = container.exec_run([PYTHON, "-c", OOM_PROBE], user="0", environment={}).output
+        if not isinstance(output, bytes):  # a stream only when asked for one
+            return 0
+        for line in output.decode("utf-8", "replace").splitlines():
             if line.startswith("oom_kill "):
                 return int(line.split()[1])
     return 0
@@ -245,11 +247,8 @@ def forget_run(container: Container, run_name: str | None) -> None:
     if run_name is None:
         return
     with contextlib.suppress(APIError, DockerException):
-        api = container.client.api
-        exec_id = api.exec_create(
-            container.id, ["rm", "-rf", f"{sandbox.SRC}/{run_name}"], user="0", environment={}
-        )["Id"]
-        api.exec_start(exec_id, detach=True)
+        exec_id = sandbox.root_exec(container, ["rm", "-rf", f"{sandbox.SRC}/{run_name}"])
+        sandbox.engine_api(container).exec_start(exec_id, detach=True)
 
 
 def discard(workspace: Path, entry: WarmContainer) -> None:

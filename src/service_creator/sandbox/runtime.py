@@ -28,6 +28,7 @@ from __future__ import annotations
 import threading
 import time
 import weakref
+from typing import TypedDict
 
 import docker
 from docker.errors import APIError, DockerException
@@ -55,6 +56,16 @@ _known: weakref.WeakKeyDictionary[object, tuple[frozenset[str], float]] = (
     weakref.WeakKeyDictionary()
 )
 _lock = threading.Lock()
+
+
+class RuntimeOptions(TypedDict, total=False):
+    """Keyword arguments of `client.containers.create` the runtime sets or overrides."""
+
+    runtime: str
+    mem_limit: int
+    memswap_limit: int
+    ulimits: list[Ulimit]
+    pids_limit: int
 
 
 def engine_runtimes(client: docker.DockerClient) -> frozenset[str]:
@@ -93,7 +104,7 @@ def resolve_runtime(client: docker.DockerClient, settings: Settings) -> str:
     return pick_runtime(settings.sandbox.runtime, engine_runtimes(client))
 
 
-def runtime_options(client: docker.DockerClient, settings: Settings) -> dict[str, object]:
+def runtime_options(client: docker.DockerClient, settings: Settings) -> RuntimeOptions:
     """Container options for the resolved runtime, over `container_options`' own."""
     runtime = resolve_runtime(client, settings)
     if runtime != RUNSC:

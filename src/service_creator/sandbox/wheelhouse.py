@@ -43,8 +43,8 @@ WHEEL_NAME = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)-.+\.whl$")
 class Collected:
     """Wheels picked for a set of requirements, and the requirements that could not be had."""
 
-    wheels: list[Path] = field(default_factory=list)
-    unavailable: dict[str, str] = field(default_factory=dict)
+    wheels: list[Path] = field(default_factory=list[Path])
+    unavailable: dict[str, str] = field(default_factory=dict[str, str])
 
 
 def wheel_distribution(path: Path) -> tuple[str, str] | None:
@@ -124,7 +124,7 @@ def missing(
     requirements: list[tuple[int, str]], installed: dict[str, str]
 ) -> list[tuple[int, str]]:
     """The requirements that the image's installed distributions do not satisfy."""
-    result = []
+    result: list[tuple[int, str]] = []
     for number, line in requirements:
         try:
             req = Requirement(line)
