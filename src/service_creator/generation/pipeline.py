@@ -23,8 +23,8 @@ STOPS = (BudgetExceeded, LLMError)
 
 @dataclass
 class Generation:
-    files: list[GeneratedFile] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
+    files: list[GeneratedFile] = field(default_factory=list[GeneratedFile])
+    findings: list[Finding] = field(default_factory=list[Finding])
     cancelled: bool = False
     stopped: ServiceCreatorError | None = None  # why a model engine stopped early
 
@@ -95,8 +95,8 @@ async def generate(
             content = await engine.render(spec, requirements, done)
         return GeneratedFile(path=spec.path, content=content)
 
-    rendering: dict[asyncio.Task, str] = {}
-    checking: dict[asyncio.Task, str] = {}
+    rendering: dict[asyncio.Future[GeneratedFile], str] = {}
+    checking: dict[asyncio.Future[tuple[GeneratedFile, list[Finding]]], str] = {}
     try:
         while graph.is_active() or checking:
             if is_cancelled():
@@ -110,14 +110,13 @@ async def generate(
             finished, _ = await asyncio.wait(
                 [*rendering, *checking], return_when=asyncio.FIRST_COMPLETED
             )
-            for task in finished:
-                if task in checking:
-                    path = checking.pop(task)
-                    file, findings = task.result()
-                    done[path] = validated[path] = file
-                    result.findings.extend(findings)
-                    on_file_done(len(validated), len(specs), path)
-                    continue
+            for check in [task for task in checking if task in finished]:
+                path = checking.pop(check)
+                file, findings = check.result()
+                done[path] = validated[path] = file
+                result.findings.extend(findings)
+                on_file_done(len(validated), len(specs), path)
+            for task in [task for task in rendering if task in finished]:
                 path = rendering.pop(task)
                 try:
                     file = task.result()
@@ -126,8 +125,8 @@ async def generate(
                     continue
                 done[path] = file
                 graph.done(path)
-                check = asyncio.to_thread(validate, by_path[path], file)
-                checking[asyncio.ensure_future(check)] = path
+                validating = asyncio.to_thread(validate, by_path[path], file)
+                checking[asyncio.ensure_future(validating)] = path
     finally:
         for task in [*rendering, *checking]:
             task.cancel()

@@ -143,7 +143,7 @@ def with_interfaces(specs: list[FileSpec], seed: list[GeneratedFile]) -> list[Fi
     from service_creator.codeintel.consistency import imported_names
 
     imports = imported_names(seed)
-    interfaced = []
+    interfaced: list[FileSpec] = []
     for spec in specs:
         uses = {d: names for d, names in imports.get(spec.path, {}).items() if d in spec.depends_on}
         interfaced.append(spec.model_copy(update={"uses": uses}))

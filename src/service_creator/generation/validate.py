@@ -5,16 +5,18 @@ Returns the (possibly fixed) file and the findings that remain, each with a line
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import tempfile
 import threading
 from functools import cache
 from pathlib import PurePosixPath
+from typing import TypedDict, Unpack
 
 from service_creator.codeintel import parsing
 from service_creator.domain.project import FileSpec, GeneratedFile
-from service_creator.domain.reports import Finding, Location
+from service_creator.domain.reports import Finding, FindingSource, Location, Severity
 
 RUFF_RULES = "E,F,W,I,B,UP"
 LINE_LENGTH = 100
@@ -34,7 +36,15 @@ def validate(spec: FileSpec, file: GeneratedFile) -> tuple[GeneratedFile, list[F
             return file, []
 
 
-def _finding(file: GeneratedFile, line: int, message: str, **kw: object) -> Finding:
+class _FindingFields(TypedDict, total=False):
+    """The `Finding` fields a finding of validation may set; the others keep their defaults."""
+
+    severity: Severity
+    source: FindingSource
+    code: str | None
+
+
+def _finding(file: GeneratedFile, line: int, message: str, **kw: Unpack[_FindingFields]) -> Finding:
     return Finding(location=Location(path=file.path, line=max(line, 1)), message=message, **kw)
 
 
@@ -97,10 +107,11 @@ def _black(source: str) -> str:
     # threads; two threads importing black at once can see it half-initialised, hence the lock.
     with _black_import:
         import black
+        from black.parsing import InvalidInput  # black imports it, and does not re-export it
 
     try:
         return black.format_str(source, mode=black.Mode(line_length=LINE_LENGTH))
-    except black.InvalidInput:
+    except InvalidInput:
         return source
 
 
@@ -120,9 +131,9 @@ def _empty_directory() -> tempfile.TemporaryDirectory[str]:
 
 @cache
 def _ruff_bin() -> str:
-    from ruff.__main__ import find_ruff_bin
-
-    return str(find_ruff_bin())
+    # the ruff package ships no type information (no stubs, no py.typed): its finder is untyped
+    finder = importlib.import_module("ruff.__main__")
+    return str(finder.find_ruff_bin())
 
 
 def _yaml(file: GeneratedFile) -> list[Finding]:

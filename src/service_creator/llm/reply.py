@@ -107,9 +107,10 @@ def _markdown(reply: str) -> tuple[str, bool]:
     that is just its fence."""
     lines = reply.strip().splitlines()
     start = next((i for i, line in enumerate(lines) if _markdown_opening(line, i)), None)
-    if start is None:
+    opening = _OPEN.match(lines[start].strip()) if start is not None else None
+    if start is None or opening is None:  # a line _markdown_opening found always matches
         return reply.strip() + "\n", True
-    fence = _OPEN.match(lines[start].strip()).group("fence")  # type: ignore[union-attr]
+    fence = opening.group("fence")
     ends = [i for i in range(start + 1, len(lines)) if _closes(lines[i], fence)]
     body = lines[start + 1 : ends[-1]] if ends else lines[start + 1 :]
     return "\n".join(body).strip("\n") + "\n", bool(ends)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 from service_creator.codeintel.symbols import SymbolTable
 from service_creator.domain import catalog
@@ -10,9 +10,35 @@ from service_creator.domain.requirements import Requirements
 from service_creator.resources import render
 
 
-def api_facts(tables: list[SymbolTable]) -> dict[str, list[dict[str, Any]]]:
+class RouteFacts(TypedDict):
+    method: str
+    path: str
+    handler: str
+    signature: str
+    where: str  # path:line
+
+
+class FieldFacts(TypedDict):
+    name: str
+    detail: str
+
+
+class ModelFacts(TypedDict):
+    name: str
+    bases: str
+    where: str  # path:line
+    fields: list[FieldFacts]
+
+
+class ApiFacts(TypedDict):
+    routes: list[RouteFacts]
+    models: list[ModelFacts]
+
+
+def api_facts(tables: list[SymbolTable]) -> ApiFacts:
     """The routes and pydantic models of the project's Python files, in file order."""
-    routes, models = [], []
+    routes: list[RouteFacts] = []
+    models: list[ModelFacts] = []
     for table in tables:
         if table.language != "python" or table.path.rsplit("/", 1)[-1].startswith("test"):
             continue

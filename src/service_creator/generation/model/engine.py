@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from service_creator.codeintel.index import ContextIndex
 from service_creator.codeintel.views import dependency_context
@@ -230,7 +230,7 @@ class ModelEngine:
             content = api_markdown(requirements, tables)
             files[API_DOC.path] = GeneratedFile(path=API_DOC.path, content=content)
         readme = wanted.get(README)
-        stale = changed & set(readme.depends_on) if readme is not None else set()
+        stale = changed & set(readme.depends_on) if readme is not None else set[str]()
         if readme is not None and README in files and stale:
             try:
                 if generation.stopped is None:
@@ -254,12 +254,15 @@ class ModelEngine:
 def requirement_lines(requirements: Requirements) -> str:
     """The requirements, one `name: value` line each (lists joined by commas, empty values
     left out): the same facts as their JSON in two thirds of the tokens."""
-    lines = []
-    for name, value in requirements.model_dump(mode="json", exclude_none=True).items():
+    lines: list[str] = []
+    # model_dump is untyped (Any values); in JSON mode they are JSON values
+    dumped: dict[str, object] = requirements.model_dump(mode="json", exclude_none=True)
+    for name, value in dumped.items():
         if isinstance(value, dict):
-            value = ", ".join(f"{key}: {item}" for key, item in value.items())
+            mapping = cast(dict[str, object], value)  # a JSON object: str keys
+            value = ", ".join(f"{key}: {item}" for key, item in mapping.items())
         elif isinstance(value, list):
-            value = ", ".join(map(str, value))
+            value = ", ".join(map(str, cast(list[object], value)))
         if value not in ("", None):
             lines.append(f"{name}: {value}")
     return "\n".join(lines)

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from service_creator.codeintel.consistency import check_consistency
 from service_creator.domain.config import Settings
+from service_creator.domain.errors import ServiceCreatorError
 from service_creator.domain.project import FileSpec, GeneratedFile
 from service_creator.domain.reports import Finding, Location
 from service_creator.domain.requirements import Requirements
@@ -137,7 +138,7 @@ class Repairer:
 
     async def _round(
         self, files: dict[str, GeneratedFile], problems: dict[str, list[Finding]]
-    ) -> tuple[dict[str, tuple[GeneratedFile, list[Finding]]], Exception | None]:
+    ) -> tuple[dict[str, tuple[GeneratedFile, list[Finding]]], ServiceCreatorError | None]:
         limit = asyncio.Semaphore(self.engine.settings.concurrency)
 
         async def one(path: str) -> tuple[GeneratedFile, list[Finding]]:
@@ -146,7 +147,8 @@ class Repairer:
 
         paths = sorted(problems)
         results = await asyncio.gather(*(one(p) for p in paths), return_exceptions=True)
-        repaired, stopped = {}, None
+        repaired: dict[str, tuple[GeneratedFile, list[Finding]]] = {}
+        stopped: ServiceCreatorError | None = None
         for path, result in zip(paths, results, strict=True):
             if isinstance(result, STOPS):
                 stopped = stopped or result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -155,7 +156,7 @@ _PRODUCTION_ENV = {
 }
 
 
-def _test_config_imports(methods: list[str], logging: list[str]) -> list[str]:
+def _test_config_imports(methods: Sequence[str], logging: Sequence[str]) -> list[str]:
     """What the generated tests import from config.py, in isort order."""
     constants = {"USAGE_METRIC"}
     if {"json", "elk", "syslog"} & set(logging):
@@ -165,7 +166,7 @@ def _test_config_imports(methods: list[str], logging: list[str]) -> list[str]:
     return [*sorted(constants), "DeviceSettings", "Settings", "load_settings"]
 
 
-def _production_env(methods: list[str]) -> dict[str, str]:
+def _production_env(methods: Sequence[str]) -> dict[str, str]:
     env: dict[str, str] = {}
     for method in methods:
         env.update(_PRODUCTION_ENV[method])
@@ -181,7 +182,7 @@ def _has_commit(api: str, vendor: dict[str, Any]) -> bool:
     return vendor["rest_style"] == "junos"
 
 
-def _challenge(realm: str, methods: list[str]) -> str:
+def _challenge(realm: str, methods: Sequence[str]) -> str:
     """The WWW-Authenticate value of a 401: one challenge per accepted scheme."""
     challenges = {
         "api_key": 'ApiKey header="X-API-Key"',
@@ -197,7 +198,7 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _join(names: list[str]) -> str:
+def _join(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 

@@ -77,10 +77,12 @@ class Platform:
     cli_enter: tuple[str, ...]
     cli_commit: tuple[str, ...]
     sdk_module: str
-    hierarchy: dict[str, str] = field(default_factory=dict)
-    cli_templates: dict[str, cli_templates.Template] = field(default_factory=dict)
-    cli_keys: dict[str, str] = field(default_factory=dict)
-    vocabulary: dict[str, dict[str, str]] = field(default_factory=dict)
+    hierarchy: dict[str, str] = field(default_factory=dict[str, str])
+    cli_templates: dict[str, cli_templates.Template] = field(
+        default_factory=dict[str, cli_templates.Template]
+    )
+    cli_keys: dict[str, str] = field(default_factory=dict[str, str])
+    vocabulary: dict[str, dict[str, str]] = field(default_factory=dict[str, dict[str, str]])
 
     def supports(self, kinds: list[str]) -> bool:
         return all(kind in self.rest_paths for kind in kinds)

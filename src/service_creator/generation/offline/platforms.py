@@ -8,6 +8,8 @@ real hardware should still be checked against that device's API version.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from service_creator.domain.requirements import FEATURES_BY_SERVICE_TYPE
 from service_creator.generation.offline import cli_templates
 from service_creator.generation.offline.device_model import ATTRIBUTES, Platform
@@ -79,8 +81,22 @@ PANOS = Platform(
     cli_keys={"remote_as": "peer-as", "peer_address": "peer-address"},
 )
 
+
+class _FortinetFields(TypedDict):
+    """The `Platform` fields every Fortinet platform has alike."""
+
+    vendor: str
+    key_style: str
+    token_header: str
+    netconf_namespace: str
+    netconf_item: str
+    cli_style: str
+    cli_enter: tuple[str, ...]
+    cli_commit: tuple[str, ...]
+
+
 # FortiOS and FortiADC share Fortinet's key style, token header and config-block CLI.
-_FORTINET = {
+_FORTINET: _FortinetFields = {
     "vendor": "Fortinet",
     "key_style": "hyphen",
     "token_header": "Authorization",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from service_creator.generation.offline import cli_templates
 from service_creator.generation.offline.device_model import Platform, path_words
 
@@ -29,7 +31,23 @@ _IOSXE_PATHS = {
 }
 # NETCONF on every Cisco platform follows the IOS-XE native YANG model's hierarchy.
 _CISCO_HIERARCHY = {kind: path_words(path) for kind, path in _IOSXE_PATHS.items()}
-_CISCO = {
+
+
+class _CiscoFields(TypedDict):
+    """The `Platform` fields every Cisco platform has alike."""
+
+    vendor: str
+    key_style: str
+    netconf_root: str
+    netconf_namespace: str
+    netconf_item: str
+    cli_style: str
+    cli_enter: tuple[str, ...]
+    hierarchy: dict[str, str]
+    vocabulary: dict[str, dict[str, str]]
+
+
+_CISCO: _CiscoFields = {
     "vendor": "Cisco",
     "key_style": "camel",
     "netconf_root": "native",

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 import json
 import textwrap
-from typing import Any
+from collections.abc import Callable
+from typing import TypeGuard
 
 INLINE_LIMIT = 60
 
 
-def py(value: Any, indent: int = 0) -> str:
+def _is_dict(value: object) -> TypeGuard[dict[object, object]]:
+    return isinstance(value, dict)
+
+
+def _is_sequence(value: object) -> TypeGuard[list[object] | tuple[object, ...]]:
+    return isinstance(value, list | tuple)
+
+
+def py(value: object, indent: int = 0) -> str:
     """A Python literal for `value`, formatted the way black formats it.
 
     Short flat collections stay on one line; longer ones are exploded one element per line with a
@@ -24,7 +33,7 @@ def py(value: Any, indent: int = 0) -> str:
     if inline is not None and len(inline) <= INLINE_LIMIT:
         return inline
     pad = " " * (indent + 4)
-    if isinstance(value, dict):
+    if _is_dict(value):
         if not value:
             return "{}"
         body = ""
@@ -32,7 +41,7 @@ def py(value: Any, indent: int = 0) -> str:
             key = py_str(str(k))
             body += f"{pad}{key}: {_element(v, indent + 4, len(key) + 3)},\n"
         return "{\n" + body + " " * indent + "}"
-    if isinstance(value, list | tuple):
+    if _is_sequence(value):
         if not value:
             return "[]"
         body = "".join(f"{pad}{_element(v, indent + 4, 1)},\n" for v in value)
@@ -40,7 +49,7 @@ def py(value: Any, indent: int = 0) -> str:
     return _scalar(value)
 
 
-def _element(value: Any, indent: int, extra: int) -> str:
+def _element(value: object, indent: int, extra: int) -> str:
     """A collection element; a long string becomes a parenthesised concatenation."""
     if isinstance(value, str):
         return py_text(value, indent, extra)
@@ -54,7 +63,7 @@ def py_str(text: str) -> str:
     return json.dumps(text)
 
 
-def _scalar(value: Any) -> str:
+def _scalar(value: object) -> str:
     if isinstance(value, str):
         return py_str(value)
     if value is None or isinstance(value, bool | int | float):
@@ -62,13 +71,13 @@ def _scalar(value: Any) -> str:
     raise TypeError(f"no Python literal for {type(value).__name__}")
 
 
-def _inline(value: Any) -> str | None:
+def _inline(value: object) -> str | None:
     """The one-line form of a scalar or a flat collection of scalars; None for nested ones."""
-    if isinstance(value, dict):
+    if _is_dict(value):
         if any(isinstance(v, dict | list | tuple) for v in value.values()):
             return None
         return "{" + ", ".join(f"{py_str(str(k))}: {_scalar(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple):
+    if _is_sequence(value):
         if any(isinstance(v, dict | list | tuple) for v in value):
             return None
         return "[" + ", ".join(_scalar(v) for v in value) + "]"
@@ -114,7 +123,7 @@ def from_import(module: str, names: list[str], width: int = 100) -> str:
     return f"from {module} import (\n" + "".join(f"    {n},\n" for n in names) + ")"
 
 
-FILTERS = {
+FILTERS: dict[str, Callable[..., str]] = {
     "from_import": from_import,
     "py": py,
     "py_str": py_str,
