@@ -60,9 +60,11 @@ sandbox-ready: $(STAMP)
 		echo "Docker is unavailable: the sandbox tests will be skipped" >&2; \
 	fi
 
+# ruff everywhere; pyright strict on every package but the front doors ([tool.pyright])
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/pyright
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench

@@ -44,8 +44,8 @@ from service_creator.generation.model.engine import DOCS, ModelEngine  # noqa: E
 from service_creator.generation.offline.generator import render_project  # noqa: E402
 from service_creator.generation.plan import plan  # noqa: E402
 from service_creator.interview.interview import Interview  # noqa: E402
-from service_creator.interview.scripted import DEMO_ANSWERS  # noqa: E402
 from service_creator.llm.client import litellm_module  # noqa: E402
+from service_creator.operations.scripted import DEMO_ANSWERS  # noqa: E402
 
 PATH_IN_PROMPT = re.compile(r"(?:Write the file|The file) `([^`]+)`")
 

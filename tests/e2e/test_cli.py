@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from service_creator.interview.scripted import DEMO_ANSWERS
+from service_creator.operations.scripted import DEMO_ANSWERS
 
 CLI = [sys.executable, "-m", "service_creator"]
 

@@ -8,12 +8,10 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from fake_openai import FakeOpenAI
+from fake_openai import SECRET_KEY, FakeOpenAI
 
 from service_creator.domain.config import Settings
 from service_creator.llm.client import litellm_module
-
-SECRET_KEY = "sk-test-Zq8SECRETvalue0123456789"
 
 
 @pytest.fixture(scope="session")

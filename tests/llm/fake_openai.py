@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+# the API key the suite sets; it must never show in logs, errors or files
+SECRET_KEY = "sk-test-Zq8SECRETvalue0123456789"
+
 
 @dataclass
 class Reply:

@@ -15,10 +15,11 @@ from service_creator.domain.config import Settings
 from service_creator.domain.ports import NoProgress
 from service_creator.domain.project import GeneratedFile
 from service_creator.generation.model.engine import ModelEngine
-from service_creator.interview.scripted import DEMO_ANSWERS, ScriptedAsker
 from service_creator.llm.errors import LLMError
-from service_creator.operations.generate import GenerateInput, GenerateOutput, generate_service
-from service_creator.operations.interview import StartInterviewInput, start_interview
+from service_creator.operations.generate import generate_service
+from service_creator.operations.interview import start_interview
+from service_creator.operations.io import GenerateInput, GenerateOutput, StartInterviewInput
+from service_creator.operations.scripted import DEMO_ANSWERS, ScriptedAsker
 
 
 @pytest.fixture

@@ -19,10 +19,13 @@ from service_creator.domain.errors import ServiceCreatorError
 from service_creator.domain.ports import NoProgress
 from service_creator.domain.project import GeneratedFile
 from service_creator.domain.reports import TestReport
+from service_creator.domain.workspace_path import WorkspacePath, workspace_path
 from service_creator.generation.workspace import FilesystemWriter
-from service_creator.interview.scripted import DEMO_ANSWERS, ScriptedAsker
-from service_creator.operations.fix import FixFailureInput, fix_failure, load_report, save_report
-from service_creator.operations.interview import StartInterviewInput, start_interview
+from service_creator.operations.fix import fix_failure
+from service_creator.operations.interview import start_interview
+from service_creator.operations.io import FixFailureInput, StartInterviewInput
+from service_creator.operations.scripted import DEMO_ANSWERS, ScriptedAsker
+from service_creator.operations.testing import load_report, save_report
 from service_creator.sandbox.results import parse_junit
 
 FAILING = "test_suite.py::test_create_get_and_list"
@@ -35,10 +38,10 @@ class HostTests:
     def __init__(self) -> None:
         self.runs = 0
 
-    async def __call__(self, workspace: Path, settings: Settings, progress) -> TestReport:
+    async def __call__(self, workspace: WorkspacePath, settings: Settings, progress) -> TestReport:
         self.runs += 1
-        report = await asyncio.to_thread(host_pytest, workspace)
-        save_report(workspace, report)
+        report = await asyncio.to_thread(host_pytest, workspace.path)
+        save_report(workspace.path, report)
         return report
 
 
@@ -74,7 +77,7 @@ async def test_the_model_fixes_the_file_the_failure_points_at(server, settings, 
     await project(tmp_path, FILES)
     (tmp_path / "service_manager.py").write_text(BROKEN)  # the user breaks it
     runner = HostTests()
-    before = await runner(tmp_path, settings, NoProgress())
+    before = await runner(workspace_path(tmp_path), settings, NoProgress())
     case = next(t for t in before.tests if t.id == FAILING)
     assert case.outcome == "failed" and case.source_location is None  # the assert is in the test
     model = ScriptedModel()
@@ -102,7 +105,7 @@ async def test_the_failing_frame_in_the_source_is_the_file_fixed(server, setting
     crash = MANAGER.replace("return list(self.instances.values())", "return 1 / 0")
     (tmp_path / "service_manager.py").write_text(crash)
     runner = HostTests()
-    before = await runner(tmp_path, settings, NoProgress())
+    before = await runner(workspace_path(tmp_path), settings, NoProgress())
     case = next(t for t in before.tests if t.id == FAILING)
     assert case.source_location.path == "service_manager.py"
     model = ScriptedModel()
@@ -143,7 +146,7 @@ async def test_without_a_saved_report_the_tests_run_first(server, settings, tmp_
 async def test_a_passing_or_unknown_test_is_not_fixed(server, settings, tmp_path):
     await project(tmp_path, FILES)
     runner = HostTests()
-    await runner(tmp_path, settings, NoProgress())
+    await runner(workspace_path(tmp_path), settings, NoProgress())
     inp = FixFailureInput(workspace=str(tmp_path), test_id="test_suite.py::test_health")
     output = await fix_failure(inp, settings, NoProgress(), run_tests=runner)
     assert "nothing to fix" in output.message and output.files == [] and server.calls == []
@@ -160,7 +163,7 @@ async def test_a_provider_error_during_a_fix_is_a_clear_error(server, settings, 
     await project(tmp_path, FILES)
     (tmp_path / "service_manager.py").write_text(BROKEN)
     runner = HostTests()
-    await runner(tmp_path, settings, NoProgress())
+    await runner(workspace_path(tmp_path), settings, NoProgress())
     server.responder = lambda call: Reply(status=429, headers={"Retry-After": "600"})
     with pytest.raises(ServiceCreatorError, match="rate limited"):
         await fix_failure(
@@ -174,7 +177,8 @@ async def test_a_provider_error_during_a_fix_is_a_clear_error(server, settings, 
 
 @pytest.mark.slow
 async def test_offline_fix_restores_the_generated_version_of_what_the_user_broke(tmp_path):
-    from service_creator.operations.generate import GenerateInput, generate_service
+    from service_creator.operations.generate import generate_service
+    from service_creator.operations.io import GenerateInput
 
     offline = Settings()
     await start_interview(
@@ -187,7 +191,7 @@ async def test_offline_fix_restores_the_generated_version_of_what_the_user_broke
     assert line in generated
     manager.write_text(generated.replace(line, line.replace("amount)", "amount * 2)")))
     runner = HostTests()
-    before = await runner(tmp_path, offline, NoProgress())
+    before = await runner(workspace_path(tmp_path), offline, NoProgress())
     failing = [t.id for t in before.tests if t.outcome == "failed"]
     assert failing == ["test_suite.py::test_billing_follows_the_monthly_model"]
 

@@ -10,16 +10,10 @@ from fake_openai import Call, Reply
 
 from service_creator.domain.requirements import Session
 from service_creator.interview.interview import Interview
-from service_creator.interview.scripted import DEMO_ANSWERS, ScriptedAsker
 from service_creator.interview.wording import check_question
-from service_creator.operations.interview import (
-    AnswerQuestionInput,
-    SessionRef,
-    StartInterviewInput,
-    answer_question,
-    get_session,
-    start_interview,
-)
+from service_creator.operations.interview import answer_question, get_session, start_interview
+from service_creator.operations.io import AnswerQuestionInput, SessionRef, StartInterviewInput
+from service_creator.operations.scripted import DEMO_ANSWERS, ScriptedAsker
 
 BLOCK = re.compile(r"<<<DATA (\w+) question (\S+)\n(.*?)\nDATA \1>>>", re.DOTALL)
 

@@ -7,8 +7,7 @@ import socket
 import time
 
 import pytest
-from conftest import SECRET_KEY
-from fake_openai import Reply
+from fake_openai import SECRET_KEY, Reply
 
 from service_creator.domain.config import Settings
 from service_creator.llm.client import LLM

@@ -24,7 +24,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 SERVER_COMMAND = [sys.executable, "-m", "service_creator", "lsp"]
 WAIT = 60.0  # seconds: the bound on any single wait (the suite never sleeps)
 
-# The answers a user gives in these tests (the CLI demo's answers; see interview/scripted.py).
+# The answers a user gives in these tests (the CLI demo's answers; see operations/scripted.py).
 ASK_ANSWERS: dict[str, Any] = {
     "service_name": "vfirewall-ftd",
     "vendors": ["Cisco"],

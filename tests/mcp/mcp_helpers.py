@@ -118,7 +118,7 @@ async def answer_turn_by_turn(client: Any, state: dict[str, Any]) -> dict[str, A
     while state["question"] is not None:
         qid = state["question"]["id"]
         result = await client.call_tool(
-            "answer_question", {"session_id": state["sessionId"], "answer": ANSWERS[qid]}
+            "answer_question", {"session_id": state["session_id"], "answer": ANSWERS[qid]}
         )
         assert not result.is_error, result.content[0].text
         state = result.structured_content
@@ -130,7 +130,7 @@ async def finish_job(client: Any, view: dict[str, Any]) -> dict[str, Any]:
     for _ in range(20):
         if view["status"] != "running":
             return view
-        result = await client.call_tool("get_job", {"job_id": view["jobId"], "wait_seconds": 25})
+        result = await client.call_tool("get_job", {"job_id": view["job_id"], "wait_seconds": 25})
         assert not result.is_error, result.content[0].text
         view = result.structured_content
     raise AssertionError(f"job still running: {view}")

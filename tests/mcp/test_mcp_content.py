@@ -43,7 +43,7 @@ async def test_prompts_walk_the_model_through_the_tools(server):
 async def test_session_resources_are_listed_and_read(server, workspace):
     async with Client(server) as client:
         state = await client.call_tool("start_interview", {"workspace": str(workspace)})
-        sid = state.structured_content["sessionId"]
+        sid = state.structured_content["session_id"]
         assert (await client.list_resources()).resources == []  # nothing until complete
         with pytest.raises(MCPError, match="not complete yet"):
             await client.read_resource(f"{BASE}/{sid}/requirements")
@@ -51,7 +51,7 @@ async def test_session_resources_are_listed_and_read(server, workspace):
         listed = {str(r.uri): r for r in (await client.list_resources()).resources}
         assert list(listed) == [f"{BASE}/{sid}/requirements"]
         read = await client.read_resource(f"{BASE}/{sid}/requirements")
-        assert json.loads(read.contents[0].text)["serviceName"] == ANSWERS["service_name"]
+        assert json.loads(read.contents[0].text)["service_name"] == ANSWERS["service_name"]
         assert read.contents[0].mime_type == "application/json"
 
         await client.call_tool("generate_service", {"session_id": sid})
@@ -78,7 +78,7 @@ async def test_session_resources_are_listed_and_read(server, workspace):
 async def test_only_generated_files_can_be_read(server, workspace, path):
     async with Client(server) as client:
         state = await client.call_tool("start_interview", {"workspace": str(workspace)})
-        sid = (await answer_turn_by_turn(client, state.structured_content))["sessionId"]
+        sid = (await answer_turn_by_turn(client, state.structured_content))["session_id"]
         await client.call_tool("generate_service", {"session_id": sid})
         (workspace / "notes.txt").write_text("private")
         with pytest.raises(MCPError):
@@ -94,7 +94,7 @@ async def test_resources_of_unknown_sessions_are_refused(server):
 async def test_resources_and_prompts_over_stdio(workspace):
     async with Client(stdio_server(), read_timeout_seconds=60) as client:
         state = await client.call_tool("start_interview", {"workspace": str(workspace)})
-        sid = (await answer_turn_by_turn(client, state.structured_content))["sessionId"]
+        sid = (await answer_turn_by_turn(client, state.structured_content))["session_id"]
         listed = [str(r.uri) for r in (await client.list_resources()).resources]
         read = await client.read_resource(f"{BASE}/{sid}/requirements")
         templates = (await client.list_resource_templates()).resource_templates

@@ -149,7 +149,7 @@ async def _isolated(live: LiveServer, tmp_path, mode: str, token_b: str) -> None
         client(live, token_b, mode=mode) as bob,
     ):
         mine = await alice.call_tool("start_interview", {"workspace": str(tmp_path / "a")})
-        sid = mine.structured_content["sessionId"]
+        sid = mine.structured_content["session_id"]
         await bob.call_tool("start_interview", {"workspace": str(tmp_path / "b")})
         for tool in ("get_session", "generate_service", "get_findings", "run_tests"):
             refused = await bob.call_tool(tool, {"session_id": sid})

@@ -23,8 +23,8 @@ def check_complete(state: dict, workspace) -> None:
     assert state["status"] == "complete", state["message"]
     assert state["question"] is None
     assert "Service: vFirewall 'vfirewall-ftd'" in state["summary"]
-    assert state["requirements"]["authMethods"] == ["api_key", "jwt"]
-    session = SessionStore(workspace).load(state["sessionId"])
+    assert state["requirements"]["auth_methods"] == ["api_key", "jwt"]
+    session = SessionStore(workspace).load(state["session_id"])
     assert session.status == "complete" and session.answers["price"] == 49
 
 
@@ -75,7 +75,7 @@ async def test_a_round_asks_together_only_what_nothing_unanswered_shapes(workspa
         assert state["question"]["id"] == "price"  # its wording needs the pricing model
         second = await client.call_tool("start_interview", {"workspace": str(workspace)})
     check_complete(second.structured_content, workspace)
-    assert second.structured_content["sessionId"] == state["sessionId"]
+    assert second.structured_content["session_id"] == state["session_id"]
     assert sorted(forms.asked) == sorted(QUESTIONS)
 
 
@@ -138,7 +138,7 @@ async def test_decline_or_cancel_pauses_and_resumes(workspace, mode, version, ac
         paused = await client.call_tool("start_interview", {"workspace": str(workspace)})
         state = paused.structured_content
         assert state["status"] == "paused" and state["question"]["id"] == "pricing_model"
-        assert SessionStore(workspace).load(state["sessionId"]).answers["features"] == [
+        assert SessionStore(workspace).load(state["session_id"]).answers["features"] == [
             "traffic_filtering",
             "nat",
         ]
@@ -152,14 +152,14 @@ async def test_turn_by_turn_without_elicitation(server, workspace):
         first = await client.call_tool("start_interview", {"workspace": str(workspace)})
         state = first.structured_content
         question = state["question"]
-        assert (question["id"], question["kind"], question["stepNumber"]) == (
+        assert (question["id"], question["kind"], question["step_number"]) == (
             "service_type",
             "single_select",
             1,
         )
         assert question["explanation"] and len(question["options"]) == 4
         assert "answer_question" in state["message"]
-        sid = state["sessionId"]
+        sid = state["session_id"]
         refused = await client.call_tool("answer_question", {"session_id": sid, "answer": "vNAS"})
         assert refused.is_error
         assert "'vNAS' is not an option; choose one of: vFirewall" in refused.content[0].text

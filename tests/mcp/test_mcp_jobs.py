@@ -28,7 +28,7 @@ SPECS = plan(requirements_from(ANSWERS))
 
 async def interviewed(client, workspace) -> str:
     state = await client.call_tool("start_interview", {"workspace": str(workspace)})
-    return (await answer_turn_by_turn(client, state.structured_content))["sessionId"]
+    return (await answer_turn_by_turn(client, state.structured_content))["session_id"]
 
 
 async def test_generation_reports_progress_and_returns_the_files(server, workspace):
@@ -51,7 +51,7 @@ async def test_generation_reports_progress_and_returns_the_files(server, workspa
     assert sorted(generation["written"]) == sorted(generation["files"])
     assert all((workspace / path).is_file() for path in generation["files"])
     assert view["done"] == view["total"] == len(SPECS)
-    assert "run_tests" in view["nextStep"]
+    assert "run_tests" in view["next_step"]
     assert shown["status"] == "generated"
     values = [done for done, _, _ in progress]
     assert values == sorted(set(values)), "progress must increase with each notification"
@@ -74,12 +74,12 @@ async def test_a_job_that_outlives_the_call_is_followed_with_get_job(workspace):
         sid = await interviewed(client, workspace)
         started = await client.call_tool("generate_service", {"session_id": sid})
         first = started.structured_content
-        assert first["status"] == "running" and first["jobId"]
-        assert "get_job" in first["nextStep"] and first["generation"] is None
+        assert first["status"] == "running" and first["job_id"]
+        assert "get_job" in first["next_step"] and first["generation"] is None
         followed: list[dict] = []
 
         async def follow() -> None:  # a get_job that waits, with progress notifications
-            arguments = {"job_id": first["jobId"], "wait_seconds": 25}
+            arguments = {"job_id": first["job_id"], "wait_seconds": 25}
             result = await client.call_tool("get_job", arguments, progress_callback=on_progress)
             followed.append(result.structured_content)
 
@@ -88,13 +88,13 @@ async def test_a_job_that_outlives_the_call_is_followed_with_get_job(workspace):
             with anyio.fail_after(WAIT):
                 await engine.reached.wait()
                 await progressed.wait()
-            running = await client.call_tool("get_job", {"job_id": first["jobId"]})
+            running = await client.call_tool("get_job", {"job_id": first["job_id"]})
             middle = running.structured_content
             assert middle["status"] == "running" and middle["generation"] is None
             assert 0 < middle["done"] < middle["total"] == len(SPECS)
             assert middle["message"] in {s.path for s in SPECS}
             again = await client.call_tool("generate_service", {"session_id": sid})
-            assert again.structured_content["jobId"] == first["jobId"]  # joins, no second run
+            assert again.structured_content["job_id"] == first["job_id"]  # joins, no second run
             engine.gate.set()
         final = await finish_job(client, followed[0])
     assert final["status"] == "succeeded" and final["done"] == len(SPECS)
@@ -104,7 +104,7 @@ async def test_a_job_that_outlives_the_call_is_followed_with_get_job(workspace):
 async def test_generation_before_the_interview_is_complete_is_an_error(server, workspace):
     async with Client(server) as client:
         state = await client.call_tool("start_interview", {"workspace": str(workspace)})
-        sid = state.structured_content["sessionId"]
+        sid = state.structured_content["session_id"]
         result = await client.call_tool("generate_service", {"session_id": sid})
     assert result.is_error
     assert "The interview is not finished" in result.content[0].text
@@ -214,8 +214,8 @@ async def test_a_generated_session_is_reopened_after_a_restart(workspace):
             "start_interview", {"workspace": str(workspace), "session_id": sid}
         )
         state = reopened.structured_content
-        assert (state["sessionId"], state["status"]) == (sid, "generated")
-        assert state["requirements"]["serviceName"] == ANSWERS["service_name"]
+        assert (state["session_id"], state["status"]) == (sid, "generated")
+        assert state["requirements"]["service_name"] == ANSWERS["service_name"]
         found = await client.call_tool("get_findings", {"session_id": sid})
         assert found.structured_content["message"] == "No test run yet: call run_tests."
         unknown = await client.call_tool(
@@ -248,6 +248,6 @@ async def test_cancelling_the_call_stops_the_generation(workspace):
         first = result.structured_content
         assert first["status"] == "cancelled" and first["generation"]["cancelled"] is True
         assert len(first["generation"]["files"]) < len(SPECS)
-        assert "call generate_service again" in first["nextStep"]
+        assert "call generate_service again" in first["next_step"]
         again = (await client.call_tool("generate_service", arguments)).structured_content
-    assert again["jobId"] != first_id and again["status"] == "succeeded"
+    assert again["job_id"] != first_id and again["status"] == "succeeded"

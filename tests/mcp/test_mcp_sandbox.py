@@ -44,22 +44,22 @@ async def test_failure_in_findings_over_stdio(workspace, sandbox_image):
 
 async def failure_in_findings_then_fixed(client, workspace) -> None:
     started = await client.call_tool("start_interview", {"workspace": str(workspace)})
-    sid = (await answer_turn_by_turn(client, started.structured_content))["sessionId"]
+    sid = (await answer_turn_by_turn(client, started.structured_content))["session_id"]
     generated = await call(client, "generate_service", session_id=sid)
     assert generated["status"] == "succeeded"
     line = break_a_test(workspace)
 
     tested = await call(client, "run_tests", session_id=sid)
     assert tested["status"] == "succeeded", tested["error"]
-    report = tested["testRun"]["report"]
+    report = tested["test_run"]["report"]
     assert report["outcome"] == "failed" and report["failed"] == 1 and report["passed"] > 10
-    assert tested["testRun"]["exitCode"] == 1
-    assert "get_findings" in tested["nextStep"]
+    assert tested["test_run"]["exit_code"] == 1
+    assert "get_findings" in tested["next_step"]
 
     found = (await client.call_tool("get_findings", {"session_id": sid})).structured_content
-    assert (found["testOutcome"], found["failed"]) == ("failed", 1)
-    (finding,) = [f for f in found["findings"] if f["testId"]]
-    assert finding["testId"] == BROKEN_TEST
+    assert (found["test_outcome"], found["failed"]) == ("failed", 1)
+    (finding,) = [f for f in found["findings"] if f["test_id"]]
+    assert finding["test_id"] == BROKEN_TEST
     assert finding["location"] == {"path": "test_suite.py", "line": line, "column": 1}
     assert "299" in finding["message"]
 
@@ -78,5 +78,5 @@ async def failure_in_findings_then_fixed(client, workspace) -> None:
     assert BAD not in (workspace / "test_suite.py").read_text()
 
     after = (await client.call_tool("get_findings", {"session_id": sid})).structured_content
-    assert after["testOutcome"] == "passed"
-    assert not [f for f in after["findings"] if f["testId"]]
+    assert after["test_outcome"] == "passed"
+    assert not [f for f in after["findings"] if f["test_id"]]

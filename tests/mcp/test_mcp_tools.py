@@ -6,9 +6,6 @@ import pytest
 from mcp import Client
 from mcp_helpers import stdio_server
 
-from service_creator.frontends.mcp.views import TestRun
-from service_creator.operations.testing import RunTestsOutput
-
 TOOLS = {
     # name: (required arguments, optional arguments, read-only)
     "start_interview": ({"workspace"}, {"restart", "session_id"}, False),
@@ -47,16 +44,18 @@ def check_shapes(tools) -> None:
     wait = by_name["get_job"].input_schema["properties"]["wait_seconds"]
     assert (wait["minimum"], wait["maximum"]) == (0, 25)
     state = by_name["start_interview"].output_schema["properties"]
-    assert {"sessionId", "status", "question", "summary", "requirements"} <= state.keys()
-    job = {"jobId", "status", "done", "total", "message", "error", "nextStep"}
-    for tool, result in [("generate_service", "generation"), ("run_tests", "testRun")]:
+    assert {"session_id", "status", "question", "summary", "requirements"} <= state.keys()
+    job = {"job_id", "status", "done", "total", "message", "error", "next_step"}
+    for tool, result in [("generate_service", "generation"), ("run_tests", "test_run")]:
         assert by_name[tool].output_schema["properties"].keys() == job | {
             "kind",
-            "sessionId",
-            "elapsedSeconds",
+            "session_id",
+            "elapsed_seconds",
             result,
         }
-    assert {"generation", "testRun", "fix"} <= by_name["get_job"].output_schema["properties"].keys()
+    assert {"generation", "test_run", "fix"} <= by_name["get_job"].output_schema[
+        "properties"
+    ].keys()
     assert by_name["fix_failure"].annotations.open_world_hint is True
     assert by_name["generate_service"].annotations.open_world_hint is False  # offline engine
 
@@ -74,13 +73,6 @@ async def test_tools_over_stdio(mode):
         tools = (await client.list_tools()).tools
         assert client.protocol_version == ("2026-07-28" if mode == "auto" else "2025-11-25")
     check_tools(tools)
-
-
-def test_test_run_view_mirrors_run_tests_output():
-    """TestRun is RunTestsOutput's twin, declared apart so listing tools skips Docker."""
-    mirror = {k: (f.annotation, f.is_required()) for k, f in TestRun.model_fields.items()}
-    source = {k: (f.annotation, f.is_required()) for k, f in RunTestsOutput.model_fields.items()}
-    assert mirror == source
 
 
 def test_listing_tools_does_not_load_docker_or_models():

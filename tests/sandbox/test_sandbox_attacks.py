@@ -21,7 +21,8 @@ from sandbox_helpers import ProjectFactory, our_containers
 from service_creator.domain.config import Settings
 from service_creator.domain.confine import STATE_DIR
 from service_creator.domain.ports import NoProgress
-from service_creator.operations.testing import RunTestsInput, run_tests
+from service_creator.operations.io import RunTestsInput
+from service_creator.operations.testing import run_tests
 
 pytestmark = pytest.mark.docker
 

@@ -13,7 +13,9 @@ from sandbox_helpers import ProjectFactory, our_containers
 
 from service_creator.domain.config import Settings
 from service_creator.domain.errors import CancelledByUser
-from service_creator.operations.testing import RunTestsInput, exit_status, render_report, run_tests
+from service_creator.frontends.cli.render import render_report
+from service_creator.operations.io import RunTestsInput
+from service_creator.operations.testing import exit_status, run_tests
 from service_creator.sandbox import docker as sandbox
 from service_creator.sandbox.runs import run_in_sandbox
 
@@ -76,7 +78,7 @@ async def test_run_tests_tool_gives_findings_that_point_at_each_other(
     assert ("tests/test_calc.py", 13) in places
     assert "running the tests" in progress.messages
     assert progress.threads == {threading.get_ident()}  # reports arrive on the loop's thread
-    text = render_report(out)
+    text = render_report(out.report, out.findings)
     assert "tests/test_calc.py:13" in text and "app/calc.py:2" in text
 
 

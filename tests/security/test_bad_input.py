@@ -20,8 +20,8 @@ from service_creator.domain.atomic import atomic_write
 from service_creator.domain.errors import UnsafeFileError, WorkspaceError
 from service_creator.domain.project import GeneratedFile
 from service_creator.generation.workspace import FilesystemWriter, Workspace
-from service_creator.interview.scripted import DEMO_ANSWERS
 from service_creator.llm.ledger import Ledger
+from service_creator.operations.scripted import DEMO_ANSWERS
 
 COMMAND = str(Path(sys.executable).with_name("service-creator"))
 SMALL_OUTPUT = 4096  # bytes: what a clear message needs, far from what an echoed attack takes

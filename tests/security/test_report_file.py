@@ -31,7 +31,7 @@ async def test_a_linked_last_report_is_not_read(tmp_path: Path) -> None:
 
     async with Client(make_server()) as client:
         state = await client.call_tool("start_interview", {"workspace": str(workspace)})
-        sid = (await answer_turn_by_turn(client, state.structured_content))["sessionId"]
+        sid = (await answer_turn_by_turn(client, state.structured_content))["session_id"]
     (workspace / ".service-creator" / "last_report.json").symlink_to(outside)
 
     async with Client(make_server()) as client:  # a new server reads the saved report

@@ -29,8 +29,9 @@ from pytest_lsp import LanguageClient, client_capabilities
 from service_creator.domain.config import Settings
 from service_creator.domain.errors import WorkspaceError
 from service_creator.domain.workspace_path import workspace_path
-from service_creator.interview.scripted import DEMO_ANSWERS, ScriptedAsker
-from service_creator.operations.interview import StartInterviewInput, start_interview
+from service_creator.operations.interview import start_interview
+from service_creator.operations.io import StartInterviewInput
+from service_creator.operations.scripted import DEMO_ANSWERS, ScriptedAsker
 
 TESTS = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(TESTS / "mcp"), str(TESTS / "lsp")]  # their helpers, as those folders use
@@ -257,7 +258,7 @@ async def completed_session(client: Client, workspace: Path) -> str:
     assert not result.is_error, result.content[0].text
     state = await answer_turn_by_turn(client, result.structured_content)
     assert state["status"] == "complete"
-    return state["sessionId"]
+    return state["session_id"]
 
 
 async def generated(client: Client, sid: str) -> dict:

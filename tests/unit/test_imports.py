@@ -152,6 +152,20 @@ def test_packages_of_one_layer_do_not_import_each_other() -> None:
     assert sideways == []
 
 
+def test_front_doors_call_operations_only() -> None:
+    """A front door speaks the domain's vocabulary and asks the operations for work: it does not
+    drive the interview, the generator, the sandbox or the parser itself."""
+    allowed = ("frontends", "operations", "domain")
+    reaching = [
+        f"{module} -> {target}"
+        for module, targets in sorted(import_graph().items())
+        if module.startswith("service_creator.frontends.")
+        for target in sorted(targets)
+        if target != "service_creator" and target.split(".")[1] not in allowed
+    ]
+    assert reaching == []
+
+
 def test_the_walk_sees_deferred_and_type_checking_imports(tmp_path: Path) -> None:
     source = tmp_path / "x.py"
     source.write_text(

@@ -9,16 +9,10 @@ import pytest
 from service_creator.domain.config import Settings
 from service_creator.domain.errors import InvalidAnswerError, SessionNotFoundError
 from service_creator.domain.requirements import Question
-from service_creator.interview.scripted import DEMO_ANSWERS, ScriptedAsker
 from service_creator.interview.sessions import SessionStore
-from service_creator.operations.interview import (
-    AnswerQuestionInput,
-    SessionRef,
-    StartInterviewInput,
-    answer_question,
-    get_session,
-    start_interview,
-)
+from service_creator.operations.interview import answer_question, get_session, start_interview
+from service_creator.operations.io import AnswerQuestionInput, SessionRef, StartInterviewInput
+from service_creator.operations.scripted import DEMO_ANSWERS, ScriptedAsker
 
 SETTINGS = Settings()
 

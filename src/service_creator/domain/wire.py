@@ -1,12 +1,12 @@
 """The base of every model that crosses a boundary (a file on disk, a protocol message, a
-template): field names are snake_case in Python and camelCase on the LSP wire."""
+template). Field names are snake_case everywhere; the LSP front door shows them in camelCase
+(frontends/lsp/wire.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
 
 
 def now() -> datetime:
@@ -14,8 +14,6 @@ def now() -> datetime:
 
 
 class WireModel(BaseModel):
-    """Base for models that travel over a protocol: camelCase aliases, populate by either name."""
+    """Base for models that travel over a protocol or to disk: unknown fields are refused."""
 
-    model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="forbid", defer_build=True
-    )
+    model_config = ConfigDict(extra="forbid", defer_build=True)

@@ -1,7 +1,7 @@
 """The fix operation: repair what a failing test implicates, then run the tests again.
 
-The failure comes from the last test report of the workspace (`.service-creator/last_report.json`,
-saved by `run_tests_saved`; when there is none, the tests are run first). What it implicates
+The failure comes from the last test report of the workspace (operations/testing.py saves
+every run's; when there is none, the tests are run first). What it implicates
 (operations/fix_target.py): the failing frame in the project's own source, else the test's file and
 the files it is built on. The offline engine restores each of those whose content differs from
 its templates' (a real repair when the user broke one). A model is asked to fix one file: the
@@ -15,108 +15,39 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-from pydantic import Field, ValidationError
 
 from service_creator.domain.config import Settings
-from service_creator.domain.confine import STATE_DIR, state_dir
-from service_creator.domain.errors import ServiceCreatorError, UnsafeFileError
+from service_creator.domain.errors import ServiceCreatorError
 from service_creator.domain.ports import Progress, Writer
 from service_creator.domain.project import FileSpec, GeneratedFile
-from service_creator.domain.reports import Finding, TestCase, TestReport
+from service_creator.domain.reports import TestCase, TestReport
 from service_creator.domain.requirements import Requirements
-from service_creator.domain.safe_files import read_project_text
-from service_creator.domain.wire import WireModel
+from service_creator.domain.workspace_path import WorkspacePath
 from service_creator.generation.plan import plan
 from service_creator.generation.validate import validate
-from service_creator.generation.workspace import FilesystemWriter, Workspace, atomic_write
+from service_creator.generation.workspace import FilesystemWriter, Workspace
 from service_creator.interview.interview import Interview
 from service_creator.operations.fix_target import candidates, model_target
-from service_creator.operations.interview import SessionRef, open_session
-
-if TYPE_CHECKING:
-    from service_creator.operations.testing import RunTestsInput, RunTestsOutput
+from service_creator.operations.interview import open_session
+from service_creator.operations.io import FixFailureInput, FixFailureOutput, RunTestsInput
+from service_creator.operations.testing import load_report, run_tests, tests_output
 
 log = logging.getLogger(__name__)
 
-REPORT_FILE = "last_report.json"
-REPORT_LIMIT = 32 << 20
 FAILURE_CHARS = 6000  # of pytest's output, around the failing test
-TestRunner = Callable[[Path, Settings, Progress], Awaitable[TestReport]]
-
-
-class FixFailureInput(SessionRef):
-    test_id: str = Field(description="pytest node id of the failing test, e.g. test_suite.py::t")
-
-
-class FixFailureOutput(WireModel):
-    workspace: str
-    test_id: str
-    engine: str
-    files: list[str] = Field([], description="The files the fix changed")
-    written: list[str] = []
-    unchanged: list[str] = []
-    conflicts: list[str] = []
-    report: TestReport | None = Field(None, description="The tests' report after the fix")
-    findings: list[Finding] = Field([], description="What still fails, with file and line")
-    message: str = ""
-
-
-# --- the last report -----------------------------------------------------------------------
-
-
-def report_path(workspace: Path) -> Path:
-    return state_dir(workspace) / REPORT_FILE
-
-
-def save_report(workspace: Path, report: TestReport) -> None:
-    atomic_write(report_path(workspace), report.model_dump_json(indent=1))
-
-
-def load_report(workspace: Path) -> TestReport | None:
-    """The last report, read through no link; a damaged one is ignored (its text never shown)."""
-    relative = f"{STATE_DIR}/{REPORT_FILE}"
-    try:
-        text = read_project_text(workspace, relative, limit=REPORT_LIMIT)
-        return TestReport.model_validate_json(text)
-    except FileNotFoundError:
-        return None
-    except UnsafeFileError as exc:
-        log.warning("ignoring the last test report: %s", exc.message)
-    except (OSError, ValidationError) as exc:
-        problem = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else exc.strerror
-        log.warning("ignoring an unreadable %s: %s", relative, problem)
-    return None
-
-
-async def run_tests_saved(
-    inp: RunTestsInput,
-    settings: Settings,
-    progress: Progress,
-    overlay: Mapping[str, str] | None = None,
-) -> RunTestsOutput:
-    """`tools.testing.run_tests`, its report saved as the workspace's last one (for fixes)."""
-    from service_creator.operations.testing import run_tests
-
-    output = await run_tests(inp, settings, progress, overlay)
-    await asyncio.to_thread(save_report, inp.workspace.path, output.report)
-    return output
+TestRunner = Callable[[WorkspacePath, Settings, Progress], Awaitable[TestReport]]
 
 
 async def sandbox_tests(
-    workspace: Path,
+    workspace: WorkspacePath,
     settings: Settings,
     progress: Progress,
     overlay: Mapping[str, str] | None = None,
 ) -> TestReport:
     """The workspace's tests in the Docker sandbox (`overlay`: texts tested instead of the
-    files on disk); the report is saved."""
-    from service_creator.operations.testing import RunTestsInput
-
+    files on disk); the report is saved as the workspace's last."""
     inp = RunTestsInput(workspace=workspace)
-    return (await run_tests_saved(inp, settings, progress, overlay)).report
+    return (await run_tests(inp, settings, progress, overlay)).report
 
 
 # --- the operation -------------------------------------------------------------------------
@@ -135,12 +66,13 @@ async def fix_failure(
     Everything happens in `inp.workspace`, the folder the caller resolved (never the one a
     session file names)."""
     workspace = inp.workspace.path
+    site = Workspace(workspace)
     session, _ = await asyncio.to_thread(open_session, inp, settings, create=False)
     requirements = Interview(session).requirements()
     report = await asyncio.to_thread(load_report, workspace)
     if report is None or find_case(report, inp.test_id) is None:
         progress.report(0, 3, "Running the tests to find the failure")
-        report = await run_tests(workspace, settings, progress)
+        report = await run_tests(inp.workspace, settings, progress)
     case = find_case(report, inp.test_id)
     if case is None:
         raise ServiceCreatorError(
@@ -156,7 +88,6 @@ async def fix_failure(
             message=f"{case.id} {case.outcome} in the last run: nothing to fix",
         )
     specs = plan(requirements)
-    site = Workspace(workspace)
     if settings.is_offline:
         files = await asyncio.to_thread(
             offline_restore, candidates(case, specs), requirements, site
@@ -165,7 +96,7 @@ async def fix_failure(
         spec = await asyncio.to_thread(model_target, case, specs, workspace)
         progress.report(1, 3, f"Asking {settings.model_for('review')} to fix {spec.path}")
         current = await asyncio.to_thread(site.read, spec.path)
-        content = await model_fix(spec, requirements, case, report, workspace, current, settings)
+        content = await model_fix(spec, requirements, case, report, site, current, settings)
         fixed, _ = await asyncio.to_thread(
             validate, spec, GeneratedFile(path=spec.path, content=content)
         )
@@ -183,9 +114,7 @@ async def fix_failure(
     writer = writer or FilesystemWriter(workspace)
     written = await writer.apply(files, f"Service Creator: fix {case.id}")
     progress.report(2, 3, "Running the tests again")
-    after = await run_tests(workspace, settings, progress)
-    from service_creator.sandbox.results import report_findings
-
+    after = await run_tests(inp.workspace, settings, progress)
     still = find_case(after, case.id)
     verdict = "now passes" if still is not None and still.outcome == "passed" else "still fails"
     paths = [f.path for f in files]
@@ -198,7 +127,7 @@ async def fix_failure(
         unchanged=written.unchanged,
         conflicts=written.conflicts,
         report=after,
-        findings=report_findings(after),
+        findings=tests_output(after).findings,
         message=f"Fixed {', '.join(paths)}; {case.id} {verdict}",
     )
 
@@ -209,7 +138,7 @@ def offline_restore(
     """The offline engine's version of each candidate whose content on disk differs from it."""
     from service_creator.generation.offline.generator import render_file
 
-    restored = []
+    restored: list[GeneratedFile] = []
     for spec in specs:
         rendered = GeneratedFile(path=spec.path, content=render_file(spec, requirements))
         file, _ = validate(spec, rendered)
@@ -234,7 +163,7 @@ async def model_fix(
     requirements: Requirements,
     case: TestCase,
     report: TestReport,
-    workspace: Path,
+    site: Workspace,
     current: str | None,
     settings: Settings,
 ) -> str:
@@ -245,13 +174,12 @@ async def model_fix(
     from service_creator.resources import render
 
     ledger = Ledger(
-        workspace,
+        site.root,
         kind="fix",
         budget_tokens=settings.budget_tokens,
         budget_usd=settings.budget_usd,
     )
-    engine = ModelEngine(settings, workspace=workspace, ledger=ledger)
-    site = Workspace(workspace)
+    engine = ModelEngine(settings, workspace=site.root, ledger=ledger)
     for path in spec.depends_on:
         text = site.read(path)
         if text is not None:

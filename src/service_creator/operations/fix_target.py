@@ -44,7 +44,7 @@ def changed_by_user(workspace: Path, paths: list[str]) -> list[str]:
     """The paths whose content differs from what we last wrote (per the manifest)."""
     site = Workspace(workspace)
     manifest = site.load_manifest()
-    changed = []
+    changed: list[str] = []
     for path in paths:
         entry = manifest.files.get(path)
         current = site.read(path)

@@ -5,39 +5,13 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from pydantic import Field
-
 from service_creator.domain.config import Settings
 from service_creator.domain.ports import Progress, Writer
-from service_creator.domain.reports import Finding
-from service_creator.domain.wire import WireModel
 from service_creator.generation.pipeline import Engine
 from service_creator.generation.workspace import FilesystemWriter
 from service_creator.interview.interview import Interview
-from service_creator.operations.interview import SessionRef, open_session
-
-
-class GenerateInput(SessionRef):
-    pass
-
-
-class GenerateOutput(WireModel):
-    session_id: str
-    workspace: str
-    engine: str
-    files: list[str]
-    written: list[str] = []
-    unchanged: list[str] = []
-    conflicts: list[str] = []
-    findings: list[Finding] = []
-    cancelled: bool = False
-    stopped: str | None = Field(
-        None, description="Why a model generation stopped early (budget, provider); work kept"
-    )
-    ledger: str | None = Field(None, description="The generation's token/cost ledger (models)")
-    notes: list[str] = Field(
-        [], description="What the user should be told, e.g. a session copied from another folder"
-    )
+from service_creator.operations.interview import open_session
+from service_creator.operations.io import GenerateInput, GenerateOutput
 
 
 def engine_for(settings: Settings, workspace: Path | None = None) -> Engine:

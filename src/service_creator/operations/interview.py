@@ -6,53 +6,20 @@ import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import Field
-
 from service_creator.domain.config import Settings
 from service_creator.domain.errors import InvalidAnswerError, SessionNotFoundError
 from service_creator.domain.ports import Asker
-from service_creator.domain.requirements import (
-    AnswerValue,
-    Question,
-    Requirements,
-    Session,
-    SessionStatus,
-)
-from service_creator.domain.wire import WireModel
-from service_creator.domain.workspace_path import WorkspacePath
+from service_creator.domain.requirements import AnswerValue, Question, Session
 from service_creator.interview.interview import Interview, summarize
 from service_creator.interview.sessions import SessionStore
+from service_creator.operations.io import (
+    AnswerQuestionInput,
+    InterviewState,
+    SessionRef,
+    StartInterviewInput,
+)
 
 MAX_ATTEMPTS = 5
-
-
-class SessionRef(WireModel):
-    workspace: WorkspacePath = Field(description="The project folder")
-    session_id: str | None = None
-
-
-class StartInterviewInput(SessionRef):
-    restart: bool = False
-
-
-class AnswerQuestionInput(SessionRef):
-    question_id: str | None = None
-    answer: AnswerValue
-
-
-class InterviewState(WireModel):
-    session_id: str
-    workspace: str
-    status: SessionStatus
-    step: int
-    total_steps: int
-    question: Question | None = None
-    summary: str | None = None
-    requirements: Requirements | None = None
-    message: str = ""
-    notes: list[str] = Field(
-        [], description="What the user should be told, e.g. a session copied from another folder"
-    )
 
 
 def open_session(
@@ -178,3 +145,12 @@ async def get_session(inp: SessionRef, settings: Settings) -> InterviewState:
     """The session's state: status, step, the current question, the requirements when done."""
     session, store = await asyncio.to_thread(open_session, inp, settings, create=False)
     return await worded_state(Interview(session), settings, store)
+
+
+def questions_together(ref: SessionRef, question: Question) -> list[Question]:
+    """`question`, with the questions after it that nothing unanswered shapes (one round of
+    forms); just `question` when it is not the first of that round."""
+    if ref.session_id is None:
+        return [question]
+    batch = Interview(SessionStore(ref.workspace).load(ref.session_id)).ready()
+    return batch if batch and batch[0].id == question.id else [question]

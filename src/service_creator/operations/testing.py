@@ -1,5 +1,8 @@
 """The test operation: run a workspace's tests in the Docker sandbox; build the sandbox image.
 
+Every run's report is saved as the workspace's last (`.service-creator/last_report.json`): the
+findings a front door shows later and the failure a fix repairs are read from it.
+
 Docker work is blocking, so it runs in a worker thread; the event loop stays free. Progress
 reports are handed back to the loop's thread. Cancelling (the `Progress` says so, or the
 awaiting task is cancelled) kills and removes the container before the call returns.
@@ -9,59 +12,40 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import asdict
 from functools import partial
+from pathlib import Path
 from typing import TypeVar
 
-from pydantic import Field
+from pydantic import ValidationError
 
+from service_creator.domain.atomic import atomic_write
 from service_creator.domain.config import Settings
-from service_creator.domain.errors import CancelledByUser, SandboxError
+from service_creator.domain.confine import STATE_DIR, state_dir
+from service_creator.domain.errors import CancelledByUser, SandboxError, UnsafeFileError
 from service_creator.domain.ports import Progress
-from service_creator.domain.reports import Finding, TestReport
-from service_creator.domain.wire import WireModel
+from service_creator.domain.reports import TestReport
+from service_creator.domain.safe_files import read_project_text
 from service_creator.domain.workspace_path import WorkspacePath
+from service_creator.operations.io import (
+    BuildSandboxInput,
+    BuildSandboxOutput,
+    RunTestsInput,
+    RunTestsOutput,
+    SandboxInfoOutput,
+)
 from service_creator.sandbox.image import build_image
 from service_creator.sandbox.results import report_findings
-from service_creator.sandbox.runs import run_in_sandbox
+from service_creator.sandbox.runs import close_warm, run_in_sandbox
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-__all__ = [
-    "BuildSandboxInput",
-    "BuildSandboxOutput",
-    "RunTestsInput",
-    "RunTestsOutput",
-    "build_sandbox",
-    "exit_status",
-    "render_report",
-    "report_findings",
-    "run_tests",
-]
-
-
-class RunTestsInput(WireModel):
-    workspace: WorkspacePath = Field(description="Folder of the project whose tests to run")
-    warm: bool | None = Field(
-        None, description="Reuse one prepared container for this workspace (fast re-runs)"
-    )
-    timeout: float | None = Field(
-        None, gt=0, le=3600, description="Wall-clock limit in seconds (default from settings)"
-    )
-
-
-class RunTestsOutput(WireModel):
-    report: TestReport
-    findings: list[Finding] = Field(description="Failures with file and line, for diagnostics")
-    exit_code: int = Field(description="0 all passed, 1 some failed, 2 the run itself failed")
-
-
-class BuildSandboxInput(WireModel):
-    pass
-
-
-class BuildSandboxOutput(WireModel):
-    image: str = Field(description="Tag of the sandbox image")
+REPORT_FILE = "last_report.json"
+REPORT_LIMIT = 32 << 20
 
 
 class ThreadProgress:
@@ -125,9 +109,43 @@ async def run_tests(
         overlay=overlay,
     )
     report = await in_thread(lambda cancel: work(cancel=cancel))
+    await asyncio.to_thread(save_report, inp.workspace.path, report)
+    return tests_output(report)
+
+
+def tests_output(report: TestReport) -> RunTestsOutput:
     return RunTestsOutput(
         report=report, findings=report_findings(report), exit_code=exit_status(report)
     )
+
+
+# --- the last report -----------------------------------------------------------------------
+
+
+def save_report(workspace: Path, report: TestReport) -> None:
+    atomic_write(state_dir(workspace) / REPORT_FILE, report.model_dump_json(indent=1))
+
+
+def load_report(workspace: Path) -> TestReport | None:
+    """The last report, read through no link; a damaged one is ignored (its text never shown)."""
+    relative = f"{STATE_DIR}/{REPORT_FILE}"
+    try:
+        text = read_project_text(workspace, relative, limit=REPORT_LIMIT)
+        return TestReport.model_validate_json(text)
+    except FileNotFoundError:
+        return None
+    except UnsafeFileError as exc:
+        log.warning("ignoring the last test report: %s", exc.message)
+    except (OSError, ValidationError) as exc:
+        problem = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else exc.strerror
+        log.warning("ignoring an unreadable %s: %s", relative, problem)
+    return None
+
+
+def last_tests(workspace: WorkspacePath) -> RunTestsOutput | None:
+    """The workspace's last test run, as `run_tests` returned it."""
+    report = load_report(workspace.path)
+    return None if report is None else tests_output(report)
 
 
 async def build_sandbox(
@@ -140,26 +158,23 @@ async def build_sandbox(
     return BuildSandboxOutput(image=tag)
 
 
+def sandbox_info(settings: Settings) -> SandboxInfoOutput:
+    """What the sandbox would run on (engine, runtimes, images), and what is missing."""
+    from service_creator.sandbox.docker import docker_client
+    from service_creator.sandbox.doctor import sandbox_info as engine_info
+
+    info = engine_info(docker_client(settings), settings)
+    return SandboxInfoOutput.model_validate(asdict(info))
+
+
+def release_warm(workspace: WorkspacePath) -> None:
+    """Remove the prepared container kept for `workspace` (warm runs), if there is one."""
+    close_warm(workspace.path)
+
+
 def exit_status(report: TestReport) -> int:
     """0 when every test passed, 1 when some failed (or hung, or ran out of memory), 2 when
     the sandbox itself failed."""
     if report.outcome == "passed":
         return 0
     return 2 if report.outcome == "sandbox_error" else 1
-
-
-def render_report(output: RunTestsOutput) -> str:
-    """A readable report for a terminal: a summary line, then each failure as `file:line`."""
-    report = output.report
-    lines = [
-        f"{report.outcome.upper()}: {report.passed} passed, {report.failed} failed, "
-        f"{report.errors} errors, {report.skipped} skipped in {report.duration:.2f} s"
-        + (f" (runtime {report.runtime})" if report.runtime else "")
-    ]
-    if report.message:
-        lines.append(report.message)
-    for finding in output.findings:
-        where = f"{finding.location.path}:{finding.location.line}"
-        first, *_ = finding.message.splitlines() or [""]
-        lines.append(f"  {where}: {first}")
-    return "\n".join(lines)

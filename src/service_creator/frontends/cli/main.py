@@ -18,7 +18,8 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(_command_in(argv)).parse_args(argv)
     if not hasattr(args, "run"):
         build_parser().print_help(sys.stderr)
         return 2
@@ -34,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _command_in(argv: list[str]) -> str | None:
+    return next((arg for arg in argv if not arg.startswith("-")), None)
+
+
 def error_line(exc: Exception) -> str:
     """One line: what went wrong, then what to do about it (`hint`)."""
     message = " ".join(str(getattr(exc, "message", exc)).split("\n"))
@@ -41,7 +46,9 @@ def error_line(exc: Exception) -> str:
     return f"error: {message} (hint: {hint})" if hint else f"error: {message}"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; the flags of an operation's command are derived from its input model, and
+    only for `command` (the one being run), so the bare parser loads no model."""
     parser = argparse.ArgumentParser(
         prog="service-creator",
         description="Interview, generate and test a cloud service project.",
@@ -49,18 +56,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    interview = _command(commands, "interview", "ask the interview questions", _interview)
-    _workspace_args(interview)
-    interview.add_argument("--answers", metavar="FILE.yaml", help="answer from a YAML mapping")
-    interview.add_argument("--restart", action="store_true", help="start over in a new session")
+    def operation(name: str, help_text: str, run: Command, model: str) -> None:
+        sub = _command(commands, name, help_text, run)
+        if name == command:
+            from service_creator.frontends.cli.flags import add_model_flags
+            from service_creator.operations import io
 
-    generate = _command(commands, "generate", "generate the service project", _generate)
-    _workspace_args(generate)
+            add_model_flags(sub, getattr(io, model))
+        sub.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+        if name == "interview":
+            sub.add_argument("--answers", metavar="FILE.yaml", help="answer from a YAML mapping")
 
-    test = _command(commands, "test", "run the project's tests in the Docker sandbox", _test)
-    test.add_argument("--workspace", metavar="DIR", default=".", help="project folder (default: .)")
-    test.add_argument("--warm", action="store_true", help="reuse a prepared container")
-    test.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    operation("interview", "ask the interview questions", _interview, "StartInterviewInput")
+    operation("generate", "generate the service project", _generate, "GenerateInput")
+    operation("test", "run the project's tests in the Docker sandbox", _test, "RunTestsInput")
+    operation("fix", "repair what a failing test implicates, test again", _fix, "FixFailureInput")
 
     sandbox = commands.add_parser("sandbox", help="manage the sandbox image")
     sandbox_commands = sandbox.add_subparsers(title="sandbox commands", metavar="COMMAND")
@@ -87,18 +97,13 @@ def _command(commands: Any, name: str, help_text: str, run: Command) -> argparse
     return sub
 
 
-def _workspace_args(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("--workspace", metavar="DIR", default=".", help="project folder (default: .)")
-    sub.add_argument("--session", metavar="ID", help="session id (default: the latest)")
-    sub.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-
-
 def _emit_json(model: Any) -> None:
     print(model.model_dump_json(indent=2, exclude_none=True))
 
 
 def _interview(args: argparse.Namespace) -> int:
-    from service_creator.frontends.cli.commands import print_notes, run_interview
+    from service_creator.frontends.cli.commands import run_interview
+    from service_creator.frontends.cli.render import print_notes
 
     state = asyncio.run(run_interview(args))
     if args.json:
@@ -111,9 +116,10 @@ def _interview(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from service_creator.frontends.cli.commands import print_generation, run_generate
+    from service_creator.frontends.cli.commands import run_generate
+    from service_creator.frontends.cli.render import print_generation
 
-    output = asyncio.run(run_generate(args.workspace, args.session, quiet=args.json))
+    output = asyncio.run(run_generate(args))
     if args.json:
         _emit_json(output)
     else:
@@ -123,14 +129,30 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _test(args: argparse.Namespace) -> int:
     from service_creator.frontends.cli.commands import run_sandbox_tests
-    from service_creator.operations.testing import render_report
+    from service_creator.frontends.cli.render import render_report
 
-    output = asyncio.run(run_sandbox_tests(args.workspace, warm=args.warm, quiet=args.json))
+    output = asyncio.run(run_sandbox_tests(args))
     if args.json:
         _emit_json(output)
     else:
-        print(render_report(output))
+        print(render_report(output.report, output.findings))
     return output.exit_code
+
+
+def _fix(args: argparse.Namespace) -> int:
+    from service_creator.frontends.cli.commands import run_fix
+    from service_creator.frontends.cli.render import render_report
+
+    output = asyncio.run(run_fix(args))
+    if args.json:
+        _emit_json(output)
+    else:
+        print(output.message, file=sys.stderr)
+    if output.report is None:
+        return 1
+    if not args.json:
+        print(render_report(output.report, output.findings))
+    return 0 if output.report.outcome == "passed" else 1
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -141,12 +163,11 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
+    from service_creator import operations
     from service_creator.domain.config import Settings
-    from service_creator.sandbox.docker import docker_client
-    from service_creator.sandbox.doctor import render_info, sandbox_info
+    from service_creator.frontends.cli.render import render_info
 
-    settings = Settings.from_env()
-    info = sandbox_info(docker_client(settings), settings)
+    info = operations.sandbox_info(Settings.from_env())
     print(render_info(info))
     return 1 if info.problems else 0
 

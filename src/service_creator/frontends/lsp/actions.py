@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from service_creator import operations
 from service_creator.domain.testfiles import is_test_file
 
 if TYPE_CHECKING:
-    from tree_sitter import Node
-
     from service_creator.frontends.lsp.server import ServiceCreatorServer
 
 FIX_FAILURE = "serviceCreator.fixFailure"
@@ -81,7 +80,7 @@ def lenses_for(ls: ServiceCreatorServer, uri: str) -> list[types.CodeLens]:
     doc = ls.workspace.get_text_document(uri)
     units = ls.workspace.position_codec.client_num_units
     lenses = []
-    for _test, row, column in find_test_functions(doc.source):
+    for _test, row, column in operations.test_functions(doc.source):
         line = doc.lines[row] if row < len(doc.lines) else ""
         start = types.Position(line=row, character=units(line[:column]))
         end = types.Position(line=row, character=units(line.rstrip("\r\n")))
@@ -95,51 +94,6 @@ def lenses_for(ls: ServiceCreatorServer, uri: str) -> list[types.CodeLens]:
             )
         )
     return lenses
-
-
-def find_test_functions(source: str) -> list[tuple[str, int, int]]:
-    """(node id below the file, 0-based row, column in characters) of each test function."""
-    from service_creator.codeintel.parsing import parser
-
-    data = source.encode("utf-8")
-    root = parser("python").parse(data).root_node
-    found: list[tuple[str, int, int]] = []
-    for node in root.named_children:
-        definition = _definition(node)
-        if definition is None:
-            continue
-        name = _name(definition)
-        if definition.type == "function_definition" and name.startswith("test"):
-            found.append((name, *_point(data, node)))
-        elif definition.type == "class_definition" and name.startswith("Test"):
-            body = definition.child_by_field_name("body")
-            for member in body.named_children if body else []:
-                method = _definition(member)
-                if method is not None and method.type == "function_definition":
-                    method_name = _name(method)
-                    if method_name.startswith("test"):
-                        found.append((f"{name}::{method_name}", *_point(data, member)))
-    return found
-
-
-def _definition(node: Node) -> Node | None:
-    if node.type == "decorated_definition":
-        return node.child_by_field_name("definition")
-    return node if node.type in ("function_definition", "class_definition") else None
-
-
-def _name(node: Node) -> str:
-    name = node.child_by_field_name("name")
-    return name.text.decode("utf-8") if name is not None and name.text else ""
-
-
-def _point(data: bytes, node: Node) -> tuple[int, int]:
-    """Row and character column of the `def` (after any decorators)."""
-    definition = _definition(node) or node
-    row, byte_column = definition.start_point
-    line_start = definition.start_byte - byte_column
-    column = len(data[line_start : definition.start_byte].decode("utf-8", errors="replace"))
-    return row, column
 
 
 def _root_of(ls: ServiceCreatorServer, uri: str) -> Path | None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcMethodNotFound
 
+from service_creator.frontends.lsp.convert import encode
 from service_creator.frontends.lsp.server import ASK_REQUEST
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ class LspAsker:
         if problem:
             explanation = f"{problem}. {question.explanation}".strip()
             question = question.model_copy(update={"explanation": explanation})
-        params = question.model_dump(by_alias=True, mode="json")
+        params = encode(question)
         result = await self.job.race(self.ls.protocol.send_request_async(ASK_REQUEST, params))
         return _plain(result)
 

@@ -1,11 +1,12 @@
 """The `serviceCreator.*` commands (registered in features.py): decode the one camelCase
-argument, call the tool, encode the result.
+argument, call the operation, encode the result.
 
-Each command takes one object argument (a tools input model, camelCase; `workspace` defaults
-to the first workspace folder and must lie inside the client's workspace folders, like MCP's
-roots) and returns the tool's output model as camelCase JSON. A
-malformed argument is a JSON-RPC InvalidParams error; a ServiceCreatorError is a JSON-RPC
-error with its message and hint. The tools load on first use, not at start-up.
+Each command takes one object argument (its operation's input model from operations/io.py, in
+camelCase; `workspace` defaults to the first workspace folder and must lie inside the client's
+workspace folders, like MCP's roots) and returns the operation's output model as camelCase
+JSON. A malformed argument is a JSON-RPC InvalidParams error; a ServiceCreatorError is a
+JSON-RPC error with its message and hint. The work loads behind `service_creator.operations`
+on the first command, not at start-up.
 """
 
 from __future__ import annotations
@@ -15,19 +16,33 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
+from pygls.uris import to_fs_path
 
+from service_creator import operations
+from service_creator.domain.config import Settings
 from service_creator.domain.errors import ServiceCreatorError, WorkspaceError
+from service_creator.domain.ports import Progress
+from service_creator.domain.reports import TestReport
+from service_creator.domain.workspace_path import WorkspacePath
+from service_creator.frontends.lsp.asker import LspAsker
 from service_creator.frontends.lsp.convert import REQUEST_FAILED, decode, encode, rpc_error
 from service_creator.frontends.lsp.diagnostics import GENERATE, TESTS
+from service_creator.frontends.lsp.progress import LspProgress
 from service_creator.frontends.lsp.server import Job, ServiceCreatorServer
-
-if TYPE_CHECKING:
-    from service_creator.domain.config import Settings
-    from service_creator.domain.ports import Progress
+from service_creator.frontends.lsp.writer import read_as_editor, writer_for
+from service_creator.operations.io import (
+    AnswerQuestionInput,
+    FixFailureInput,
+    GenerateInput,
+    InterviewState,
+    RunTestsInput,
+    SessionRef,
+    StartInterviewInput,
+)
 
 log = logging.getLogger(__name__)
 
@@ -94,32 +109,23 @@ async def running(
 
 
 async def start_interview(ls: ServiceCreatorServer, *arguments: Any) -> Any:
-    from service_creator.frontends.lsp.asker import LspAsker
-    from service_creator.operations.interview import StartInterviewInput
-    from service_creator.operations.interview import start_interview as start
-
     async with running(ls, "startInterview", StartInterviewInput, arguments, create=True) as run:
-        state = await start(run.input, run.settings, LspAsker(ls, run.job))
+        state = await operations.start_interview(run.input, run.settings, LspAsker(ls, run.job))
         tell(ls, state.notes)
         interview_status(ls, state)
         return encode(state)
 
 
 async def answer_question(ls: ServiceCreatorServer, *arguments: Any) -> Any:
-    from service_creator.operations.interview import AnswerQuestionInput
-    from service_creator.operations.interview import answer_question as answer
-
     async with running(ls, "answerQuestion", AnswerQuestionInput, arguments) as run:
-        state = await answer(run.input, run.settings)
+        state = await operations.answer_question(run.input, run.settings)
         interview_status(ls, state)
         return encode(state)
 
 
 async def show_session(ls: ServiceCreatorServer, *arguments: Any) -> Any:
-    from service_creator.operations.interview import SessionRef, get_session
-
     async with running(ls, "showSession", SessionRef, arguments) as run:
-        return encode(await get_session(run.input, run.settings))
+        return encode(await operations.get_session(run.input, run.settings))
 
 
 def tell(ls: ServiceCreatorServer, notes: Sequence[str]) -> None:
@@ -128,7 +134,7 @@ def tell(ls: ServiceCreatorServer, notes: Sequence[str]) -> None:
         ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=note))
 
 
-def interview_status(ls: ServiceCreatorServer, state: Any) -> None:
+def interview_status(ls: ServiceCreatorServer, state: InterviewState) -> None:
     where = f"step {state.step}/{state.total_steps}"
     text = {
         "complete": "Interview complete",
@@ -143,14 +149,10 @@ def interview_status(ls: ServiceCreatorServer, state: Any) -> None:
 
 
 async def generate(ls: ServiceCreatorServer, *arguments: Any) -> Any:
-    from service_creator.frontends.lsp.progress import LspProgress
-    from service_creator.frontends.lsp.writer import writer_for
-    from service_creator.operations.generate import GenerateInput, generate_service
-
     async with running(ls, "generate", GenerateInput, arguments, exclusive=True) as run:
         async with LspProgress(ls, run.job, "Service Creator: generating") as progress:
-            output = await generate_service(
-                run.input, run.settings, progress, writer_for(ls, run.root)
+            output = await operations.generate_service(
+                run.input, run.settings, progress, writer_for(ls, run.input.workspace)
             )
             progress.end_message = f"{len(output.written)} of {len(output.files)} files written"
         tell(ls, output.notes)
@@ -170,15 +172,11 @@ async def generate(ls: ServiceCreatorServer, *arguments: Any) -> Any:
 
 
 async def run_tests(ls: ServiceCreatorServer, *arguments: Any) -> Any:
-    from service_creator.frontends.lsp.progress import LspProgress
-    from service_creator.operations.fix import (
-        run_tests_saved as run_sandbox,  # fixes read the report
-    )
-    from service_creator.operations.testing import RunTestsInput
-
     async with running(ls, "runTests", RunTestsInput, arguments, exclusive=True) as run:
         async with LspProgress(ls, run.job, "Service Creator: sandbox tests") as progress:
-            output = await run_sandbox(run.input, run.settings, progress, unsaved(ls, run.root))
+            output = await operations.run_tests(
+                run.input, run.settings, progress, unsaved(ls, run.root)
+            )
             progress.end_message = report_summary(output.report)
         ls.diagnostics.replace(run.root, TESTS, output.findings)
         ls.status(f"Tests: {report_summary(output.report)}", tooltip=output.report.message or None)
@@ -186,34 +184,31 @@ async def run_tests(ls: ServiceCreatorServer, *arguments: Any) -> Any:
 
 
 async def fix_failure(ls: ServiceCreatorServer, *arguments: Any) -> Any:
-    from service_creator.frontends.lsp.progress import LspProgress
-    from service_creator.frontends.lsp.writer import writer_for
-    from service_creator.operations.fix import FixFailureInput, sandbox_tests
-    from service_creator.operations.fix import fix_failure as fix
-
-    async def run_in_sandbox(workspace: Path, settings: Settings, progress: Progress) -> Any:
-        return await sandbox_tests(workspace, settings, progress, unsaved(ls, workspace))
+    async def run_in_sandbox(
+        workspace: WorkspacePath, settings: Settings, progress: Progress
+    ) -> TestReport:
+        overlay = unsaved(ls, workspace.path)
+        return await operations.sandbox_tests(workspace, settings, progress, overlay)
 
     async with running(ls, "fixFailure", FixFailureInput, arguments, exclusive=True) as run:
         async with LspProgress(
             ls, run.job, f"Service Creator: fixing {run.input.test_id}"
         ) as progress:
-            output = await fix(
+            output = await operations.fix_failure(
                 run.input,
                 run.settings,
                 progress,
-                writer_for(ls, run.root),
+                writer_for(ls, run.input.workspace),
                 run_tests=run_in_sandbox,
             )
-        report = getattr(output, "report", None)
-        findings = getattr(output, "findings", None)
-        if report is not None and findings is not None:
-            ls.diagnostics.replace(run.root, TESTS, findings)
-            ls.status(f"Tests: {report_summary(report)}", tooltip=report.message or None)
+        if output.report is not None:
+            ls.diagnostics.replace(run.root, TESTS, output.findings)
+            summary = report_summary(output.report)
+            ls.status(f"Tests: {summary}", tooltip=output.report.message or None)
         return encode(output)
 
 
-def report_summary(report: Any) -> str:
+def report_summary(report: TestReport) -> str:
     parts = [f"{report.passed} passed", f"{report.failed} failed"]
     if report.errors:
         parts.append(f"{report.errors} errors")
@@ -225,10 +220,6 @@ def report_summary(report: Any) -> str:
 def unsaved(ls: ServiceCreatorServer, root: Path) -> dict[str, str]:
     """The open documents under `root` whose text differs from the file on disk, by relative
     path: the sandbox tests these instead of the saved files (what the user sees)."""
-    from pygls.uris import to_fs_path
-
-    from service_creator.frontends.lsp.writer import read_as_editor
-
     overlay = {}
     for uri, doc in list(ls.workspace.text_documents.items()):
         path = to_fs_path(uri)

@@ -1,12 +1,14 @@
 """Pydantic ↔ the wire: command arguments in, command results out, errors as JSON-RPC errors.
 
 pygls structures command arguments with cattrs. `make_converter` teaches its converter the
-pydantic models (structure with `model_validate`, unstructure to camelCase JSON), so a handler
-may be annotated with a tools input model. Our command handlers take the raw argument instead
+pydantic models (structure with `model_validate`, unstructure to camelCase JSON: the models'
+field names are snake_case, renamed here by `wire`), so a handler may be annotated with an
+operation's input model. Our command handlers take the raw argument instead
 and call `decode`, because a missing `workspace` defaults to the editor's workspace folder,
 which only the server knows.
 
-Nothing here imports pydantic at module level: the server must start as fast as bare pygls.
+Nothing here imports pydantic at module level: it loads with the first command, behind the
+server's lazy seam (features.py), so the server starts as fast as bare pygls.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def make_converter() -> Converter:
     """pygls's converter, plus hooks for pydantic models (the `converter_factory`)."""
     converter = default_converter()
     converter.register_structure_hook_func(
-        _is_pydantic_model, lambda data, cls: cls.model_validate(data)
+        _is_pydantic_model, lambda data, cls: cls.model_validate(_wire().load_names(data, cls))
     )
     converter.register_unstructure_hook_func(_is_pydantic_model, encode)
     return converter
@@ -43,7 +45,13 @@ def make_converter() -> Converter:
 
 def encode(model: BaseModel | None) -> Any:
     """A model as the JSON a client receives: camelCase keys, JSON types."""
-    return None if model is None else model.model_dump(by_alias=True, mode="json")
+    return None if model is None else _wire().dump(model)
+
+
+def _wire() -> Any:
+    from service_creator.frontends.lsp import wire
+
+    return wire
 
 
 def decode(
@@ -73,6 +81,7 @@ def decode(
             f"Expected one object argument, got {type(raw).__name__}: {raw!r:.80}",
             data=_schema(model),
         )
+    raw = _wire().load_names(raw, model)
     if "workspace" in model.model_fields and raw.get("workspace") in (None, ""):
         if default_workspace is None:
             raise JsonRpcInvalidParams(
@@ -85,14 +94,20 @@ def decode(
         return model.model_validate(raw)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'argument'}: {err['msg']}"
+            f"{'.'.join(_camel(p) for p in err['loc']) or 'argument'}: {err['msg']}"
             for err in exc.errors()
         )
         raise JsonRpcInvalidParams(f"Invalid argument: {problems}", data=_schema(model)) from None
 
 
+def _camel(part: str | int) -> str:
+    from pydantic.alias_generators import to_camel
+
+    return to_camel(part) if isinstance(part, str) else str(part)
+
+
 def _schema(model: type[BaseModel]) -> dict[str, Any]:
-    return {"expected": model.model_json_schema(by_alias=True)}
+    return {"expected": _wire().schema(model)}
 
 
 def rpc_error(exc: Exception) -> JsonRpcException:

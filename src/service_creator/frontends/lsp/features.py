@@ -15,33 +15,33 @@ from lsprotocol import types
 
 from service_creator.frontends.lsp.server import ServiceCreatorServer
 
-# command → its function in commands.py
-COMMANDS = {
-    "serviceCreator.startInterview": "start_interview",
-    "serviceCreator.answerQuestion": "answer_question",
-    "serviceCreator.showSession": "show_session",
-    "serviceCreator.generate": "generate",
-    "serviceCreator.runTests": "run_tests",
-    "serviceCreator.fixFailure": "fix_failure",
-}
+# each command's handler in commands.py; its id is `serviceCreator.<name in camelCase>`
+COMMANDS = (
+    "start_interview",
+    "answer_question",
+    "show_session",
+    "generate",
+    "run_tests",
+    "fix_failure",
+)
+
+
+def command_id(name: str) -> str:
+    head, *rest = name.split("_")
+    return "serviceCreator." + head + "".join(word.title() for word in rest)
 
 
 def _warm_imports() -> None:
     """Load what the first command needs, off the event loop, while the user looks around."""
-    import service_creator.frontends.lsp.actions
-    import service_creator.frontends.lsp.asker
-    import service_creator.frontends.lsp.commands
-    import service_creator.frontends.lsp.configuration
-    import service_creator.frontends.lsp.progress
-    import service_creator.frontends.lsp.writer
-    import service_creator.operations.fix
-    import service_creator.operations.generate
-    import service_creator.operations.interview
-    import service_creator.operations.testing  # noqa: F401
+    from service_creator import operations
+    from service_creator.frontends.lsp import actions, commands, configuration  # noqa: F401
+
+    operations.load_all()
 
 
 def _command(name: str) -> Any:
-    """The command's handler; commands.py (and what it needs) loads on the first call."""
+    """The command's handler: the server's one lazy seam. commands.py, and through it the
+    operations, load on the first command (or when warmed), not at start-up."""
 
     async def handler(ls: ServiceCreatorServer, *arguments: Any) -> Any:
         from service_creator.frontends.lsp import commands
@@ -68,8 +68,8 @@ def build_server() -> ServiceCreatorServer:
     def on_shutdown(ls: ServiceCreatorServer, params: None) -> None:
         ls.cancel_jobs()
 
-    for command, name in COMMANDS.items():
-        server.command(command)(_command(name))
+    for name in COMMANDS:
+        server.command(command_id(name))(_command(name))
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,

@@ -24,7 +24,8 @@ from pygls.uris import from_fs_path
 
 from service_creator.domain.errors import WorkspaceError
 from service_creator.domain.project import GeneratedFile, WriteResult
-from service_creator.generation.workspace import PlannedChange, Workspace, owned_contents, result_of
+from service_creator.domain.workspace_path import WorkspacePath
+from service_creator.operations.writing import ChangePlanner, PlannedChange
 
 if TYPE_CHECKING:
     from pygls.workspace import TextDocument
@@ -35,8 +36,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def writer_for(ls: ServiceCreatorServer, root: Path | str) -> Writer:
-    return LspWriter(ls, Workspace(root), through_editor=ls.state.support.apply_edit)
+def writer_for(ls: ServiceCreatorServer, workspace: WorkspacePath) -> Writer:
+    return LspWriter(ls, ChangePlanner(workspace), through_editor=ls.state.support.apply_edit)
 
 
 class LspWriter:
@@ -44,20 +45,20 @@ class LspWriter:
     (`workspace/applyEdit`) or, for clients that cannot create files that way, to disk."""
 
     def __init__(
-        self, ls: ServiceCreatorServer, workspace: Workspace, *, through_editor: bool = True
+        self, ls: ServiceCreatorServer, planner: ChangePlanner, *, through_editor: bool = True
     ) -> None:
         self.ls = ls
-        self.workspace = workspace
+        self.planner = planner
         self.through_editor = through_editor
 
     async def apply(self, files: list[GeneratedFile], label: str) -> WriteResult:
-        plan = await asyncio.to_thread(self.workspace.plan_changes, list(files))
+        plan = await asyncio.to_thread(self.planner.plan, list(files))
         plan = [self._respect_open_buffer(change) for change in plan]
         changes = [c for c in plan if c.action != "unchanged"]
         if not self.through_editor:
-            await asyncio.to_thread(self.workspace.apply_plan, plan)
+            written = await asyncio.to_thread(self.planner.write, plan)
             log.info("wrote %d file(s) to disk for %r", len(changes), label)
-            return result_of(plan)
+            return written
         if changes:
             edit = types.WorkspaceEdit(
                 document_changes=[e for c in changes for e in self._edits(c)]
@@ -71,9 +72,9 @@ class LspWriter:
                     f"{result.failure_reason or 'no reason given'}",
                     hint="save or close the files being generated, then generate again",
                 )
-        await asyncio.to_thread(self.workspace.record_written, owned_contents(plan))
+        recorded = await asyncio.to_thread(self.planner.record, plan)
         log.info("applied %d change(s) through the editor for %r", len(changes), label)
-        return result_of(plan)
+        return recorded
 
     def _open_document(self, path: Path) -> TextDocument | None:
         uri = from_fs_path(str(path))
@@ -91,7 +92,7 @@ class LspWriter:
         on_disk = read_as_editor(change.target)
         if on_disk is None or doc.source != on_disk:
             log.info("%s has unsaved changes; ours goes beside it", change.path)
-            return self.workspace.beside(change)
+            return self.planner.beside(change)
         return change
 
     def _edits(self, change: PlannedChange) -> list[types.CreateFile | types.TextDocumentEdit]:

@@ -20,17 +20,17 @@ from mcp.server.mcpserver.prompts.base import UserMessage
 from mcp.types import Resource
 from pydantic import BaseModel
 
+from service_creator import operations
 from service_creator.domain.errors import ServiceCreatorError
-from service_creator.domain.reports import TestReport
 from service_creator.domain.workspace_path import WorkspacePath
 from service_creator.frontends.mcp.state import App, OpenSession, scope_of
-from service_creator.frontends.mcp.views import FindingsView, TestRun
+from service_creator.frontends.mcp.views import FindingsView
+from service_creator.operations.io import FixFailureOutput, RunTestsOutput, SessionRef
 
 if TYPE_CHECKING:
     from mcp.server import MCPServer
 
     from service_creator.frontends.mcp.jobs import Job
-    from service_creator.operations.fix import FixFailureOutput
 
 BASE = "service-creator://sessions"
 TURN_BY_TURN = (
@@ -56,26 +56,17 @@ def next_step(job: Job) -> str:
     return "Call run_tests to test the service in the sandbox."
 
 
-def test_run(report: TestReport) -> TestRun:
-    from service_creator.operations.testing import exit_status
-    from service_creator.sandbox.results import report_findings
-
-    return TestRun(report=report, findings=report_findings(report), exit_code=exit_status(report))
-
-
-def last_tests(entry: OpenSession) -> TestRun | None:
+def last_tests(entry: OpenSession) -> RunTestsOutput | None:
     """The session's last test run: this server's, else the one saved in the workspace."""
     if entry.tests is None:
-        from service_creator.operations.fix import load_report
-
-        report = load_report(entry.workspace)
-        entry.tests = test_run(report) if report is not None else None
+        entry.tests = operations.last_tests(entry.workspace)
     return entry.tests
 
 
 def remember_fix(entry: OpenSession, fix: FixFailureOutput) -> None:
+    """A fix ran the tests again: the session's last run is the one it saved."""
     if fix.report is not None:
-        entry.tests = test_run(fix.report)
+        entry.tests = None
 
 
 def findings_view(entry: OpenSession) -> FindingsView:
@@ -114,17 +105,15 @@ def _entry(ctx: Context, session_id: str) -> tuple[App, OpenSession, WorkspacePa
 
 
 async def read_requirements(session_id: str, ctx: Context) -> str:
-    from service_creator.operations.interview import SessionRef, get_session
-
     app, _, site = _entry(ctx, session_id)
     ref = SessionRef(workspace=site, session_id=session_id)
     try:
-        state = await get_session(ref, app.settings)
+        state = await operations.get_session(ref, app.settings)
     except ServiceCreatorError as exc:
         raise ResourceError(exc.message) from None
     if state.requirements is None:
         raise ResourceError(f"The interview of session '{session_id}' is not complete yet")
-    return state.requirements.model_dump_json(indent=2, by_alias=True)
+    return state.requirements.model_dump_json(indent=2)
 
 
 async def read_report(session_id: str, ctx: Context) -> str:
@@ -132,26 +121,15 @@ async def read_report(session_id: str, ctx: Context) -> str:
     tests = await asyncio.to_thread(last_tests, entry)
     if tests is None:
         raise ResourceError(f"Session '{session_id}' has no test run yet; call run_tests")
-    return tests.model_dump_json(indent=2, by_alias=True)
-
-
-def _generated(entry: OpenSession) -> list[str]:
-    from service_creator.generation.workspace import Workspace
-
-    try:
-        return sorted(Workspace(entry.workspace).load_manifest().files)
-    except ServiceCreatorError:
-        return []
+    return tests.model_dump_json(indent=2)
 
 
 async def read_file(session_id: str, path: str, ctx: Context) -> str:
-    from service_creator.generation.workspace import Workspace
-
     _, entry, site = _entry(ctx, session_id)
-    if path not in await asyncio.to_thread(_generated, entry):
+    if path not in await asyncio.to_thread(operations.generated_files, entry.workspace):
         raise ResourceError(f"'{path}' is not a file generated in session '{session_id}'")
     try:
-        text = await asyncio.to_thread(Workspace(site.path).read, path)
+        text = await asyncio.to_thread(operations.read_file, site, path)
     except ServiceCreatorError as exc:
         raise ResourceError(exc.message) from None
     if text is None:
@@ -160,13 +138,8 @@ async def read_file(session_id: str, path: str, ctx: Context) -> str:
 
 
 def _complete(entry: OpenSession) -> bool:
-    from service_creator.interview.sessions import SessionStore
-
-    try:
-        status = SessionStore(entry.workspace).load(entry.session_id).status
-    except ServiceCreatorError:
-        return False
-    return status in ("complete", "generated")
+    ref = SessionRef(workspace=entry.workspace, session_id=entry.session_id)
+    return operations.session_status(ref) in ("complete", "generated")
 
 
 def _session_resources(entry: OpenSession) -> list[Resource]:
@@ -190,7 +163,7 @@ def _session_resources(entry: OpenSession) -> list[Resource]:
                 mime_type="application/json",
             )
         )
-    for path in _generated(entry):
+    for path in operations.generated_files(entry.workspace):
         found.append(Resource(uri=f"{base}/files/{path}", name=path, mime_type="text/plain"))
     return found
 

@@ -36,8 +36,8 @@ from mcp.types import (
 from mcp_types.version import is_version_at_least
 from pydantic import BaseModel, ValidationError
 
+from service_creator import operations
 from service_creator.domain.requirements import AnswerValue, Question
-from service_creator.domain.workspace_path import WorkspacePath
 from service_creator.frontends.mcp.content import TURN_BY_TURN
 from service_creator.frontends.mcp.elicit import (
     answer_value,
@@ -47,13 +47,7 @@ from service_creator.frontends.mcp.elicit import (
 )
 from service_creator.frontends.mcp.roots import resolve_workspace, shared_folders
 from service_creator.frontends.mcp.state import App, scope_of
-from service_creator.interview.interview import Interview
-from service_creator.interview.sessions import SessionStore
-from service_creator.operations.interview import (
-    InterviewState,
-    StartInterviewInput,
-    start_interview,
-)
+from service_creator.operations.io import InterviewState, SessionRef, StartInterviewInput
 
 MODERN = "2026-07-28"
 ROOTS_KEY = "roots"
@@ -158,8 +152,10 @@ def _input_required(requests: dict[str, Any], state: RoundState) -> InputRequire
 
 
 async def run_start_interview(
-    ctx: Context, workspace: str, restart: bool, session_id: str | None = None
+    ctx: Context, arguments: dict[str, Any]
 ) -> InterviewState | InputRequiredResult:
+    """`start_interview`'s `arguments` (the fields of `StartInterviewInput`) over MCP."""
+    workspace = arguments["workspace"]
     app = App.of(ctx)
     modern = is_modern(ctx)
     state = RoundState.of(ctx) if modern else RoundState()
@@ -182,8 +178,8 @@ async def run_start_interview(
         site = resolve_workspace(state.workspace, state.folders(), create=False)
 
     if state.session_id is None:
-        opened = await start_interview(
-            StartInterviewInput(workspace=site, session_id=session_id, restart=restart),
+        opened = await operations.start_interview(
+            StartInterviewInput(**{**arguments, "workspace": site}),
             app.settings,
         )
         state.session_id = opened.session_id
@@ -191,16 +187,16 @@ async def run_start_interview(
     inp = StartInterviewInput(workspace=site, session_id=state.session_id)
 
     if not can_elicit:
-        return _turn_by_turn(await start_interview(inp, app.settings))
+        return _turn_by_turn(await operations.start_interview(inp, app.settings))
     if not modern:
-        return await start_interview(inp, app.settings, LiveAsker(ctx))
+        return await operations.start_interview(inp, app.settings, LiveAsker(ctx))
     responses = {qid: _response(ctx, qid, ElicitResult) for qid in state.asked}
     asker = RoundAsker({qid: r for qid, r in responses.items() if r is not None})
     try:
-        return await start_interview(inp, app.settings, asker)
+        return await operations.start_interview(inp, app.settings, asker)
     except NeedInput as need:
         if state.rounds >= app.options.elicit_rounds:
-            current = await start_interview(inp, app.settings)
+            current = await operations.start_interview(inp, app.settings)
             return current.model_copy(
                 update={
                     "message": "The answers so far are saved. Call start_interview again "
@@ -208,20 +204,15 @@ async def run_start_interview(
                     "question with answer_question)."
                 }
             )
-        batch = asked_together(need.question, site, state.session_id)
+        batch = operations.questions_together(
+            SessionRef(workspace=site, session_id=state.session_id), need.question
+        )
         state.asked, state.rounds = [q.id for q in batch], state.rounds + 1
         requests = {
             q.id: _elicit_request(q, need.problem if q.id == need.question.id else None)
             for q in batch
         }
         return _input_required(requests, state)
-
-
-def asked_together(question: Question, workspace: WorkspacePath, session_id: str) -> list[Question]:
-    """`question`, with the questions after it that nothing unanswered shapes (one round)."""
-    session = SessionStore(workspace).load(session_id)
-    batch = Interview(session).ready()
-    return batch if batch and batch[0].id == question.id else [question]
 
 
 def _elicit_request(question: Question, problem: str | None) -> ElicitRequest:

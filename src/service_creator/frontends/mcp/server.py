@@ -1,9 +1,10 @@
-"""The MCP server: the `tools/` operations as MCP tools, plus prompts and resources.
+"""The MCP server: the operations as MCP tools, plus prompts and resources.
 
-A thin adapter: each tool looks up the caller's session, calls the operation in `tools/`, and
-returns its model. `ServiceCreatorError` becomes a tool error with its message and hint; a
-long operation becomes a job (`jobs.py`). Imports stay lean: Docker and the model engines load
-when a tool first needs them, so `tools/list` answers about as fast as a bare server.
+A thin adapter: each tool takes its operation's input fields as parameters (`takes`), looks up
+the caller's session, calls the operation and returns its output. `ServiceCreatorError` becomes
+a tool error with its message and hint; a long operation becomes a job (`jobs.py`). The work
+loads behind `service_creator.operations` when a tool first runs, so `tools/list` answers about
+as fast as a bare server.
 """
 
 from __future__ import annotations
@@ -20,16 +21,16 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import InputRequiredResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from service_creator import __version__
+from service_creator import __version__, operations
 from service_creator.domain.config import Settings
 from service_creator.domain.errors import ServiceCreatorError
-from service_creator.domain.requirements import AnswerValue
 from service_creator.domain.workspace_path import WorkspacePath
 from service_creator.frontends.mcp import content
 from service_creator.frontends.mcp.content import error_text
 from service_creator.frontends.mcp.interview import run_start_interview
 from service_creator.frontends.mcp.jobs import Job, JobKind, JobProgress, Jobs, ProgressForwarder
 from service_creator.frontends.mcp.schemas import typed_tool
+from service_creator.frontends.mcp.signatures import takes
 from service_creator.frontends.mcp.state import App, OpenSession, scope_of
 from service_creator.frontends.mcp.views import (
     MAX_WAIT,
@@ -40,12 +41,20 @@ from service_creator.frontends.mcp.views import (
     JobBase,
     JobView,
     ServerOptions,
-    TestRun,
     TestsJob,
 )
-from service_creator.operations import interview as interview_tools
-from service_creator.operations.generate import GenerateInput
-from service_creator.operations.generate import generate_service as generate_operation
+from service_creator.operations.io import (
+    AnswerQuestionInput,
+    FixFailureInput,
+    FixFailureOutput,
+    GenerateInput,
+    GenerateOutput,
+    InterviewState,
+    RunTestsInput,
+    RunTestsOutput,
+    SessionRef,
+    StartInterviewInput,
+)
 
 INSTRUCTIONS = """\
 Service Creator interviews the user about a cloud network service they want to offer
@@ -96,78 +105,47 @@ def _session(ctx: Context, session_id: str) -> tuple[App, str, OpenSession, Work
 # --- the interview --------------------------------------------------------------------------
 
 
-async def start_interview(
-    workspace: Annotated[
-        str,
-        Field(
-            description="Folder of the new service's project (created if missing). Relative "
-            "paths are taken inside the client's first root when it shares roots."
-        ),
-    ],
-    ctx: Context,
-    restart: Annotated[
-        bool, Field(description="Start a new interview instead of resuming the last one")
-    ] = False,
-    session_id: Annotated[
-        str | None,
-        Field(description="Reopen this session of the workspace (e.g. after a restart)"),
-    ] = None,
-) -> interview_tools.InterviewState | InputRequiredResult:
+@takes(StartInterviewInput, supplied=())
+async def start_interview(ctx: Context, **arguments: Any) -> InterviewState | InputRequiredResult:
     """Start, or resume, the interview that specifies the service; call this first.
 
-    If the client supports elicitation, each question is put to the user as a form and the
-    call returns when the interview is complete (status 'complete', with the summary and
-    the requirements), paused (the user declined), or after a batch of questions (call again
-    to continue). Otherwise it returns the current question (text, explanation, kind,
-    options): ask the user and send the answer with answer_question. The returned session_id
-    is what every other tool takes; a finished session is reopened by passing it back.
+    The workspace is the folder of the new service's project (created if missing); a relative
+    path is taken inside the client's first root when it shares roots. If the client supports
+    elicitation, each question is put to the user as a form and the call returns when the
+    interview is complete (status 'complete', with the summary and the requirements), paused
+    (the user declined), or after a batch of questions (call again to continue). Otherwise it
+    returns the current question (text, explanation, kind, options): ask the user and send the
+    answer with answer_question. The returned session_id is what every other tool takes; a
+    finished session is reopened by passing it back.
     """
     with tool_errors():
-        return await run_start_interview(ctx, workspace, restart, session_id)
+        return await run_start_interview(ctx, arguments)
 
 
-async def answer_question(
-    session_id: SessionId,
-    answer: Annotated[
-        AnswerValue,
-        Field(
-            description="An option id for single_select, a list of option ids for "
-            "multi_select, a number, true/false for confirm, or text for free_text"
-        ),
-    ],
-    ctx: Context,
-    question_id: Annotated[
-        str | None,
-        Field(description="Only to change an earlier answer: that question's id"),
-    ] = None,
-) -> interview_tools.InterviewState:
+@takes(AnswerQuestionInput, required=("session_id",))
+async def answer_question(ctx: Context, **arguments: Any) -> InterviewState:
     """Answer the interview's current question (for clients without elicitation).
 
     Returns the next question, or status 'complete' with the summary once the user confirmed
     it ('confirm' question: true). An answer that does not fit is refused with what is
     allowed, and nothing changes. Answering 'confirm' with false asks which answer to change.
     """
-    app, _, _, site = _session(ctx, session_id)
-    inp = interview_tools.AnswerQuestionInput(
-        workspace=site,
-        session_id=session_id,
-        question_id=question_id,
-        answer=answer,
-    )
+    app, _, _, site = _session(ctx, arguments["session_id"])
     with tool_errors():
-        state = await interview_tools.answer_question(inp, app.settings)
+        inp = AnswerQuestionInput(workspace=site, **arguments)
+        state = await operations.answer_question(inp, app.settings)
     if state.question is not None:
         return state.model_copy(update={"message": content.TURN_BY_TURN})
     return state.model_copy(update={"message": "Interview complete: call generate_service."})
 
 
-async def get_session(session_id: SessionId, ctx: Context) -> interview_tools.InterviewState:
+@takes(SessionRef, required=("session_id",))
+async def get_session(ctx: Context, **arguments: Any) -> InterviewState:
     """An interview's state: status (in_progress, paused, complete, generated), step, the
     current question, and the requirements once complete."""
-    app, _, _, site = _session(ctx, session_id)
-    ref = interview_tools.SessionRef(workspace=site, session_id=session_id)
+    app, _, _, site = _session(ctx, arguments["session_id"])
     with tool_errors():
-        return await interview_tools.get_session(ref, app.settings)
+        return await operations.get_session(SessionRef(workspace=site, **arguments), app.settings)
 
 
 # --- long work: jobs ------------------------------------------------------------------------
@@ -209,7 +187,8 @@ async def _start(
     return shown
 
 
-async def generate_service(session_id: SessionId, ctx: Context) -> GenerateJob:
+@takes(GenerateInput, required=("session_id",))
+async def generate_service(ctx: Context, **arguments: Any) -> GenerateJob:
     """Generate the whole service project into the session's workspace from the finished
     interview: API, vendor integrations, billing, tests, Dockerfile, docker-compose,
     Kubernetes manifests, CI.
@@ -218,49 +197,41 @@ async def generate_service(session_id: SessionId, ctx: Context) -> GenerateJob:
     them as <name>.new). Returns within about 25 s: status 'succeeded' with the files, or
     'running' with a job_id to follow with get_job. Then call run_tests.
     """
-    app, _, entry, site = _session(ctx, session_id)
-    inp = GenerateInput(workspace=site, session_id=session_id)
+    app, _, entry, site = _session(ctx, arguments["session_id"])
+    inp = GenerateInput(workspace=site, **arguments)
 
     async def work(progress: JobProgress) -> BaseModel:
-        return await generate_operation(inp, app.settings, progress, engine=app.options.engine)
+        return await operations.generate_service(
+            inp, app.settings, progress, engine=app.options.engine
+        )
 
-    return await _start(
-        ctx,
-        session_id,
-        "generate_service",
-        work,
-        lambda out: setattr(entry, "generation", out),
-        GenerateJob,
-    )
+    def remember(out: GenerateOutput) -> None:
+        entry.generation = out
+
+    return await _start(ctx, entry.session_id, "generate_service", work, remember, GenerateJob)
 
 
-async def run_tests(session_id: SessionId, ctx: Context) -> TestsJob:
+@takes(SessionRef, supplied=("workspace",), required=("session_id",))
+async def run_tests(ctx: Context, **arguments: Any) -> TestsJob:
     """Run the generated project's tests in an isolated Docker sandbox (no network, limited
     memory and time) and report the outcome.
 
     Returns within about 25 s with the result, or 'running' with a job_id to follow with
     get_job. Failing tests become findings with file and line: read them with get_findings.
     """
-    app, _, entry, site = _session(ctx, session_id)
+    app, _, entry, site = _session(ctx, arguments["session_id"])
 
     async def work(progress: JobProgress) -> BaseModel:
-        from service_creator.operations.fix import run_tests_saved  # saved: fix_failure reads it
-        from service_creator.operations.testing import RunTestsInput
+        return await operations.run_tests(RunTestsInput(workspace=site), app.settings, progress)
 
-        inp = RunTestsInput(workspace=site)
-        output = await run_tests_saved(inp, app.settings, progress)
-        return TestRun.model_validate(output.model_dump())
+    def remember(out: RunTestsOutput) -> None:
+        entry.tests = out
 
-    return await _start(
-        ctx, session_id, "run_tests", work, lambda out: setattr(entry, "tests", out), TestsJob
-    )
+    return await _start(ctx, entry.session_id, "run_tests", work, remember, TestsJob)
 
 
-async def fix_failure(
-    session_id: SessionId,
-    test_id: Annotated[str, Field(description="A failing test's test_id, from get_findings")],
-    ctx: Context,
-) -> FixJob:
+@takes(FixFailureInput, required=("session_id",))
+async def fix_failure(ctx: Context, **arguments: Any) -> FixJob:
     """Repair what one failing test implicates, write the fix into the workspace, and run
     the tests again; the result says whether the test now passes.
 
@@ -268,20 +239,16 @@ async def fix_failure(
     with the offline engine, generated files the user broke are restored. Returns within
     about 25 s, or 'running' with a job_id to follow with get_job.
     """
-    app, _, entry, site = _session(ctx, session_id)
+    app, _, entry, site = _session(ctx, arguments["session_id"])
+    inp = FixFailureInput(workspace=site, **arguments)
 
     async def work(progress: JobProgress) -> BaseModel:
-        from service_creator.generation.workspace import FilesystemWriter
-        from service_creator.operations.fix import FixFailureInput
-        from service_creator.operations.fix import fix_failure as fix_operation
+        return await operations.fix_failure(inp, app.settings, progress)
 
-        inp = FixFailureInput(workspace=site, session_id=session_id, test_id=test_id)
-        writer = FilesystemWriter(site.path)
-        return await fix_operation(inp, app.settings, progress, writer)
+    def remember(out: FixFailureOutput) -> None:
+        content.remember_fix(entry, out)
 
-    return await _start(
-        ctx, session_id, "fix_failure", work, lambda out: content.remember_fix(entry, out), FixJob
-    )
+    return await _start(ctx, entry.session_id, "fix_failure", work, remember, FixJob)
 
 
 async def get_job(
@@ -316,9 +283,9 @@ def get_findings(session_id: SessionId, ctx: Context) -> FindingsView:
 # Each tool and the model its result is published as (its output schema ships in
 # output_schemas.json, see schemas.py).
 TYPED_TOOLS: list[tuple[Any, type[BaseModel]]] = [
-    (start_interview, interview_tools.InterviewState),
-    (answer_question, interview_tools.InterviewState),
-    (get_session, interview_tools.InterviewState),
+    (start_interview, InterviewState),
+    (answer_question, InterviewState),
+    (get_session, InterviewState),
     (generate_service, GenerateJob),
     (get_job, JobView),
     (run_tests, TestsJob),

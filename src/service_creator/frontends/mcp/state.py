@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 from service_creator.domain.config import Settings
 from service_creator.domain.errors import SessionNotFoundError
 from service_creator.domain.workspace_path import WorkspacePath, workspace_path
-from service_creator.frontends.mcp.views import ServerOptions, TestRun
+from service_creator.frontends.mcp.views import ServerOptions
 
 if TYPE_CHECKING:
     from service_creator.frontends.mcp.jobs import Jobs
-    from service_creator.operations.generate import GenerateOutput
+    from service_creator.operations.io import GenerateOutput, RunTestsOutput
 
 SESSION_HEADER = "mcp-session-id"
 
@@ -41,15 +41,15 @@ class OpenSession:
     `roots`: None when it restricts nothing), and what was last done with it."""
 
     session_id: str
-    workspace: Path
+    workspace: WorkspacePath
     roots: tuple[Path, ...] | None = None
     generation: GenerateOutput | None = None
-    tests: TestRun | None = None
+    tests: RunTestsOutput | None = None
 
     def checked(self) -> WorkspacePath:
         """The workspace, checked again against the roots: before every write, read or run
         (a folder replaced by a link out of the roots since the interview is refused)."""
-        return workspace_path(self.workspace, roots=self.roots, where="roots")
+        return workspace_path(self.workspace.path, roots=self.roots, where="roots")
 
 
 class Registry:
@@ -66,8 +66,8 @@ class Registry:
         sessions = self._scopes.setdefault(scope, {})
         entry = sessions.get(session_id)
         shared = None if roots is None else tuple(roots)
-        if entry is None or entry.workspace != workspace.path or entry.roots != shared:
-            entry = sessions[session_id] = OpenSession(session_id, workspace.path, shared)
+        if entry is None or entry.workspace != workspace or entry.roots != shared:
+            entry = sessions[session_id] = OpenSession(session_id, workspace, shared)
         return entry
 
     def get(self, scope: str, session_id: str) -> OpenSession:

@@ -1,8 +1,7 @@
 """The MCP-only models: server options and the structured output of the job and findings tools.
 
-The interview tools return `tools.interview.InterviewState` as it is. `TestRun` has the fields
-of `tools.testing.RunTestsOutput`; it is declared here so that listing the tools does not
-import Docker (a test keeps the two in step).
+The interview tools return the operation's `InterviewState` as it is; a job carries its
+operation's output (operations/io.py) once it succeeded.
 """
 
 from __future__ import annotations
@@ -15,11 +14,10 @@ from typing import Any
 from pydantic import Field
 
 from service_creator.domain.errors import ConfigError
-from service_creator.domain.reports import Finding, Outcome, TestReport
+from service_creator.domain.reports import Finding, Outcome
 from service_creator.domain.wire import WireModel
 from service_creator.frontends.mcp.jobs import JobKind, JobStatus
-from service_creator.operations.fix import FixFailureOutput
-from service_creator.operations.generate import GenerateOutput
+from service_creator.operations.io import FixFailureOutput, GenerateOutput, RunTestsOutput
 
 DEFAULT_RETURN_AFTER = 25.0
 DEFAULT_ELICIT_ROUNDS = 10
@@ -55,14 +53,6 @@ class ServerOptions:
             raise ConfigError(f"invalid {ENV}* setting: {exc}") from None
 
 
-class TestRun(WireModel):
-    __test__ = False
-
-    report: TestReport
-    findings: list[Finding] = Field(description="Failures with file and line")
-    exit_code: int = Field(description="0 all passed, 1 some failed, 2 the run itself failed")
-
-
 class JobBase(WireModel):
     job_id: str = Field(description="Pass to get_job to follow the job")
     kind: JobKind
@@ -83,7 +73,7 @@ class GenerateJob(JobBase):
 class TestsJob(JobBase):
     __test__ = False
 
-    test_run: TestRun | None = Field(None, description="The result, once succeeded")
+    test_run: RunTestsOutput | None = Field(None, description="The result, once succeeded")
 
 
 class FixJob(JobBase):
@@ -94,7 +84,7 @@ class JobView(JobBase):
     """get_job's answer: the job, with the result of its kind once it succeeded."""
 
     generation: GenerateOutput | None = Field(None, description="generate_service's result")
-    test_run: TestRun | None = Field(None, description="run_tests's result")
+    test_run: RunTestsOutput | None = Field(None, description="run_tests's result")
     fix: FixFailureOutput | None = Field(None, description="fix_failure's result")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -52,7 +52,8 @@ class ScriptedAsker:
                 f"The answers file {path} must be a mapping of question id to answer",
                 hint="e.g. `service_type: vFirewall`",
             )
-        return cls(data, **kw)
+        answers = cast(dict[str, Any], data)  # YAML: a mapping of question id to any answer
+        return cls(answers, **kw)
 
     async def ask(self, question: Question, problem: str | None = None) -> AnswerValue | None:
         if problem:
@@ -105,7 +106,7 @@ def _check_events(path: Path, text: str) -> None:
     deep nesting, from the parser's events, before anything is built."""
     depth = 0
     for event in yaml.parse(text, Loader=_LOADER):
-        line = event.start_mark.line + 1
+        line = event.start_mark.line + 1 if event.start_mark is not None else 0
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
             raise ServiceCreatorError(
                 f"The answers file {path} uses a YAML anchor or alias (& or *) on line {line}",

@@ -1,0 +1,61 @@
+"""What the terminal shows of an operation's output."""
+
+from __future__ import annotations
+
+import sys
+
+from service_creator.domain.reports import Finding, TestReport
+from service_creator.operations.io import GenerateOutput, SandboxInfoOutput
+
+
+def render_report(report: TestReport, findings: list[Finding]) -> str:
+    """A summary line, then each failure as `file:line: message`."""
+    lines = [
+        f"{report.outcome.upper()}: {report.passed} passed, {report.failed} failed, "
+        f"{report.errors} errors, {report.skipped} skipped in {report.duration:.2f} s"
+        + (f" (runtime {report.runtime})" if report.runtime else "")
+    ]
+    if report.message:
+        lines.append(report.message)
+    for finding in findings:
+        where = f"{finding.location.path}:{finding.location.line}"
+        first, *_ = finding.message.splitlines() or [""]
+        lines.append(f"  {where}: {first}")
+    return "\n".join(lines)
+
+
+def render_info(info: SandboxInfoOutput) -> str:
+    image = f"{info.image} ({'present' if info.image_present else 'not built'})"
+    lines = [
+        f"engine:           {info.engine} (Docker {info.version})",
+        f"runtimes:         {', '.join(info.runtimes)} (default {info.default_runtime})",
+        f"runtime setting:  {info.configured_runtime} (SERVICE_CREATOR_SANDBOX_RUNTIME)",
+        f"runtime used:     {info.runtime or 'none: see below'}",
+        f"base image:       {info.base_image}",
+        f"sandbox image:    {image if info.image else 'unknown: see below'}",
+    ]
+    lines += [f"problem: {problem}" for problem in info.problems]
+    return "\n".join(lines)
+
+
+def print_notes(notes: list[str]) -> None:
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+
+
+def print_generation(output: GenerateOutput) -> None:
+    out = sys.stderr
+    print_notes(output.notes)
+    print(f"Generated {len(output.files)} files into {output.workspace}", file=out)
+    print(f"  written: {len(output.written)}, unchanged: {len(output.unchanged)}", file=out)
+    for path in output.conflicts:
+        print(f"  kept your edited {path}; the new version is {path}.new", file=out)
+    for finding in output.findings:
+        loc = finding.location
+        print(f"  {loc.path}:{loc.line}: [{finding.source}] {finding.message}", file=out)
+    if output.stopped:
+        print(f"  stopped early: {output.stopped}; the files above are kept", file=out)
+    if output.cancelled:
+        print("  cancelled; the files above are kept", file=out)
+    if output.ledger:
+        print(f"  tokens and cost: {output.ledger}", file=out)

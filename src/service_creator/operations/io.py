@@ -1,0 +1,146 @@
+"""Every operation's input and output: the one place each is declared.
+
+The front doors derive from these models what they show their users: the MCP tools' parameters
+and input schemas, the LSP commands' arguments, the CLI's flags. This module imports pydantic
+and the domain's models only, so listing tools or parsing flags loads none of the work.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from service_creator.domain.reports import Finding, TestReport
+from service_creator.domain.requirements import (
+    AnswerValue,
+    Question,
+    Requirements,
+    SessionStatus,
+)
+from service_creator.domain.wire import WireModel
+from service_creator.domain.workspace_path import WorkspacePath
+
+NOTES = "What the user should be told, e.g. a session copied from another folder"
+
+# --- inputs ---------------------------------------------------------------------------------
+
+
+class SessionRef(WireModel):
+    workspace: WorkspacePath = Field(description="The project folder")
+    session_id: str | None = Field(
+        default=None, description="The interview's session id (default: the workspace's latest)"
+    )
+
+
+class StartInterviewInput(SessionRef):
+    restart: bool = Field(
+        default=False, description="Start a new interview instead of resuming the last"
+    )
+
+
+class AnswerQuestionInput(SessionRef):
+    answer: AnswerValue = Field(
+        description="An option id for single_select, a list of option ids for multi_select, a "
+        "number, true/false for confirm, or text for free_text"
+    )
+    question_id: str | None = Field(
+        default=None, description="Only to change an earlier answer: that question's id"
+    )
+
+
+class GenerateInput(SessionRef):
+    pass
+
+
+class RunTestsInput(WireModel):
+    workspace: WorkspacePath = Field(description="Folder of the project whose tests to run")
+    warm: bool | None = Field(
+        default=None, description="Reuse one prepared container for this workspace (fast re-runs)"
+    )
+    timeout: float | None = Field(
+        default=None,
+        gt=0,
+        le=3600,
+        description="Wall-clock limit in seconds (default from settings)",
+    )
+
+
+class FixFailureInput(SessionRef):
+    test_id: str = Field(description="A failing test's id (pytest node id), from the findings")
+
+
+class BuildSandboxInput(WireModel):
+    pass
+
+
+# --- outputs --------------------------------------------------------------------------------
+
+
+class InterviewState(WireModel):
+    session_id: str
+    workspace: str
+    status: SessionStatus
+    step: int
+    total_steps: int
+    question: Question | None = None
+    summary: str | None = None
+    requirements: Requirements | None = None
+    message: str = ""
+    notes: list[str] = Field(default_factory=list[str], description=NOTES)
+
+
+class GenerateOutput(WireModel):
+    session_id: str
+    workspace: str
+    engine: str
+    files: list[str]
+    written: list[str] = []
+    unchanged: list[str] = []
+    conflicts: list[str] = []
+    findings: list[Finding] = []
+    cancelled: bool = False
+    stopped: str | None = Field(
+        default=None,
+        description="Why a model generation stopped early (budget, provider); work kept",
+    )
+    ledger: str | None = Field(
+        default=None, description="The generation's token/cost ledger (models)"
+    )
+    notes: list[str] = Field(default_factory=list[str], description=NOTES)
+
+
+class RunTestsOutput(WireModel):
+    report: TestReport
+    findings: list[Finding] = Field(description="Failures with file and line, for diagnostics")
+    exit_code: int = Field(description="0 all passed, 1 some failed, 2 the run itself failed")
+
+
+class FixFailureOutput(WireModel):
+    workspace: str
+    test_id: str
+    engine: str
+    files: list[str] = Field(default_factory=list[str], description="The files the fix changed")
+    written: list[str] = []
+    unchanged: list[str] = []
+    conflicts: list[str] = []
+    report: TestReport | None = Field(default=None, description="The tests' report after the fix")
+    findings: list[Finding] = Field(
+        default_factory=list[Finding], description="What still fails, with file and line"
+    )
+    message: str = ""
+
+
+class BuildSandboxOutput(WireModel):
+    image: str = Field(description="Tag of the sandbox image")
+
+
+class SandboxInfoOutput(WireModel):
+    engine: str
+    version: str
+    runtimes: list[str]
+    default_runtime: str
+    configured_runtime: str
+    runtime: str | None = Field(description="The OCI runtime a run would use; None: see problems")
+    base_image: str
+    image: str | None
+    image_present: bool
+    problems: list[str] = []
