@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import TYPE_CHECKING
+
+from tree_sitter import Node, QueryCursor
 
 from service_creator.codeintel import parsing
-
-if TYPE_CHECKING:
-    from tree_sitter import Node
 
 Row = tuple[str, str, int, str, str]
 
@@ -64,8 +62,6 @@ def pattern_kinds(language: str, purpose: str = "") -> tuple[str, ...]:
 def matches(language: str, root: Node, purpose: str = "") -> list[tuple[str, Captures]]:
     """The matches of a query over `root`, each with what its pattern finds. The symbol
     queries (no `purpose`) are anchored at the root: no match starts below depth 0."""
-    from tree_sitter import QueryCursor
-
     cursor = QueryCursor(parsing.query(language, purpose))
     if not purpose:
         cursor.set_max_start_depth(0)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import import_module
-from typing import TYPE_CHECKING
+from importlib.resources import files
 
-if TYPE_CHECKING:
-    from tree_sitter import Language, Node, Parser, Query
+from tree_sitter import Language, Node, Parser, Query
 
 _GRAMMARS = {
     "python": ("tree_sitter_python", "language"),
@@ -23,8 +22,6 @@ def supported(language: str) -> bool:
 
 @cache
 def language(name: str) -> Language:
-    from tree_sitter import Language
-
     module, attribute = _GRAMMARS[name]
     # the grammar packages are imported by name, so their `language()` is looked up dynamically;
     # it returns the grammar as a PyCapsule (an opaque object, not the deprecated int pointer)
@@ -59,8 +56,6 @@ def node_bytes(node: Node) -> bytes:
 
 @cache
 def parser(name: str) -> Parser:
-    from tree_sitter import Parser
-
     return Parser(language(name))
 
 
@@ -107,8 +102,6 @@ def language_for(path: str) -> str:
 @cache
 def query_source(name: str, purpose: str = "") -> str:
     """The text of `resources/queries/<name>.scm` (or `<name>-<purpose>.scm`)."""
-    from importlib.resources import files
-
     filename = f"{name}-{purpose}.scm" if purpose else f"{name}.scm"
     return files("service_creator.resources").joinpath("queries", filename).read_text("utf-8")
 
@@ -116,8 +109,6 @@ def query_source(name: str, purpose: str = "") -> str:
 @cache
 def query(name: str, purpose: str = "") -> Query:
     """The tree-sitter query of `query_source(name, purpose)`, compiled once."""
-    from tree_sitter import Query
-
     return Query(language(name), query_source(name, purpose))
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from graphlib import TopologicalSorter
 
+from service_creator.codeintel.consistency import imported_names
 from service_creator.domain.project import FileSpec, GeneratedFile
 from service_creator.domain.requirements import Requirements
 from service_creator.domain.testfiles import is_test_file
@@ -140,7 +141,6 @@ def plan(requirements: Requirements) -> list[FileSpec]:
 
 def with_interfaces(specs: list[FileSpec], seed: list[GeneratedFile]) -> list[FileSpec]:
     """`specs`, each with the names it imports from each of its dependencies in `seed`."""
-    from service_creator.codeintel.consistency import imported_names
 
     imports = imported_names(seed)
     interfaced: list[FileSpec] = []

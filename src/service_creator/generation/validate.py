@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import importlib
 import json
+import sqlite3
 import subprocess
 import tempfile
 import threading
 from functools import cache
 from pathlib import PurePosixPath
 from typing import TypedDict, Unpack
+
+import black
+import yaml
+from black.parsing import InvalidInput  # black imports it, and does not re-export it
 
 from service_creator.codeintel import parsing
 from service_creator.domain.project import FileSpec, GeneratedFile
@@ -99,16 +104,7 @@ def _ruff_findings(file: GeneratedFile, modules: list[str]) -> list[Finding]:
     ]
 
 
-_black_import = threading.Lock()
-
-
 def _black(source: str) -> str:
-    # 0.3 s to import: only when a Python file is validated. Files are validated in worker
-    # threads; two threads importing black at once can see it half-initialised, hence the lock.
-    with _black_import:
-        import black
-        from black.parsing import InvalidInput  # black imports it, and does not re-export it
-
     try:
         return black.format_str(source, mode=black.Mode(line_length=LINE_LENGTH))
     except InvalidInput:
@@ -137,8 +133,6 @@ def _ruff_bin() -> str:
 
 
 def _yaml(file: GeneratedFile) -> list[Finding]:
-    import yaml  # loaded on first use: the MCP server lists its tools without it
-
     try:
         list(yaml.safe_load_all(file.content))
     except yaml.YAMLError as exc:
@@ -148,8 +142,6 @@ def _yaml(file: GeneratedFile) -> list[Finding]:
 
 
 def _sql(file: GeneratedFile) -> list[Finding]:
-    import sqlite3
-
     try:
         sqlite3.connect(":memory:").executescript(file.content)
     except sqlite3.Error as exc:

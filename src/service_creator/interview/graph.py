@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal, NotRequired, TypedDict, cast
 
+import yaml
+
 from service_creator.domain import catalog
 from service_creator.domain.errors import InvalidAnswerError
 from service_creator.domain.requirements import (
@@ -136,8 +138,6 @@ class QuestionGraph:
     @classmethod
     @cache
     def default(cls) -> QuestionGraph:
-        import yaml  # loaded on first use: the MCP server lists its tools without it
-
         # safe_load returns Any; the file ships with the package and has this shape
         data = cast(_GraphData, yaml.safe_load(read_data("interview.yaml")))
         return cls(data["steps"], [QuestionSpec.from_data(q) for q in data["questions"]])

@@ -23,14 +23,19 @@ from service_creator.domain.project import FileSpec, GeneratedFile
 from service_creator.domain.reports import TestCase, TestReport
 from service_creator.domain.requirements import Requirements
 from service_creator.domain.workspace_path import WorkspacePath
+from service_creator.generation.model.engine import ModelEngine
+from service_creator.generation.offline.generator import render_file
 from service_creator.generation.plan import plan
 from service_creator.generation.validate import validate
 from service_creator.generation.workspace import FilesystemWriter, Workspace
 from service_creator.interview.interview import Interview
+from service_creator.llm.ledger import Ledger
+from service_creator.llm.reply import fence_for
 from service_creator.operations.fix_target import candidates, model_target
 from service_creator.operations.interview import open_session
 from service_creator.operations.io import FixFailureInput, FixFailureOutput, RunTestsInput
 from service_creator.operations.testing import load_report, run_tests, tests_output
+from service_creator.resources import render
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +98,7 @@ async def fix_failure(
             offline_restore, candidates(case, specs), requirements, site
         )
     else:
-        spec = await asyncio.to_thread(model_target, case, specs, workspace)
+        spec = await asyncio.to_thread(model_target, case, specs, site)
         progress.report(1, 3, f"Asking {settings.model_for('review')} to fix {spec.path}")
         current = await asyncio.to_thread(site.read, spec.path)
         content = await model_fix(spec, requirements, case, report, site, current, settings)
@@ -111,7 +116,7 @@ async def fix_failure(
         )
     # the user asked for these files to be fixed: our write may replace their changes
     await asyncio.to_thread(site.record_written, [(f.path, site.read(f.path) or "") for f in files])
-    writer = writer or FilesystemWriter(workspace)
+    writer = writer or FilesystemWriter(site)
     written = await writer.apply(files, f"Service Creator: fix {case.id}")
     progress.report(2, 3, "Running the tests again")
     after = await run_tests(inp.workspace, settings, progress)
@@ -136,7 +141,6 @@ def offline_restore(
     specs: list[FileSpec], requirements: Requirements, site: Workspace
 ) -> list[GeneratedFile]:
     """The offline engine's version of each candidate whose content on disk differs from it."""
-    from service_creator.generation.offline.generator import render_file
 
     restored: list[GeneratedFile] = []
     for spec in specs:
@@ -168,10 +172,6 @@ async def model_fix(
     settings: Settings,
 ) -> str:
     """Ask the `review` stage's model to fix `spec` for the failing test (fix_failure.j2)."""
-    from service_creator.generation.model.engine import ModelEngine
-    from service_creator.llm.ledger import Ledger
-    from service_creator.llm.reply import fence_for
-    from service_creator.resources import render
 
     ledger = Ledger(
         site.root,

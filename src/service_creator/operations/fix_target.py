@@ -7,8 +7,6 @@ transitively; among them the files the user changed since we wrote them are the 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from service_creator.domain.errors import ServiceCreatorError
 from service_creator.domain.project import FileSpec
 from service_creator.domain.reports import TestCase
@@ -40,9 +38,8 @@ def candidates(case: TestCase, specs: list[FileSpec]) -> list[FileSpec]:
     return [test, *sorted(rest, key=lambda s: order[s.path])]
 
 
-def changed_by_user(workspace: Path, paths: list[str]) -> list[str]:
+def changed_by_user(site: Workspace, paths: list[str]) -> list[str]:
     """The paths whose content differs from what we last wrote (per the manifest)."""
-    site = Workspace(workspace)
     manifest = site.load_manifest()
     changed: list[str] = []
     for path in paths:
@@ -53,13 +50,13 @@ def changed_by_user(workspace: Path, paths: list[str]) -> list[str]:
     return changed
 
 
-def model_target(case: TestCase, specs: list[FileSpec], workspace: Path) -> FileSpec:
+def model_target(case: TestCase, specs: list[FileSpec], site: Workspace) -> FileSpec:
     """The one file a model is asked to fix: the failing source file; else the one file the
     user changed among the candidates; else the test's file."""
     found = candidates(case, specs)
     if len(found) == 1:
         return found[0]
-    changed = changed_by_user(workspace, [s.path for s in found])
+    changed = changed_by_user(site, [s.path for s in found])
     if len(changed) == 1:
         return next(s for s in found if s.path == changed[0])
     return found[0]

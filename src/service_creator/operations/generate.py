@@ -7,6 +7,8 @@ from pathlib import Path
 
 from service_creator.domain.config import Settings
 from service_creator.domain.ports import Progress, Writer
+from service_creator.generation.model.engine import ModelEngine
+from service_creator.generation.offline.generator import OfflineEngine, render_project
 from service_creator.generation.pipeline import Engine
 from service_creator.generation.workspace import FilesystemWriter
 from service_creator.interview.interview import Interview
@@ -17,11 +19,9 @@ from service_creator.operations.io import GenerateInput, GenerateOutput
 def engine_for(settings: Settings, workspace: Path | None = None) -> Engine:
     """The offline engine, or the model engine (its ledger stored in `workspace`; its plan's
     interfaces seeded by the offline engine's project for the same requirements)."""
-    from service_creator.generation.offline.generator import OfflineEngine, render_project
 
     if settings.is_offline:
         return OfflineEngine()
-    from service_creator.generation.model.engine import ModelEngine
 
     return ModelEngine(settings, workspace=workspace, seed=render_project)
 

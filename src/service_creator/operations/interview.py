@@ -12,6 +12,7 @@ from service_creator.domain.ports import Asker
 from service_creator.domain.requirements import AnswerValue, Question, Session
 from service_creator.interview.interview import Interview, summarize
 from service_creator.interview.sessions import SessionStore
+from service_creator.interview.wording import ModelInterviewer
 from service_creator.operations.io import (
     AnswerQuestionInput,
     InterviewState,
@@ -70,7 +71,6 @@ async def current_question(
     """The current question: the graph's (offline), or worded by the interview model."""
     if settings is None or settings.is_offline:
         return interview.current(), ""
-    from service_creator.interview.wording import ModelInterviewer
 
     interviewer = ModelInterviewer(settings, workspace, interview.session.id)
     return await interviewer.current(interview)

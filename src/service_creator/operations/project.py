@@ -3,6 +3,7 @@ and the state of a session."""
 
 from __future__ import annotations
 
+from service_creator.codeintel.test_functions import test_functions as found
 from service_creator.domain.errors import ServiceCreatorError
 from service_creator.domain.requirements import SessionStatus
 from service_creator.domain.workspace_path import WorkspacePath
@@ -37,6 +38,5 @@ def session_status(ref: SessionRef) -> SessionStatus | None:
 def test_functions(source: str) -> list[tuple[str, int, int]]:
     """Each test function of a pytest module: its node id below the file, 0-based row, and
     column in characters."""
-    from service_creator.codeintel.test_functions import test_functions as found
 
     return found(source)

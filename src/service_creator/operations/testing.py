@@ -37,6 +37,8 @@ from service_creator.operations.io import (
     RunTestsOutput,
     SandboxInfoOutput,
 )
+from service_creator.sandbox.docker import docker_client
+from service_creator.sandbox.doctor import sandbox_info as engine_info
 from service_creator.sandbox.image import build_image
 from service_creator.sandbox.results import report_findings
 from service_creator.sandbox.runs import close_warm, run_in_sandbox
@@ -160,8 +162,6 @@ async def build_sandbox(
 
 def sandbox_info(settings: Settings) -> SandboxInfoOutput:
     """What the sandbox would run on (engine, runtimes, images), and what is missing."""
-    from service_creator.sandbox.docker import docker_client
-    from service_creator.sandbox.doctor import sandbox_info as engine_info
 
     info = engine_info(docker_client(settings), settings)
     return SandboxInfoOutput.model_validate(asdict(info))

@@ -30,6 +30,7 @@ from service_creator.generation.plan import Seed, exports, plan, under_test, wit
 from service_creator.llm.client import LLM, Message
 from service_creator.llm.ledger import Ledger
 from service_creator.llm.reply import code_from_reply, fence_for, join_continuation
+from service_creator.resources import render
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,6 @@ class ModelEngine:
         return dependency_context(self.index, spec, paths, whole=under_test(spec, self.specs))
 
     def codegen_prompt(self, spec: FileSpec, requirements: Requirements, context: str) -> str:
-        from service_creator.resources import render
 
         specs = self.specs or self.plan(requirements)
         return render(
@@ -140,7 +140,6 @@ class ModelEngine:
         )
 
     def messages(self, requirements: Requirements, spec: FileSpec, prompt: str) -> list[Message]:
-        from service_creator.resources import render
 
         system = render(
             "system.j2",
