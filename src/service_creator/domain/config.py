@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, TypeVar, cast
+from typing import Literal, TypeVar, cast
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
@@ -69,16 +69,16 @@ class Settings(BaseModel):
 
     @field_validator("fallbacks", mode="before")
     @classmethod
-    def _comma_list(cls, value: Any) -> Any:
+    def _comma_list(cls, value: object) -> object:
         return _split(value)
 
     @field_validator("stage_fallbacks", mode="before")
     @classmethod
-    def _comma_lists(cls, value: Any) -> Any:
+    def _comma_lists(cls, value: object) -> object:
         if not isinstance(value, dict):
             return value
         # the raw input: a JSON object from the environment, or a caller's mapping
-        lists = cast(dict[str, Any], value)
+        lists = cast(dict[str, object], value)
         return {k: _split(v) for k, v in lists.items()}
 
     def model_for(self, stage: str) -> str:
@@ -94,8 +94,10 @@ class Settings(BaseModel):
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        values: dict[str, Any] = {}
-        sandbox: dict[str, Any] = {}
+        values: dict[str, object] = {}
+        sandbox: dict[str, str] = {}
+        stage_models: dict[str, str] = {}
+        stage_fallbacks: dict[str, str] = {}
         for key, value in env.items():
             if not key.startswith(ENV_PREFIX) or not value:
                 continue
@@ -103,27 +105,31 @@ class Settings(BaseModel):
             if name.startswith("sandbox_"):
                 sandbox[name.removeprefix("sandbox_")] = value
             elif name.startswith("model_") and name.removeprefix("model_") in STAGES:
-                values.setdefault("stage_models", {})[name.removeprefix("model_")] = value
+                stage_models[name.removeprefix("model_")] = value
             elif name.startswith("fallbacks_") and name.removeprefix("fallbacks_") in STAGES:
-                values.setdefault("stage_fallbacks", {})[name.removeprefix("fallbacks_")] = value
+                stage_fallbacks[name.removeprefix("fallbacks_")] = value
             elif name in cls.model_fields and name not in (
                 "sandbox",
                 "stage_models",
                 "stage_fallbacks",
             ):
                 values[name] = value
+        if stage_models:
+            values["stage_models"] = stage_models
+        if stage_fallbacks:
+            values["stage_fallbacks"] = stage_fallbacks
         sandbox_settings = _validated(SandboxSettings, sandbox, ENV_PREFIX + "SANDBOX_")
         return _validated(cls, {**values, "sandbox": sandbox_settings}, ENV_PREFIX)
 
 
-def _split(value: Any) -> Any:
+def _split(value: object) -> object:
     """`"a, b"` (an environment variable) -> `["a", "b"]`; lists pass through."""
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     return value
 
 
-def _validated(model: type[M], values: dict[str, Any], prefix: str) -> M:
+def _validated(model: type[M], values: Mapping[str, object], prefix: str) -> M:
     try:
         return model(**values)
     except ValidationError as exc:

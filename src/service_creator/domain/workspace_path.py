@@ -21,9 +21,13 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, cast
 
 from service_creator.domain.errors import WorkspaceError
+
+if TYPE_CHECKING:
+    from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+    from pydantic_core import CoreSchema
 
 MAX_PATH_CHARS = 4096  # Linux's PATH_MAX
 MAX_NAME_CHARS = 255  # NAME_MAX of the common filesystems
@@ -53,7 +57,9 @@ class WorkspacePath:
         return str(self.path)
 
     @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+    def __get_pydantic_core_schema__(
+        cls, source: object, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
         """In a pydantic model: a `WorkspacePath` as it is, or a string checked without roots
         (a front door with roots builds the value itself and passes it in)."""
         from pydantic_core import core_schema
@@ -64,18 +70,20 @@ class WorkspacePath:
         )
 
     @classmethod
-    def __get_pydantic_json_schema__(cls, schema: Any, handler: Any) -> dict[str, Any]:
+    def __get_pydantic_json_schema__(
+        cls, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, str]:
         return {
             "type": "string",
             "description": "Absolute path of the project folder (an existing folder)",
         }
 
 
-def _coerce(value: Any) -> WorkspacePath:
+def _coerce(value: object) -> WorkspacePath:
     if isinstance(value, WorkspacePath):
         return value
     if isinstance(value, str | os.PathLike):
-        # value is a protocol message's (Any): a path of text or of bytes, the bytes one refused
+        # value is a protocol message's: a path of text or of bytes, the bytes one refused
         raw = cast("str | os.PathLike[str] | os.PathLike[bytes]", value)
         try:
             return workspace_path(raw)

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, TypeGuard
+from typing import TypeGuard
 
 from service_creator.domain.errors import InvalidAnswerError
 from service_creator.domain.requirements import MAX_TEXT, SAFE_TEXT, AnswerValue, Option, Question
+from service_creator.domain.untyped import RawAnswer
 
 SHOWN_CHARS = 80
 _YES = {"y", "yes", "true", "1", "ok", "confirm"}
 _NO = {"n", "no", "false", "0", "cancel"}
 
 
-def coerce(question: Question, raw: Any) -> AnswerValue:
+def coerce(question: Question, raw: object) -> AnswerValue:
     """The canonical answer (option ids, numbers, booleans), or InvalidAnswerError saying why."""
     if raw is None:
         raise _invalid(question, "an answer is required")
@@ -35,7 +36,7 @@ def allowed(options: list[Option]) -> str:
     return ", ".join(o.label if o.label == o.id else f"{o.label} ({o.id})" for o in options)
 
 
-def shown(raw: Any, limit: int = SHOWN_CHARS) -> str:
+def shown(raw: object, limit: int = SHOWN_CHARS) -> str:
     """`raw` quoted for a message: at most `limit` characters of it, then "…" and its length.
 
     An answer is quoted before anyone knows it is sane: a 10 MB answer must not come back whole.
@@ -46,7 +47,7 @@ def shown(raw: Any, limit: int = SHOWN_CHARS) -> str:
     return f"{text[:limit]!r}… ({len(text):,} characters)"
 
 
-def rejection(question: Question, raw: Any) -> str | None:
+def rejection(question: Question, raw: object) -> str | None:
     """Why `raw` does not answer `question` (without the question's name), or None if it does."""
     try:
         coerce(question, raw)
@@ -63,7 +64,7 @@ def _invalid(question: Question, why: str) -> InvalidAnswerError:
     return InvalidAnswerError(f"{_prefix(question)}{why}")
 
 
-def _match(question: Question, raw: Any) -> str:
+def _match(question: Question, raw: object) -> str:
     wanted = str(raw).strip().casefold()
     for option in question.options:
         if wanted in (option.id.casefold(), option.label.casefold()):
@@ -77,7 +78,7 @@ def _is_list(raw: object) -> TypeGuard[list[object]]:
     return isinstance(raw, list)
 
 
-def _single(question: Question, raw: Any) -> str:
+def _single(question: Question, raw: object) -> str:
     if _is_list(raw):
         if len(raw) != 1:
             raise _invalid(question, "choose exactly one option")
@@ -85,7 +86,7 @@ def _single(question: Question, raw: Any) -> str:
     return _match(question, raw)
 
 
-def _multi(question: Question, raw: Any) -> list[str]:
+def _multi(question: Question, raw: object) -> list[str]:
     items: list[object] = raw if _is_list(raw) else [p for p in str(raw).split(",") if p.strip()]
     chosen = list(dict.fromkeys(_match(question, item) for item in items))
     low, high = question.validation.min_selections, question.validation.max_selections
@@ -96,7 +97,7 @@ def _multi(question: Question, raw: Any) -> list[str]:
     return chosen
 
 
-def _number(question: Question, raw: Any) -> int | float:
+def _number(question: Question, raw: RawAnswer) -> int | float:
     if isinstance(raw, bool):
         raise _invalid(question, "expected a number")
     try:
@@ -117,7 +118,7 @@ def _outside(low: float | None, high: float | None) -> str:
     return f"below {low:g}" if high is None else f"outside {low:g} to {high:g}"
 
 
-def _confirm(question: Question, raw: Any) -> bool:
+def _confirm(question: Question, raw: object) -> bool:
     if isinstance(raw, bool):
         return raw
     word = str(raw).strip().casefold()
@@ -128,7 +129,7 @@ def _confirm(question: Question, raw: Any) -> bool:
     raise _invalid(question, "answer yes or no")
 
 
-def _text(question: Question, raw: Any) -> str:
+def _text(question: Question, raw: object) -> str:
     if not isinstance(raw, str | int | float) or isinstance(raw, bool):
         raise _invalid(question, "expected text")
     text = str(raw).strip()

@@ -16,7 +16,7 @@ import json
 import logging
 import re
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 from pydantic import ValidationError
 
@@ -24,7 +24,7 @@ from service_creator.domain.atomic import atomic_write
 from service_creator.domain.config import Settings
 from service_creator.domain.confine import state_dir
 from service_creator.domain.errors import InvalidAnswerError
-from service_creator.domain.requirements import Option, Question, Validation
+from service_creator.domain.requirements import AnswerValue, Option, Question, Validation
 from service_creator.domain.safe_files import read_project_bytes
 from service_creator.interview.answers import coerce
 from service_creator.interview.interview import REVISE, Interview
@@ -79,7 +79,7 @@ def check_question(reply: str, graph: Question) -> tuple[Question | None, list[s
     return worded, []
 
 
-def _json_object(reply: str) -> tuple[dict[str, Any] | None, list[str]]:
+def _json_object(reply: str) -> tuple[dict[str, object] | None, list[str]]:
     text = reply.strip()
     fenced = re.search(r"```(?:json)?\s*\n(.*?)```", text, re.DOTALL)
     if fenced:
@@ -93,7 +93,7 @@ def _json_object(reply: str) -> tuple[dict[str, Any] | None, list[str]]:
         return None, [f"the JSON does not parse: {exc.msg} at line {exc.lineno}"]
     if not isinstance(data, dict):
         return None, ["the reply must be one JSON object"]
-    return cast(dict[str, Any], data), []  # json.loads is untyped: an object, any values
+    return cast(dict[str, object], data), []  # json.loads is untyped: an object, any values
 
 
 def _map_options(offered: list[Option], graph: Question) -> tuple[list[Option], list[str]]:
@@ -123,7 +123,7 @@ def _tightest(graph: Validation, model: Validation) -> Validation:
     return Validation(**merged)
 
 
-def _default(value: Any, graph: Question, options: list[Option]) -> Any:
+def _default(value: object, graph: Question, options: list[Option]) -> AnswerValue | None:
     """The model's default when it is a valid answer among the options offered, else the graph's."""
     if value is None:
         return graph.default
@@ -170,7 +170,9 @@ class ModelInterviewer:
             self._save_cache(cache)
         return worded, note
 
-    async def _word(self, question: Question, answers: dict[str, Any]) -> tuple[Question, str]:
+    async def _word(
+        self, question: Question, answers: dict[str, AnswerValue]
+    ) -> tuple[Question, str]:
         messages: list[Message] = [
             {"role": "system", "content": render("interview.system.j2", **_prompt(question))},
             {"role": "user", "content": render("interview.user.j2", **_data(question, answers))},
@@ -195,7 +197,7 @@ class ModelInterviewer:
             return question, f"The model could not word this question ({exc.message})."
         return question, "The model's wording was unusable; this is the interview's own question."
 
-    def _load_cache(self) -> dict[str, Any]:
+    def _load_cache(self) -> dict[str, object]:
         """The worded questions kept so far; none when there are none or they do not parse. A
         cache that is a link or not a regular file is refused (UnsafeFileError), not followed."""
         try:
@@ -203,19 +205,19 @@ class ModelInterviewer:
         except (FileNotFoundError, ValueError, RecursionError):
             return {}
         # json.loads is untyped: an object whose values are checked where they are used
-        return cast(dict[str, Any], data) if isinstance(data, dict) else {}
+        return cast(dict[str, object], data) if isinstance(data, dict) else {}
 
-    def _save_cache(self, cache: dict[str, Any]) -> None:
+    def _save_cache(self, cache: dict[str, object]) -> None:
         self._cache_path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(self._cache_path, json.dumps(cache, indent=1))
 
 
-def _key(question: Question, answers: dict[str, Any]) -> str:
+def _key(question: Question, answers: dict[str, AnswerValue]) -> str:
     raw = json.dumps([question.model_dump(mode="json"), answers], sort_keys=True, default=str)
     return hashlib.sha256(raw.encode()).hexdigest()[:24]
 
 
-def _prompt(question: Question) -> dict[str, Any]:
+def _prompt(question: Question) -> dict[str, object]:
     return {
         "question": question,
         "step": question.step,
@@ -224,7 +226,7 @@ def _prompt(question: Question) -> dict[str, Any]:
     }
 
 
-def _data(question: Question, answers: dict[str, Any]) -> dict[str, Any]:
+def _data(question: Question, answers: dict[str, AnswerValue]) -> dict[str, object]:
     shown = question.model_dump(
         mode="json", include={"id", "text", "explanation", "kind", "options", "validation"}
     )

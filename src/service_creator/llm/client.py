@@ -16,9 +16,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
 
 from service_creator.domain.config import Settings
+from service_creator.domain.untyped import Untyped
 from service_creator.llm.errors import RETRYABLE, LLMError, llm_error, translate
 from service_creator.llm.ledger import CallRecord, Ledger
 
@@ -150,7 +150,7 @@ class LLM:
     ) -> Reply:
         litellm = await load_litellm()
         timeout = self.settings.llm_timeout
-        kwargs: dict[str, Any] = {
+        kwargs: dict[str, object] = {
             "model": model,
             "messages": messages,
             "num_retries": 0,  # ours, not litellm's: they honour Retry-After and are logged
@@ -180,13 +180,13 @@ class LLM:
         return llm_error(model, "timeout", after, self.settings.api_base, litellm)
 
 
-async def _read(litellm: ModuleType, model: str, call: Awaitable[Any], stream: bool) -> Reply:
+async def _read(litellm: ModuleType, model: str, call: Awaitable[Untyped], stream: bool) -> Reply:
     response = await call
     if not stream:
         choice = response.choices[0]
         usage = getattr(response, "usage", None)
         # litellm's response is untyped; its _hidden_params holds the cost it computed, if any
-        hidden: dict[str, Any] = getattr(response, "_hidden_params", None) or {}
+        hidden: dict[str, Untyped] = getattr(response, "_hidden_params", None) or {}
         return Reply(
             content=choice.message.content or "",
             model=str(getattr(response, "model", model)),

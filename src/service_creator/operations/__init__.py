@@ -81,7 +81,7 @@ def load_all() -> None:
         import_module(f"{__name__}.{module}")
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> Any:  # PEP 562's lazy seam: the names' types are imported above
     if name not in WHERE:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return getattr(import_module(f"{__name__}.{WHERE[name]}"), name)

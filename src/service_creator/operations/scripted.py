@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import yaml
 
 from service_creator.domain.errors import InvalidAnswerError, ServiceCreatorError, UnsafeFileError
 from service_creator.domain.requirements import AnswerValue, Question
 from service_creator.domain.safe_files import read_regular_text
+from service_creator.domain.untyped import RawAnswer
 from service_creator.interview.answers import coerce, rejection
 
 MAX_ANSWERS_BYTES = 1 << 20  # a real answers file is a few hundred bytes
 MAX_NESTING = 8  # question id -> list of answers is 2 deep
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-DEMO_ANSWERS: dict[str, Any] = {
+DEMO_ANSWERS: dict[str, AnswerValue] = {
     "service_type": "vFirewall",
     "vendors": ["Cisco"],
     "product_cisco": "Firepower Threat Defense Virtual (FTDv)",
@@ -38,21 +39,21 @@ class ScriptedAsker:
 
     def __init__(
         self,
-        answers: Mapping[str, Any],
+        answers: Mapping[str, RawAnswer],
         on_answer: Callable[[Question, AnswerValue], None] = lambda q, a: None,
     ) -> None:
         self.answers = dict(answers)
         self.on_answer = on_answer
 
     @classmethod
-    def from_file(cls, path: Path, **kw: Any) -> ScriptedAsker:
+    def from_file(cls, path: Path, **kw: Callable[[Question, AnswerValue], None]) -> ScriptedAsker:
         data = load_answers(path)
         if not isinstance(data, dict):
             raise ServiceCreatorError(
                 f"The answers file {path} must be a mapping of question id to answer",
                 hint="e.g. `service_type: vFirewall`",
             )
-        answers = cast(dict[str, Any], data)  # YAML: a mapping of question id to any answer
+        answers = cast(dict[str, RawAnswer], data)  # YAML: question id -> an answer to check
         return cls(answers, **kw)
 
     async def ask(self, question: Question, problem: str | None = None) -> AnswerValue | None:
@@ -76,7 +77,7 @@ class ScriptedAsker:
         return answer
 
 
-def load_answers(path: Path) -> Any:
+def load_answers(path: Path) -> object:
     """The YAML in `path`: a regular file of at most 1 MiB, UTF-8, without aliases or anchors."""
     text = _read_text(path)
     try:

@@ -14,7 +14,7 @@ import hashlib
 import json
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import jinja2
@@ -33,7 +33,7 @@ def _template_source(name: str) -> str | None:
     return read_data(f"prompts/{name}")
 
 
-def data_block(text: Any, label: str = "data") -> str:
+def data_block(text: object, label: str = "data") -> str:
     """`text` fenced as data: `<<<DATA <tag> <label>` ... `DATA <tag>>>>`."""
     body = text if isinstance(text, str) else json.dumps(text, default=str)  # compact: tokens
     tag = hashlib.sha256(body.encode("utf-8")).hexdigest()[:12]
@@ -41,7 +41,7 @@ def data_block(text: Any, label: str = "data") -> str:
     return f"<<<DATA {tag} {label}\n{body.rstrip()}\nDATA {tag}>>>"
 
 
-def tojson(value: Any) -> str:
+def tojson(value: object) -> str:
     return json.dumps(value, indent=1, default=str)
 
 
@@ -62,6 +62,6 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render(name: str, **ctx: Any) -> str:
+def render(name: str, **ctx: object) -> str:
     """The template `name` (e.g. "codegen.j2") rendered with `ctx`."""
     return _environment().get_template(name).render(**ctx).strip() + "\n"

@@ -16,7 +16,7 @@ import logging
 import os
 import socket
 import threading
-from typing import Any, NotRequired, Protocol, TypedDict
+from typing import NotRequired, Protocol, TypedDict
 
 import docker
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
@@ -106,7 +106,7 @@ class ExecCreator(Protocol):
         user: str,
         workdir: str | None,
         environment: dict[str, str],
-    ) -> dict[str, Any]: ...  # Any: the engine's JSON answer
+    ) -> dict[str, str]: ...  # the engine's JSON answer: {"Id": the exec's id}
 
 
 def owner() -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from service_creator.domain import catalog
 from service_creator.domain.requirements import Requirements
@@ -54,7 +53,7 @@ CLI_STATUS = {
 }
 
 
-def build_context(requirements: Requirements) -> dict[str, Any]:
+def build_context(requirements: Requirements) -> dict[str, object]:
     r = requirements
     kinds = kinds_for(r.service_type, r.features)
     vendors = [_vendor(r, vendor, kinds) for vendor in r.vendors]
@@ -173,7 +172,7 @@ def _production_env(methods: Sequence[str]) -> dict[str, str]:
     return env
 
 
-def _has_commit(api: str, vendor: dict[str, Any]) -> bool:
+def _has_commit(api: str, vendor: dict[str, object]) -> bool:
     """Whether the first vendor's client commits after its changes."""
     if api == "NETCONF":
         return True
@@ -208,7 +207,7 @@ def _product(r: Requirements, vendor: str) -> str:
     return catalog.products(r.service_type, vendor)[0].label
 
 
-def _vendor(r: Requirements, vendor: str, kinds: list[str]) -> dict[str, Any]:
+def _vendor(r: Requirements, vendor: str, kinds: list[str]) -> dict[str, object]:
     product = _product(r, vendor)
     p = platform_for(vendor, r.service_type, product, kinds)
     slug = catalog.vendor_slug(vendor)
@@ -266,7 +265,7 @@ def _money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def billing_case(model: str, price: Decimal, tiers: int) -> dict[str, Any]:
+def billing_case(model: str, price: Decimal, tiers: int) -> dict[str, object]:
     """A billing scenario for the generated tests, with its expected total worked out here."""
     if model == "monthly":
         return {

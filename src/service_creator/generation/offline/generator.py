@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import jinja2
 
@@ -97,7 +96,7 @@ def render_project(requirements: Requirements) -> list[GeneratedFile]:
     ]
 
 
-def _render(spec: FileSpec, context: dict[str, Any]) -> str:
+def _render(spec: FileSpec, context: dict[str, object]) -> str:
     name = template_name(spec.path)
     try:
         template = environment().get_template(name)

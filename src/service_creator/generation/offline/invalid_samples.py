@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 # One configuration per feature that the API must refuse with 422, and why.
-INVALID: dict[str, tuple[str, dict[str, Any]]] = {
+INVALID: dict[str, tuple[str, dict[str, object]]] = {
     "traffic_filtering": (
         "port-on-icmp",
         {"rules": [{"name": "r1", "protocol": "icmp", "port": 22}]},
@@ -77,7 +75,7 @@ INVALID: dict[str, tuple[str, dict[str, Any]]] = {
     "mfa": ("radius-without-server", {"mfa": {"provider": "radius"}}),
     "split_tunnelling": ("no-networks", {"split_tunnel": {"include_networks": []}}),
 }
-INVALID_BASE: dict[str, tuple[str, dict[str, Any]]] = {
+INVALID_BASE: dict[str, tuple[str, dict[str, object]]] = {
     "vLoadBalancer": (
         "unknown-pool",
         {"virtual_server": {"address": "203.0.113.20", "port": 80, "pool": "missing"}},
@@ -85,7 +83,7 @@ INVALID_BASE: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-def invalid_configs(service_type: str, features: list[str]) -> dict[str, dict[str, Any]]:
+def invalid_configs(service_type: str, features: list[str]) -> dict[str, dict[str, object]]:
     """Invalid configurations for a service, by the reason they are invalid."""
     cases = [INVALID_BASE[service_type]] if service_type in INVALID_BASE else []
     cases += [INVALID[feature] for feature in features]

@@ -9,7 +9,6 @@ are written by hand, independently of the generated code, so the tests check it 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from service_creator.domain.requirements import FEATURES_BY_SERVICE_TYPE
 
@@ -18,13 +17,13 @@ INSTANCE_NAME = "edge-1"
 
 @dataclass(frozen=True)
 class Sample:
-    create: dict[str, Any]
-    update: dict[str, Any]
+    create: dict[str, object]
+    update: dict[str, object]
     objects: tuple[tuple[str, str], ...]
     deleted_on_update: tuple[tuple[str, str], ...] = ()
 
 
-def _rule(name: str, action: str, destination: str, port: int) -> dict[str, Any]:
+def _rule(name: str, action: str, destination: str, port: int) -> dict[str, object]:
     return {
         "name": name,
         "action": action,
@@ -35,7 +34,9 @@ def _rule(name: str, action: str, destination: str, port: int) -> dict[str, Any]
     }
 
 
-def _tunnel(name: str, peer: str, remote: str, encryption: str = "aes-256-gcm") -> dict[str, Any]:
+def _tunnel(
+    name: str, peer: str, remote: str, encryption: str = "aes-256-gcm"
+) -> dict[str, object]:
     return {
         "name": name,
         "peer_address": peer,
@@ -303,8 +304,8 @@ def combined(service_type: str, features: list[str]) -> Sample:
     parts = [BASE[service_type]] if service_type in BASE else []
     chosen = [f for f in FEATURES_BY_SERVICE_TYPE[service_type] if f in features]
     parts += [FEATURES[feature] for feature in chosen]  # in creation order, as config_items
-    create: dict[str, Any] = {}
-    update: dict[str, Any] = {}
+    create: dict[str, object] = {}
+    update: dict[str, object] = {}
     for part in parts:
         create.update(part.create)
         update.update(part.update)
