@@ -1,9 +1,10 @@
 """What the CLI commands do, behind the fast-starting parser in main.py: build the operation's
-input from the flags, run it with the terminal's ports."""
+input from the flags, run it with the terminal's ports, print its output."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 import tempfile
 from pathlib import Path
@@ -18,7 +19,12 @@ from service_creator.domain.ports import Asker, NoProgress, Progress
 from service_creator.domain.requirements import AnswerValue, Question
 from service_creator.domain.workspace_path import WorkspacePath, workspace_path
 from service_creator.frontends.cli.flags import model_arguments
-from service_creator.frontends.cli.render import print_generation, render_report
+from service_creator.frontends.cli.render import (
+    print_generation,
+    print_notes,
+    render_info,
+    render_report,
+)
 from service_creator.frontends.cli.terminal import ProgressBar, TerminalAsker
 from service_creator.operations.io import (
     BuildSandboxInput,
@@ -34,6 +40,73 @@ from service_creator.operations.io import (
 from service_creator.operations.scripted import DEMO_ANSWERS
 
 M = TypeVar("M", bound=BaseModel)
+
+
+# --- the commands ------------------------------------------------------------------------
+
+
+def _emit_json(model: BaseModel) -> None:
+    print(model.model_dump_json(indent=2, exclude_none=True))
+
+
+def interview(args: argparse.Namespace) -> int:
+    state = asyncio.run(run_interview(args))
+    if args.json:
+        _emit_json(state)
+    else:
+        print_notes(state.notes)
+        print(state.summary or state.message, file=sys.stderr)
+        print(f"session {state.session_id} in {state.workspace}: {state.status}", file=sys.stderr)
+    return 0 if state.status == "complete" else 1
+
+
+def generate(args: argparse.Namespace) -> int:
+    output = asyncio.run(run_generate(args))
+    if args.json:
+        _emit_json(output)
+    else:
+        print_generation(output)
+    return 0
+
+
+def test(args: argparse.Namespace) -> int:
+    output = asyncio.run(run_sandbox_tests(args))
+    if args.json:
+        _emit_json(output)
+    else:
+        print(render_report(output.report, output.findings))
+    return output.exit_code
+
+
+def fix(args: argparse.Namespace) -> int:
+    output = asyncio.run(run_fix(args))
+    if args.json:
+        _emit_json(output)
+    else:
+        print(output.message, file=sys.stderr)
+    if output.report is None:
+        return 1
+    if not args.json:
+        print(render_report(output.report, output.findings))
+    return 0 if output.report.outcome == "passed" else 1
+
+
+def build(args: argparse.Namespace) -> int:
+    print(asyncio.run(build_sandbox_image()))
+    return 0
+
+
+def info(args: argparse.Namespace) -> int:
+    found = operations.sandbox_info(Settings.from_env())
+    print(render_info(found))
+    return 1 if found.problems else 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    return asyncio.run(run_demo(args.workspace))
+
+
+# --- running the operations ----------------------------------------------------------------
 
 
 def _echo(question: Question, value: AnswerValue) -> None:

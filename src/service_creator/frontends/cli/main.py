@@ -1,20 +1,18 @@
 """`service-creator`: the terminal front door.
 
-Start-up imports only argparse: each command imports what it needs when it runs, so
-`service-creator --help` stays fast (litellm, docker, tree-sitter and black load lazily).
+Start-up imports only argparse: a command's module (commands.py, servers.py) loads when it
+runs, so `service-creator --help` stays fast. An operation's flags are derived from its input
+model (flags.py) only for the command being run.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-from collections.abc import Callable
+from importlib import import_module
 from typing import Any
 
 from service_creator import __version__
-
-Command = Callable[[argparse.Namespace], int]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,13 +24,20 @@ def main(argv: list[str] | None = None) -> int:
     from service_creator.domain.errors import ServiceCreatorError
 
     try:
-        return args.run(args)
+        return run(args)
     except ServiceCreatorError as exc:
         print(error_line(exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the parsed command: its module loads now, the CLI's one lazy seam (`commands` for
+    the operations, `servers` for `lsp` and `mcp`), so the parser itself loads nothing."""
+    module, name = args.run
+    return getattr(import_module(f"service_creator.frontends.cli.{module}"), name)(args)
 
 
 def _command_in(argv: list[str]) -> str | None:
@@ -56,8 +61,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    def operation(name: str, help_text: str, run: Command, model: str) -> None:
-        sub = _command(commands, name, help_text, run)
+    def operation(name: str, help_text: str, model: str) -> None:
+        sub = _command(commands, name, help_text)
         if name == command:
             from service_creator.frontends.cli.flags import add_model_flags
             from service_creator.operations import io
@@ -67,124 +72,32 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         if name == "interview":
             sub.add_argument("--answers", metavar="FILE.yaml", help="answer from a YAML mapping")
 
-    operation("interview", "ask the interview questions", _interview, "StartInterviewInput")
-    operation("generate", "generate the service project", _generate, "GenerateInput")
-    operation("test", "run the project's tests in the Docker sandbox", _test, "RunTestsInput")
-    operation("fix", "repair what a failing test implicates, test again", _fix, "FixFailureInput")
+    operation("interview", "ask the interview questions", "StartInterviewInput")
+    operation("generate", "generate the service project", "GenerateInput")
+    operation("test", "run the project's tests in the Docker sandbox", "RunTestsInput")
+    operation("fix", "repair what a failing test implicates, test again", "FixFailureInput")
 
     sandbox = commands.add_parser("sandbox", help="manage the sandbox image")
     sandbox_commands = sandbox.add_subparsers(title="sandbox commands", metavar="COMMAND")
-    _command(
-        sandbox_commands, "build", "build the sandbox image (only when inputs changed)", _build
-    )
-    _command(sandbox_commands, "info", "the engine, its runtimes and the sandbox image", _info)
+    _command(sandbox_commands, "build", "build the sandbox image (only when inputs changed)")
+    _command(sandbox_commands, "info", "the engine, its runtimes and the sandbox image")
 
-    demo = _command(commands, "demo", "scripted interview, generation and tests", _demo)
+    demo = _command(commands, "demo", "scripted interview, generation and tests")
     demo.add_argument("--workspace", metavar="DIR", help="where to generate (default: a temp dir)")
-    lsp = _command(commands, "lsp", "run the language server (stdio by default)", _lsp)
+    lsp = _command(commands, "lsp", "run the language server (stdio by default)", "servers")
     lsp.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
     lsp.add_argument("--stdio", action="store_true", help="use stdio (the default)")
-    mcp = _command(commands, "mcp", "run the MCP server (stdio by default)", _mcp)
+    mcp = _command(commands, "mcp", "run the MCP server (stdio by default)", "servers")
     mcp.add_argument("--http", action="store_true", help="serve streamable HTTP, bearer token")
     mcp.add_argument("--host", default="127.0.0.1", help="HTTP address (default: 127.0.0.1)")
     mcp.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765, 0: any)")
     return parser
 
 
-def _command(commands: Any, name: str, help_text: str, run: Command) -> argparse.ArgumentParser:
+def _command(
+    commands: Any, name: str, help_text: str, module: str = "commands"
+) -> argparse.ArgumentParser:
+    """A subcommand run by the function `name` of frontends/cli/`module`.py."""
     sub = commands.add_parser(name, help=help_text, description=help_text)
-    sub.set_defaults(run=run)
+    sub.set_defaults(run=(module, name))
     return sub
-
-
-def _emit_json(model: Any) -> None:
-    print(model.model_dump_json(indent=2, exclude_none=True))
-
-
-def _interview(args: argparse.Namespace) -> int:
-    from service_creator.frontends.cli.commands import run_interview
-    from service_creator.frontends.cli.render import print_notes
-
-    state = asyncio.run(run_interview(args))
-    if args.json:
-        _emit_json(state)
-    else:
-        print_notes(state.notes)
-        print(state.summary or state.message, file=sys.stderr)
-        print(f"session {state.session_id} in {state.workspace}: {state.status}", file=sys.stderr)
-    return 0 if state.status == "complete" else 1
-
-
-def _generate(args: argparse.Namespace) -> int:
-    from service_creator.frontends.cli.commands import run_generate
-    from service_creator.frontends.cli.render import print_generation
-
-    output = asyncio.run(run_generate(args))
-    if args.json:
-        _emit_json(output)
-    else:
-        print_generation(output)
-    return 0
-
-
-def _test(args: argparse.Namespace) -> int:
-    from service_creator.frontends.cli.commands import run_sandbox_tests
-    from service_creator.frontends.cli.render import render_report
-
-    output = asyncio.run(run_sandbox_tests(args))
-    if args.json:
-        _emit_json(output)
-    else:
-        print(render_report(output.report, output.findings))
-    return output.exit_code
-
-
-def _fix(args: argparse.Namespace) -> int:
-    from service_creator.frontends.cli.commands import run_fix
-    from service_creator.frontends.cli.render import render_report
-
-    output = asyncio.run(run_fix(args))
-    if args.json:
-        _emit_json(output)
-    else:
-        print(output.message, file=sys.stderr)
-    if output.report is None:
-        return 1
-    if not args.json:
-        print(render_report(output.report, output.findings))
-    return 0 if output.report.outcome == "passed" else 1
-
-
-def _build(args: argparse.Namespace) -> int:
-    from service_creator.frontends.cli.commands import build_sandbox_image
-
-    print(asyncio.run(build_sandbox_image()))
-    return 0
-
-
-def _info(args: argparse.Namespace) -> int:
-    from service_creator import operations
-    from service_creator.domain.config import Settings
-    from service_creator.frontends.cli.render import render_info
-
-    info = operations.sandbox_info(Settings.from_env())
-    print(render_info(info))
-    return 1 if info.problems else 0
-
-
-def _demo(args: argparse.Namespace) -> int:
-    from service_creator.frontends.cli.commands import run_demo
-
-    return asyncio.run(run_demo(args.workspace))
-
-
-def _lsp(args: argparse.Namespace) -> int:
-    from service_creator.frontends.lsp import main as serve
-
-    return serve(tcp=args.tcp)
-
-
-def _mcp(args: argparse.Namespace) -> int:
-    from service_creator.frontends.mcp import serve
-
-    return serve(http=args.http, host=args.host, port=args.port)

@@ -1,6 +1,6 @@
 """The language server: `service-creator lsp` (stdio, or `--tcp HOST:PORT`).
 
-A thin pygls adapter over `service_creator.tools`; see `features.py` for the wiring.
+A thin pygls adapter over `service_creator.operations`; see `features.py` for the wiring.
 """
 
 from __future__ import annotations
@@ -8,6 +8,9 @@ from __future__ import annotations
 import logging
 import os
 import sys
+
+from service_creator.frontends.lsp.features import build_server
+from service_creator.frontends.lsp.rpc_errors import ExpectedErrorFilter
 
 
 def main(tcp: str | None = None) -> int:
@@ -18,9 +21,6 @@ def main(tcp: str | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    from service_creator.frontends.lsp.convert import ExpectedErrorFilter
-    from service_creator.frontends.lsp.features import build_server
-
     logging.getLogger("pygls.protocol.json_rpc").addFilter(ExpectedErrorFilter())
 
     server = build_server()

@@ -29,9 +29,11 @@ from service_creator.domain.ports import Progress
 from service_creator.domain.reports import TestReport
 from service_creator.domain.workspace_path import WorkspacePath
 from service_creator.frontends.lsp.asker import LspAsker
-from service_creator.frontends.lsp.convert import REQUEST_FAILED, decode, encode, rpc_error
+from service_creator.frontends.lsp.configuration import editor_settings
+from service_creator.frontends.lsp.convert import decode, encode
 from service_creator.frontends.lsp.diagnostics import GENERATE, TESTS
 from service_creator.frontends.lsp.progress import LspProgress
+from service_creator.frontends.lsp.rpc_errors import REQUEST_FAILED, rpc_error
 from service_creator.frontends.lsp.server import Job, ServiceCreatorServer
 from service_creator.frontends.lsp.writer import read_as_editor, writer_for
 from service_creator.operations.io import (
@@ -95,7 +97,7 @@ async def running(
         ls.state.busy.add(busy_key)
     job = ls.start_job(name)
     try:
-        yield Run(inp, await ls.settings(), job)
+        yield Run(inp, await editor_settings(ls), job)
     except ServiceCreatorError as exc:
         log.info("%s failed: %s", name, exc)
         raise rpc_error(exc) from None

@@ -14,12 +14,18 @@ from typing import Any
 
 from service_creator.domain.config import SandboxSettings, Settings
 from service_creator.domain.errors import ConfigError
+from service_creator.frontends.lsp.server import ServiceCreatorServer
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 def snake(name: str) -> str:
     return _CAMEL.sub("_", name).lower()
+
+
+async def editor_settings(ls: ServiceCreatorServer) -> Settings:
+    """Settings from the environment, overridden by the editor's `serviceCreator` section."""
+    return settings_from(await ls.configuration_section(), ls.warn_once)
 
 
 def settings_from(section: dict[str, Any], warn: Callable[[str], None]) -> Settings:

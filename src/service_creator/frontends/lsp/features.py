@@ -1,18 +1,23 @@
 """The server with every feature registered: lifecycle, the `serviceCreator.*` commands, code
 actions, code lenses and hovers.
 
-Start-up imports only pygls and this package: pydantic, the tools and the core load on the
-first command (and are warmed in a worker thread once the client says `initialized`), so
-spawning the server costs about what bare pygls costs.
+Start-up imports pygls and the protocol side of this package only. commands.py, and through it
+pydantic and the operations, load through one seam (`_commands`) on the first command, or in a
+worker thread once the client says `initialized`, so spawning the server costs about what bare
+pygls costs.
 """
 
 from __future__ import annotations
 
 import threading
+from types import ModuleType
 from typing import Any
 
 from lsprotocol import types
 
+from service_creator import operations
+from service_creator.frontends.lsp.actions import actions_for, lenses_for
+from service_creator.frontends.lsp.diagnostics import hover_for
 from service_creator.frontends.lsp.server import ServiceCreatorServer
 
 # each command's handler in commands.py; its id is `serviceCreator.<name in camelCase>`
@@ -33,20 +38,23 @@ def command_id(name: str) -> str:
 
 def _warm_imports() -> None:
     """Load what the first command needs, off the event loop, while the user looks around."""
-    from service_creator import operations
-    from service_creator.frontends.lsp import actions, commands, configuration  # noqa: F401
-
+    _commands()
     operations.load_all()
 
 
+def _commands() -> ModuleType:
+    """commands.py: the server's one lazy seam. It (pydantic, the operations' models) loads on
+    the first command, or when warmed, not at start-up."""
+    from service_creator.frontends.lsp import commands
+
+    return commands
+
+
 def _command(name: str) -> Any:
-    """The command's handler: the server's one lazy seam. commands.py, and through it the
-    operations, load on the first command (or when warmed), not at start-up."""
+    """The command's handler, in commands.py (through the seam)."""
 
     async def handler(ls: ServiceCreatorServer, *arguments: Any) -> Any:
-        from service_creator.frontends.lsp import commands
-
-        return await getattr(commands, name)(ls, *arguments)
+        return await getattr(_commands(), name)(ls, *arguments)
 
     handler.__name__ = handler.__qualname__ = name
     return handler
@@ -78,20 +86,14 @@ def build_server() -> ServiceCreatorServer:
     def code_actions(
         ls: ServiceCreatorServer, params: types.CodeActionParams
     ) -> list[types.CodeAction] | None:
-        from service_creator.frontends.lsp.actions import actions_for
-
         return actions_for(ls, params.text_document.uri, params.context.diagnostics) or None
 
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
     def code_lens(ls: ServiceCreatorServer, params: types.CodeLensParams) -> list[types.CodeLens]:
-        from service_creator.frontends.lsp.actions import lenses_for
-
         return lenses_for(ls, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(ls: ServiceCreatorServer, params: types.HoverParams) -> types.Hover | None:
-        from service_creator.frontends.lsp.diagnostics import hover_for
-
         return hover_for(ls.diagnostics, params.text_document.uri, params.position.line)
 
     return server

@@ -10,7 +10,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
@@ -20,11 +20,7 @@ from pygls.uris import to_fs_path
 
 from service_creator import __version__
 from service_creator.domain.workspace_path import WorkspacePath, workspace_path
-from service_creator.frontends.lsp.convert import make_converter
-
-if TYPE_CHECKING:
-    from service_creator.domain.config import Settings
-    from service_creator.frontends.lsp.diagnostics import DiagnosticsStore
+from service_creator.frontends.lsp.diagnostics import DiagnosticsStore
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +99,6 @@ class ServiceCreatorServer(LanguageServer):
         super().__init__(
             NAME,
             __version__,
-            converter_factory=make_converter,
             protocol_cls=ServiceCreatorProtocol,
         )
         self.state = State()
@@ -115,8 +110,6 @@ class ServiceCreatorServer(LanguageServer):
     @property
     def diagnostics(self) -> DiagnosticsStore:
         if self._diagnostics is None:
-            from service_creator.frontends.lsp.diagnostics import DiagnosticsStore
-
             self._diagnostics = DiagnosticsStore(self)
         return self._diagnostics
 
@@ -167,10 +160,9 @@ class ServiceCreatorServer(LanguageServer):
         self.state.support = _client_support(params)
         log.info("client support: %s", self.state.support)
 
-    async def settings(self) -> Settings:
-        """Settings from the environment, overridden by the editor's `serviceCreator` section."""
-        from service_creator.frontends.lsp.configuration import settings_from
-
+    async def configuration_section(self) -> dict[str, Any]:
+        """The editor's `serviceCreator` section, asked again each time (the user may have
+        changed it); the last one known when the client fails to answer."""
         if self.state.support.configuration:
             try:
                 answer = await self.workspace_configuration_async(
@@ -181,9 +173,9 @@ class ServiceCreatorServer(LanguageServer):
                 self.state.settings_overrides = _as_dict(answer[0] if answer else None)
             except JsonRpcException as exc:  # the client failed to answer: keep the last known
                 log.warning("workspace/configuration failed: %s", exc)
-        return settings_from(self.state.settings_overrides, self._warn_once)
+        return self.state.settings_overrides
 
-    def _warn_once(self, message: str) -> None:
+    def warn_once(self, message: str) -> None:
         if message not in self.state.warned:
             self.state.warned.add(message)
             self.show_warning(message)

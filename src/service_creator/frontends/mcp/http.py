@@ -19,12 +19,15 @@ import socket
 import sys
 from dataclasses import dataclass
 
+import anyio
+import uvicorn
 from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecuritySettings
 
 from service_creator.domain.config import Settings
 from service_creator.domain.errors import ConfigError
+from service_creator.frontends.mcp.server import build_server
 from service_creator.frontends.mcp.views import ServerOptions
 
 TOKEN_ENV = "SERVICE_CREATOR_MCP_TOKEN"
@@ -100,11 +103,6 @@ def bind(host: str, port: int) -> Listener:
 def serve_http(
     host: str, port: int, settings: Settings, options: ServerOptions, log_level: str = "WARNING"
 ) -> None:
-    import anyio
-    import uvicorn
-
-    from service_creator.frontends.mcp.server import build_server
-
     tokens, generated = tokens_from_env()
     listener = bind(host, port)
     server = build_server(

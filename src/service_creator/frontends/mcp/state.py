@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mcp.server.auth.middleware.auth_context import get_access_token
+
 from service_creator.domain.config import Settings
 from service_creator.domain.errors import SessionNotFoundError
 from service_creator.domain.workspace_path import WorkspacePath, workspace_path
@@ -27,8 +29,6 @@ SESSION_HEADER = "mcp-session-id"
 
 def scope_of(headers: Mapping[str, str] | None) -> str:
     """The caller's scope, from the request's HTTP headers (None on stdio and in memory)."""
-    from mcp.server.auth.middleware.auth_context import get_access_token
-
     token = get_access_token()
     scope = f"client={token.client_id}" if token is not None else "local"
     session = (headers or {}).get(SESSION_HEADER)
