@@ -1,5 +1,5 @@
 """Attacks from a project's own files, played for real through the command a user runs
-(`service-creator test`) or the operation the servers run (`tools.testing.run_tests`).
+(`service-creator test`) or the operation the servers run (`operations.run_tests`).
 
 Each test makes a hostile project in a temp folder and asserts that the attack failed (a marker
 that must not exist, a folder that must stay empty, a process that must be gone, a bound on the

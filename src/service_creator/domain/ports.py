@@ -1,6 +1,6 @@
 """The ports: what a front door (CLI, LSP, MCP) supplies to the work it starts.
 
-Each front door implements these with its own protocol; the operations in `tools/` and the
+Each front door implements these with its own protocol; the operations and the
 sandbox below them only see the ports.
 """
 

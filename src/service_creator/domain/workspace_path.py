@@ -2,7 +2,7 @@
 
 A front door (the CLI's `--workspace` or the current folder, the LSP's workspace folders, the
 MCP client's roots) turns what it was given into a `WorkspacePath` with `workspace_path(...)`;
-the operations in `tools/` take that value and nothing else decides where they write, read or
+the operations take that value and nothing else decides where they write, read or
 run. A session file's stored path, a project file, a model's reply: none of them is a
 workspace.
 

@@ -1,6 +1,6 @@
 """`start_interview` over MCP: roots, then the questions by elicitation when the client can.
 
-Two protocol eras, one interview loop (`tools.interview.start_interview` with an `Asker`):
+Two protocol eras, one interview loop (`operations.start_interview` with an `Asker`):
 
 - 2025-11-25 and earlier ("legacy"): the server sends live `roots/list` and
   `elicitation/create` requests in the middle of the call (`LiveAsker`).

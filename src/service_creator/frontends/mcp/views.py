@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
@@ -18,6 +18,9 @@ from service_creator.domain.reports import Finding, Outcome
 from service_creator.domain.wire import WireModel
 from service_creator.frontends.mcp.jobs import JobKind, JobStatus
 from service_creator.operations.io import FixFailureOutput, GenerateOutput, RunTestsOutput
+
+if TYPE_CHECKING:
+    from service_creator.operations.generate import Engine
 
 DEFAULT_RETURN_AFTER = 25.0
 DEFAULT_ELICIT_ROUNDS = 10
@@ -38,7 +41,7 @@ class ServerOptions:
 
     return_after: float = DEFAULT_RETURN_AFTER
     elicit_rounds: int = DEFAULT_ELICIT_ROUNDS
-    engine: Any = None
+    engine: Engine | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ServerOptions:
