@@ -64,7 +64,7 @@ sandbox-ready: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
-	$(BIN)/pyright
+	$(BIN)/pyright --project pyproject.toml
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
