@@ -1,29 +1,50 @@
-"""Turning what a user typed or picked into a valid answer for a question, or a clear error."""
+"""Turning what a user typed or picked into a valid answer for a question, or a clear error.
+
+Every front door's answers come through `coerce` (the terminal's replies, an answers file, the
+editor's and the MCP client's answers and forms). An option is picked, forgivingly, by:
+
+1. its id or its label, ignoring case, spaces, hyphens and underscores (`normalised`):
+   `site-to-site`, `Site to site`, `SITE_TO_SITE` and `site to site tunnels` all pick
+   `site_to_site` ("Site-to-site tunnels"); `palo alto` and `PaloAlto` pick Palo Alto;
+2. else a synonym of the question in interview.yaml's `synonyms` table (`k8s`: kubernetes);
+3. else a prefix, the same way, of the id or the label of exactly one option (`Traffic`).
+
+An input that fits several options is refused naming them; one that fits none is refused listing
+the options. A saved answer is checked again without prefixes (`prefixes=False`): once the
+options change, an old id must not become a prefix of another option.
+"""
 
 from __future__ import annotations
 
 import math
 import re
-from typing import TypeGuard
+from functools import cache
+from typing import TypedDict, TypeGuard, cast
+
+import yaml
 
 from service_creator.domain.errors import InvalidAnswerError
 from service_creator.domain.requirements import MAX_TEXT, SAFE_TEXT, AnswerValue, Option, Question
 from service_creator.domain.untyped import RawAnswer
+from service_creator.resources import read_data
 
 SHOWN_CHARS = 80
 _YES = {"y", "yes", "true", "1", "ok", "confirm"}
 _NO = {"n", "no", "false", "0", "cancel"}
 
 
-def coerce(question: Question, raw: object) -> AnswerValue:
-    """The canonical answer (option ids, numbers, booleans), or InvalidAnswerError saying why."""
+def coerce(question: Question, raw: object, *, prefixes: bool = True) -> AnswerValue:
+    """The canonical answer (option ids, numbers, booleans), or InvalidAnswerError saying why.
+
+    `prefixes=False` picks options by their whole id, label or synonym only (a saved answer).
+    """
     if raw is None:
         raise _invalid(question, "an answer is required")
     match question.kind:
         case "single_select":
-            return _single(question, raw)
+            return _single(question, raw, prefixes)
         case "multi_select":
-            return _multi(question, raw)
+            return _multi(question, raw, prefixes)
         case "number":
             return _number(question, raw)
         case "confirm":
@@ -47,10 +68,10 @@ def shown(raw: object, limit: int = SHOWN_CHARS) -> str:
     return f"{text[:limit]!r}… ({len(text):,} characters)"
 
 
-def rejection(question: Question, raw: object) -> str | None:
+def rejection(question: Question, raw: object, *, prefixes: bool = True) -> str | None:
     """Why `raw` does not answer `question` (without the question's name), or None if it does."""
     try:
-        coerce(question, raw)
+        coerce(question, raw, prefixes=prefixes)
     except InvalidAnswerError as exc:
         return exc.message.removeprefix(_prefix(question))
     return None
@@ -64,11 +85,61 @@ def _invalid(question: Question, why: str) -> InvalidAnswerError:
     return InvalidAnswerError(f"{_prefix(question)}{why}")
 
 
-def _match(question: Question, raw: object) -> str:
-    wanted = str(raw).strip().casefold()
-    for option in question.options:
-        if wanted in (option.id.casefold(), option.label.casefold()):
-            return option.id
+_IGNORED = re.compile(r"[\s_-]+")
+
+
+def normalised(text: str) -> str:
+    """`text` as options are compared: without case, spaces, hyphens and underscores."""
+    return _IGNORED.sub("", text).casefold()
+
+
+class _GraphSynonyms(TypedDict, total=False):
+    """The part of interview.yaml read here."""
+
+    synonyms: dict[str, dict[str, str]]  # question id -> {word: option id}
+
+
+@cache
+def synonyms() -> dict[str, dict[str, str]]:
+    """interview.yaml's synonyms: question id -> {normalised word: option id}."""
+    # safe_load returns Any; the file ships with the package and has this shape
+    data = cast(_GraphSynonyms, yaml.safe_load(read_data("interview.yaml")))
+    return {
+        qid: {normalised(str(word)): option for word, option in words.items()}
+        for qid, words in data.get("synonyms", {}).items()
+    }
+
+
+def candidates(question: Question, raw: object, *, prefixes: bool = True) -> list[Option]:
+    """The options `raw` may mean, best fit first: those it names whole (id or label), else the
+    one its synonym names, else those whose id or label it begins (when `prefixes`)."""
+    wanted = normalised(str(raw))
+    if not wanted:
+        return []
+    whole = [o for o in question.options if wanted in (normalised(o.id), normalised(o.label))]
+    if whole:
+        return whole
+    synonym = synonyms().get(question.id, {}).get(wanted)
+    named = [o for o in question.options if o.id == synonym]
+    if named or not prefixes:
+        return named
+    return [
+        o
+        for o in question.options
+        if normalised(o.id).startswith(wanted) or normalised(o.label).startswith(wanted)
+    ]
+
+
+def _match(question: Question, raw: object, prefixes: bool) -> str:
+    found = candidates(question, raw, prefixes=prefixes)
+    if len(found) == 1:
+        return found[0].id
+    if found:
+        raise _invalid(
+            question,
+            f"{shown(raw)} could mean more than one option: {allowed(found)}; "
+            "type more of the one you mean",
+        )
     raise _invalid(
         question, f"{shown(raw)} is not an option; choose one of: {allowed(question.options)}"
     )
@@ -78,17 +149,18 @@ def _is_list(raw: object) -> TypeGuard[list[object]]:
     return isinstance(raw, list)
 
 
-def _single(question: Question, raw: object) -> str:
+def _single(question: Question, raw: object, prefixes: bool) -> str:
     if _is_list(raw):
         if len(raw) != 1:
             raise _invalid(question, "choose exactly one option")
         raw = raw[0]
-    return _match(question, raw)
+    return _match(question, raw, prefixes)
 
 
-def _multi(question: Question, raw: object) -> list[str]:
+def _multi(question: Question, raw: object, prefixes: bool) -> list[str]:
+    """A list, or a comma-separated string, each item matched alone; repeats count once."""
     items: list[object] = raw if _is_list(raw) else [p for p in str(raw).split(",") if p.strip()]
-    chosen = list(dict.fromkeys(_match(question, item) for item in items))
+    chosen = list(dict.fromkeys(_match(question, item, prefixes) for item in items))
     low, high = question.validation.min_selections, question.validation.max_selections
     if low is not None and len(chosen) < low:
         raise _invalid(question, f"choose at least {low} of: {allowed(question.options)}")

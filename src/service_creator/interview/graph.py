@@ -75,6 +75,7 @@ class _GraphData(TypedDict):
 
     steps: list[str]
     questions: list[_SpecData]
+    synonyms: NotRequired[dict[str, dict[str, str]]]  # read by answers.synonyms
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ class QuestionGraph:
             for question in self._instances(spec, kept):
                 asked.append(question)
                 try:
-                    kept[question.id] = coerce(question, answers[question.id])
+                    kept[question.id] = coerce(question, answers[question.id], prefixes=False)
                 except (KeyError, InvalidAnswerError):
                     pending = {k: v for k, v in answers.items() if k not in kept}
                     pending.pop(question.id, None)
@@ -181,7 +182,7 @@ class QuestionGraph:
                 return batch
             for question in self._instances(spec, kept):
                 try:
-                    kept[question.id] = coerce(question, answers[question.id])
+                    kept[question.id] = coerce(question, answers[question.id], prefixes=False)
                 except (KeyError, InvalidAnswerError):
                     batch.append(question)
                     waiting.update((question.id, spec.id))

@@ -168,7 +168,7 @@ class Interview:
         last = questions[-1] if questions else None
         if last is None or last.id in kept or last.id not in self.session.answers:
             return None
-        why = rejection(last, self.session.answers[last.id])
+        why = rejection(last, self.session.answers[last.id], prefixes=False)
         return StaleAnswer(last.id, why) if why else None
 
     def _pending_stale(self) -> StaleAnswer | None:

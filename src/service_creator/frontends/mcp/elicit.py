@@ -10,6 +10,10 @@ what the client renders. The field is named after the question id:
 - number        → a number with `minimum`/`maximum`;
 - confirm       → a boolean.
 
+A select's content is read as a string (or a list of strings), not checked against the ids here:
+the interview matches it to an option as it does every answer, so a client that sends a label
+is understood, and an unknown one is refused with the options.
+
 The SDK checks every rendered schema against the spec's `PrimitiveSchemaDefinition`
 (`render_elicitation_schema`), so a question that cannot be rendered fails loudly here, not in a
 client. The explanation (and, for the summary, the whole summary) goes in the message.
@@ -17,7 +21,7 @@ client. The explanation (and, for the summary, the whole summary) goes in the me
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
@@ -58,12 +62,12 @@ def _field(question: Question) -> tuple[Any, Any]:
     rules = question.validation
     match question.kind:
         case "single_select":
-            kind: Any = Literal[tuple(o.id for o in question.options)]
+            kind: Any = str  # the schema offers the ids; the interview matches what comes back
             extra["json_schema_extra"] = _titled_single(question.options)
             ids = {o.id for o in question.options}
             default = default if default in ids else None
         case "multi_select":
-            kind = list[Literal[tuple(o.id for o in question.options)]]  # type: ignore[misc]
+            kind = list[str]  # matched by the interview, like a single select
             extra["json_schema_extra"] = _titled_multi(question.options)
             extra["min_length"] = rules.min_selections
             extra["max_length"] = rules.max_selections
