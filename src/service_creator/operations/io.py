@@ -39,8 +39,9 @@ class StartInterviewInput(SessionRef):
 
 class AnswerQuestionInput(SessionRef):
     answer: AnswerValue = Field(
-        description="An option id for single_select, a list of option ids for multi_select, a "
-        "number, true/false for confirm, or text for free_text"
+        description="An option (its id or label, any case; a unique start is enough) for "
+        "single_select, a list of them for multi_select, a number, true/false for confirm, or "
+        "text for free_text"
     )
     question_id: str | None = Field(
         default=None, description="Only to change an earlier answer: that question's id"
