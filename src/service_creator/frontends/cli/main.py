@@ -13,6 +13,7 @@ from importlib import import_module
 from typing import Any
 
 from service_creator import __version__
+from service_creator.domain.errors import ServiceCreatorError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,8 +22,6 @@ def main(argv: list[str] | None = None) -> int:
     if not hasattr(args, "run"):
         build_parser().print_help(sys.stderr)
         return 2
-    from service_creator.domain.errors import ServiceCreatorError
-
     try:
         return run(args)
     except ServiceCreatorError as exc:
