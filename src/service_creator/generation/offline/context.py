@@ -130,7 +130,7 @@ SECRET_ENV = {
 REAL_DEVICE_URLS = {
     "REST": "https://device.example.net",
     "SDK": "https://device.example.net",
-    "NETCONF": "netconf://device.example.net:6513",
+    "NETCONF": "netconf://admin@device.example.net:830",
     "SSH": "ssh://admin@device.example.net:22",
 }
 REAL_TRANSPORTS = {
@@ -178,7 +178,7 @@ def _has_commit(api: str, vendor: dict[str, object]) -> bool:
         return True
     if api == "SSH":
         return bool(vendor["cli_commit"])
-    return vendor["rest_style"] == "junos"
+    return bool(vendor["rest_commit"])
 
 
 def _challenge(realm: str, methods: Sequence[str]) -> str:
@@ -248,6 +248,11 @@ def _vendor(r: Requirements, vendor: str, kinds: list[str]) -> dict[str, object]
         "native_cli": any(kind not in templates for kind in kinds),
         "vocabulary": {k: v for k, v in p.vocabulary.items() if k in used},
         "sdk_module": p.sdk_module,
+        "rest_docs": p.rest_docs,
+        "rest_commit": p.rest_commit,
+        "media_type": p.media_type,
+        "cli_docs": p.cli_docs,
+        "netconf_docs": p.netconf_docs,
     }
 
 

@@ -83,6 +83,11 @@ class Platform:
     )
     cli_keys: dict[str, str] = field(default_factory=dict[str, str])
     vocabulary: dict[str, dict[str, str]] = field(default_factory=dict[str, dict[str, str]])
+    rest_docs: str = ""  # the vendor's reference of the REST API the client calls
+    rest_commit: str = ""  # the path that makes REST changes effective (commit, deploy), if any
+    media_type: str = "application/json"  # the REST API's JSON media type
+    cli_docs: str = ""  # the vendor's CLI reference
+    netconf_docs: str = ""  # the vendor's NETCONF (or YANG model) reference
 
     def supports(self, kinds: list[str]) -> bool:
         return all(kind in self.rest_paths for kind in kinds)

@@ -54,6 +54,11 @@ PANOS = Platform(
     cli_enter=("configure",),
     cli_commit=("commit",),
     sdk_module="panos",
+    rest_docs="https://docs.paloaltonetworks.com/pan-os/10-2/pan-os-panorama-api/get-started-with-the-pan-os-rest-api",
+    # The REST API edits the candidate configuration; the XML API commits it.
+    rest_commit="/api/?type=commit&cmd=%3Ccommit%3E%3C%2Fcommit%3E",
+    cli_docs="https://docs.paloaltonetworks.com/pan-os/10-2/pan-os-cli-quick-start",
+    netconf_docs="https://docs.paloaltonetworks.com/pan-os/10-2/pan-os-panorama-api/pan-os-xml-api-request-types/configuration-api",
     hierarchy={
         "access_rule": "rulebase security rules",
         "nat_rule": "rulebase nat rules",
@@ -138,6 +143,9 @@ FORTIOS = Platform(
     status_path="/api/v2/monitor/system/status",
     netconf_root="fortios",
     sdk_module="fortiosapi",
+    rest_docs="https://fndn.fortinet.net/index.php?/fortiapi/1-fortios/",
+    cli_docs="https://docs.fortinet.com/document/fortigate/7.4.0/cli-reference/",
+    netconf_docs="https://docs.fortinet.com/document/fortigate/7.4.0/cli-reference/",
     cli_templates=cli_templates.FORTIOS,
     vocabulary={
         "action": {"allow": "accept", "deny": "deny"},
@@ -165,6 +173,9 @@ FORTIADC = Platform(
     status_path="/api/platform/status",
     netconf_root="fortiadc",
     sdk_module="fortiadc",
+    rest_docs="https://docs.fortinet.com/product/fortiadc/",
+    cli_docs="https://docs.fortinet.com/document/fortiadc/7.4.3/cli-reference/445091",
+    netconf_docs="https://docs.fortinet.com/product/fortiadc/",
     hierarchy={
         "pool": "load-balance pool",
         "pool_member": "load-balance pool {pool} pool_member",
@@ -218,6 +229,9 @@ BIGIP = Platform(
     cli_enter=(),
     cli_commit=("save sys config",),
     sdk_module="f5.bigip",
+    rest_docs="https://clouddocs.f5.com/api/icontrol-rest/",
+    cli_docs="https://clouddocs.f5.com/cli/tmsh-reference/latest/",
+    netconf_docs="https://clouddocs.f5.com/api/icontrol-rest/",
     cli_templates=cli_templates.TMSH,
     vocabulary={
         "action": {"allow": "accept", "deny": "drop"},
@@ -247,6 +261,10 @@ JUNOS = Platform(
     cli_enter=("configure",),
     cli_commit=("commit and-quit",),
     sdk_module="jnpr.junos",
+    rest_docs="https://www.juniper.net/documentation/us/en/software/junos/rest-api/index.html",
+    rest_commit="/rpc/commit-configuration",
+    cli_docs="https://www.juniper.net/documentation/us/en/software/junos/cli/index.html",
+    netconf_docs="https://www.juniper.net/documentation/us/en/software/junos/netconf/index.html",
     hierarchy={
         "access_rule": "security policies global policy",
         "nat_rule": "security nat source rule-set service rule",

@@ -29,6 +29,7 @@ _IOSXE_PATHS = {
     "mfa_policy": "/aaa/group/server/radius",
     "split_tunnel_network": "/crypto/ikev2/authorization/policy",
 }
+_IOSXE_NETCONF_DOCS = "https://github.com/YangModels/yang/tree/main/vendor/cisco/xe"
 # NETCONF on every Cisco platform follows the IOS-XE native YANG model's hierarchy.
 _CISCO_HIERARCHY = {kind: path_words(path) for kind, path in _IOSXE_PATHS.items()}
 
@@ -91,6 +92,11 @@ CISCO_FDM = Platform(
     token_header="Authorization",
     cli_commit=("write memory",),
     sdk_module="fdm",
+    rest_docs="https://developer.cisco.com/docs/ftd-api-reference/",
+    # FDM stages changes until a deployment job applies them.
+    rest_commit="/api/fdm/latest/operational/deploy",
+    cli_docs="https://www.cisco.com/c/en/us/td/docs/security/firepower/command_ref/b_Command_Reference_for_Firepower_Threat_Defense.html",
+    netconf_docs=_IOSXE_NETCONF_DOCS,
     cli_templates=cli_templates.ASA,
     **_CISCO,
 )
@@ -114,6 +120,9 @@ CISCO_ASA = Platform(
     token_header="X-Auth-Token",
     cli_commit=("write memory",),
     sdk_module="asa",
+    rest_docs="https://www.cisco.com/c/en/us/td/docs/security/asa/api/qsg-asa-api.html",
+    cli_docs="https://www.cisco.com/c/en/us/support/security/adaptive-security-appliance-asa-software/products-command-reference-list.html",
+    netconf_docs=_IOSXE_NETCONF_DOCS,
     cli_templates=cli_templates.ASA,
     **_CISCO,
 )
@@ -128,6 +137,10 @@ CISCO_IOSXE = Platform(
     token_header="Authorization",
     cli_commit=("end", "write memory"),
     sdk_module="iosxe",
+    rest_docs="https://developer.cisco.com/docs/ios-xe/",
+    media_type="application/yang-data+json",  # https://www.rfc-editor.org/rfc/rfc8040#section-11.3.2
+    cli_docs="https://www.cisco.com/c/en/us/support/ios-nx-os-software/ios-xe-17/products-command-reference-list.html",
+    netconf_docs=_IOSXE_NETCONF_DOCS,
     cli_templates=cli_templates.IOS,
     **_CISCO,
 )
