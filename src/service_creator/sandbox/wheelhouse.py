@@ -35,6 +35,12 @@ BASE_PACKAGES: tuple[str, ...] = (
     "sqlalchemy==2.1.9",
     "requests==2.34.2",
     "pyyaml==6.0.4",
+    # the device transports: SSH (CLI) and NETCONF over SSH, with what they are built on
+    "asyncssh==2.24.1",
+    "cryptography==51.0.1",
+    "ncclient==0.7.1",
+    "paramiko==5.1.0",
+    "lxml==6.2.1",
 )
 WHEEL_NAME = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)-.+\.whl$")
 
