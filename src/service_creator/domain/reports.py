@@ -49,7 +49,7 @@ class TestReport(WireModel):
     )
 
 
-FindingSource = Literal["service-creator", "ruff", "consistency"]
+FindingSource = Literal["service-creator", "ruff", "consistency", "deploy-check"]
 Severity = Literal["error", "warning", "info"]
 
 

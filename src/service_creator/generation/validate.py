@@ -22,6 +22,7 @@ from black.parsing import InvalidInput  # black imports it, and does not re-expo
 from service_creator.codeintel import parsing
 from service_creator.domain.project import FileSpec, GeneratedFile
 from service_creator.domain.reports import Finding, FindingSource, Location, Severity
+from service_creator.generation import deploy_checks
 
 RUFF_RULES = "E,F,W,I,B,UP"
 LINE_LENGTH = 100
@@ -32,11 +33,13 @@ def validate(spec: FileSpec, file: GeneratedFile) -> tuple[GeneratedFile, list[F
         case "python":
             return _python(file, first_party(spec))
         case "yaml":
-            return file, _yaml(file)
+            return file, _yaml(file) or deploy_checks.check(file)
         case "sql":
             return file, _sql(file)
-        case "javascript" | "dockerfile":
+        case "javascript":
             return file, _tree_sitter(file, spec.language)
+        case "dockerfile":
+            return file, deploy_checks.check(file)
         case _:
             return file, []
 
