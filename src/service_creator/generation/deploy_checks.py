@@ -428,7 +428,8 @@ def _kubernetes_registry() -> SchemaRegistry:
     raw = _package_file("kubernetes_validate", _KUBERNETES_SCHEMAS, "_definitions.json")
     definitions: Schema = json.loads(raw)
     resource = Resource[Schema].from_contents(definitions)
-    return Registry[Schema]().with_resource("/api/_definitions.json", resource)
+    # crawled once here: a registry not crawled is crawled again on every $ref looked up
+    return Registry[Schema]().with_resource("/api/_definitions.json", resource).crawl()
 
 
 @cache
