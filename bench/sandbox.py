@@ -12,6 +12,11 @@ exactly the sandbox image's packages (installed from the same wheelhouse), so th
 is the sandbox's overhead and nothing else. Targets: a warm re-run within 0.3 s of
 the host run; a cold run within 1.5 s.
 
+A sandbox run also starts the service after the tests when the project's Dockerfile runs
+uvicorn (the generated one does; the fixture project has no Dockerfile): the time that check
+takes (start, two calls, stop) is the runner's own measure, printed per way, and the
+overhead is shown with and without it.
+
 The runsc ways run on a private dockerd with runsc registered (scripts/gvisor-dockerd.sh,
 started in a temporary folder and stopped at the end; needs root), from a copy of the project
 so that each runtime keeps its own warm container.
@@ -187,6 +192,8 @@ def host_run(project: Path, python: Path) -> None:
 
 
 INSIDE: dict[str, list[float]] = {}
+SERVICE: dict[str, list[float]] = {}  # the service check's own time, per way
+STARTED: dict[str, list[float]] = {}  # ... of which until the service answered
 GVISOR_DOCKERD = Path(__file__).resolve().parents[1] / "scripts" / "gvisor-dockerd.sh"
 ENGINE_CLIENTS: dict[str, dict] = {}
 
@@ -230,6 +237,10 @@ def sandbox_run(name: str, project: Path, settings: Settings, warm: bool, host: 
     if report.runtime != settings.sandbox.runtime:
         raise SystemExit(f"{name} ran under {report.runtime}, not {settings.sandbox.runtime}")
     INSIDE.setdefault(name, []).append(report.duration)  # the runner's own time
+    service = report.service
+    if service is not None and service.outcome == "passed":
+        SERVICE.setdefault(name, []).append(service.seconds)
+        STARTED.setdefault(name, []).append(service.start_seconds or 0.0)
 
 
 def line(name: str, times: list[float], host: float | None = None) -> str:
@@ -281,6 +292,13 @@ def report(times: dict[str, list[float]]) -> None:
             runc_way = runtime_way.split()[0]
             ratio = statistics.median(INSIDE[runtime_way]) / statistics.median(INSIDE[runc_way])
             print(f"{runtime_way}: in the container {ratio:.2f}x the runc time")
+    for name, values in SERVICE.items():
+        check, start = statistics.median(values), statistics.median(STARTED[name])
+        without = statistics.median(times[name]) - check - host_median
+        print(
+            f"{name}: service check {check:.2f} s (answering after {start:.2f} s); "
+            f"without it +{without:.2f} s over the host"
+        )
     print("load average (1, 5, 15 min) at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     cold_over = statistics.median(times["cold"]) - host_median
     warm_over = statistics.median(times["warm"]) - host_median
@@ -315,6 +333,8 @@ def main() -> None:
             if name.startswith("warm"):
                 action()
         INSIDE.clear()
+        SERVICE.clear()
+        STARTED.clear()
         times: dict[str, list[float]] = {name: [] for name in ways}
         for _ in range(options.runs):  # interleaved, so load changes hit all of them alike
             for name, action in ways.items():

@@ -32,6 +32,41 @@ class TestCase(WireModel):
     )
 
 
+class RouteCheck(WireModel):
+    """One call the service check made to the running service."""
+
+    method: str
+    path: str
+    status: int | None = Field(default=None, description="HTTP status; None when no answer")
+    auth: str | None = Field(
+        default=None, description="The auth method whose credentials were sent, if any"
+    )
+    error: str = Field(default="", description="Why there was no answer")
+
+
+ServiceOutcome = Literal["passed", "failed", "skipped"]
+
+
+class ServiceCheck(WireModel):
+    """After the tests: the service started as its Dockerfile's CMD does, and called."""
+
+    outcome: ServiceOutcome = Field(
+        description="passed: it started and every call got a 2xx; skipped: no service to start"
+    )
+    started: bool = False
+    start_seconds: float | None = Field(
+        default=None, description="From launch until its port answered"
+    )
+    seconds: float = Field(default=0.0, description="The whole check: start, calls, stop")
+    command: str = Field(default="", description="What was started, e.g. uvicorn api:app")
+    checks: list[RouteCheck] = []
+    message: str = ""
+    location: Location | None = Field(
+        default=None, description="Where a failure points: the traceback's or the app's line"
+    )
+    output: str = Field(default="", description="The service's own output, capped")
+
+
 class TestReport(WireModel):
     __test__ = False
 
@@ -46,6 +81,9 @@ class TestReport(WireModel):
     message: str = Field(default="", description="Why the run ended as it did, when not by itself")
     runtime: str | None = Field(
         default=None, description="OCI runtime of the sandbox: runc or runsc"
+    )
+    service: ServiceCheck | None = Field(
+        default=None, description="The service started after the tests and called"
     )
 
 

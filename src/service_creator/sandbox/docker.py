@@ -25,7 +25,7 @@ from docker.types import Mount, Ulimit
 
 from service_creator.domain.config import SandboxSettings, Settings
 from service_creator.domain.errors import CancelledByUser, SandboxError
-from service_creator.sandbox.runner import Job
+from service_creator.sandbox.runner import Job, ServiceJob
 from service_creator.sandbox.runtime import RUNC, memory_watch, runtime_options
 from service_creator.sandbox.venv import SANDBOX_PATH
 
@@ -242,7 +242,13 @@ def put(container: ArchiveTarget, archive: bytes) -> None:
         raise SandboxError(f"cannot copy the project into the sandbox: {exc}") from exc
 
 
-def job(settings: Settings, run_name: str, wheels: bool, runtime: str = RUNC) -> Job:
+def job(
+    settings: Settings,
+    run_name: str,
+    wheels: bool,
+    runtime: str = RUNC,
+    service: ServiceJob | None = None,
+) -> Job:
     uid, gid = sandbox_ids(settings.sandbox)
     return {
         "memory_watch": memory_watch(settings, runtime),
@@ -257,6 +263,7 @@ def job(settings: Settings, run_name: str, wheels: bool, runtime: str = RUNC) ->
         "output_limit": settings.sandbox.output_limit,
         "wheels": wheels,
         "pytest_args": PYTEST_ARGS,
+        "service": service,
     }
 
 

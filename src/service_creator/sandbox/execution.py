@@ -1,7 +1,7 @@
 """One run of the in-container runner, seen from the host: exec it, read what it sends back
 (at most a result tar's worth; the container is killed past that, at the deadline, on cancel,
 or as soon as it is gone), and turn the result tar into a `RawRun`. Results are extracted in
-memory: only the three known regular files, size-capped, no links, no paths."""
+memory: only the four known regular files, size-capped, no links, no paths."""
 
 from __future__ import annotations
 
@@ -28,7 +28,12 @@ from service_creator.sandbox.venv import PYTHON
 log = logging.getLogger(__name__)
 
 STDERR_LIMIT = 64 << 10
-RESULT_FILES = {"result.json": 1 << 16, "output.txt": 16 << 20, "junit.xml": 8 << 20}
+RESULT_FILES = {
+    "result.json": 1 << 16,
+    "output.txt": 16 << 20,
+    "junit.xml": 8 << 20,
+    "service.txt": 1 << 16,
+}
 
 
 @dataclass
@@ -51,7 +56,8 @@ class Captured:
 def stdout_cap(settings: Settings) -> int:
     """The most the runner's result tar can hold; a container sending more is not believed."""
     text = 3 * settings.sandbox.output_limit  # U+FFFD for each undecodable byte
-    return RESULT_FILES["result.json"] + text + RESULT_FILES["junit.xml"] + (1 << 16)
+    fixed = RESULT_FILES["result.json"] + RESULT_FILES["junit.xml"] + RESULT_FILES["service.txt"]
+    return fixed + text + (1 << 16)
 
 
 def read_capped(frames: Iterator[tuple[bytes | None, bytes | None]], cap: int) -> Captured:
@@ -198,6 +204,8 @@ def raw_run(execution: Execution, settings: Settings, oom_flag: bool) -> RawRun:
         duration=as_seconds(result.get("duration")),
         timeout=settings.sandbox.timeout,
         truncated=bool(result.get("truncated")),
+        service_answer=result.get("service"),
+        service_output=files.get("service.txt", b"").decode("utf-8", "replace"),
     )
     if run.truncated:
         run.notes.append(f"output truncated to {settings.sandbox.output_limit} bytes")

@@ -16,7 +16,14 @@ from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from service_creator.domain.errors import UnsafeFileError
-from service_creator.domain.reports import Finding, Location, Outcome, TestCase, TestReport
+from service_creator.domain.reports import (
+    Finding,
+    Location,
+    Outcome,
+    ServiceCheck,
+    TestCase,
+    TestReport,
+)
 from service_creator.domain.safe_files import read_project_bytes
 from service_creator.domain.testfiles import is_test_file
 from service_creator.sandbox.clean import clean_report
@@ -54,6 +61,9 @@ class RawRun:
     not_run: bool = False  # ... and so the tests were not run in it
     notes: list[str] = field(default_factory=list[str])
     extra_cases: list[TestCase] = field(default_factory=list[TestCase])
+    service_answer: object = None  # the runner's `service` (JSON), read by `service.py`
+    service_output: str = ""  # the service's own output
+    service: ServiceCheck | None = None  # the service check, as the report shows it
 
 
 # --- paths and frames -------------------------------------------------------------------------
@@ -200,6 +210,8 @@ def build_report(
     if killed is not None:
         tests.append(killed)
     outcome, why = report_outcome(run, tests)
+    if outcome == "passed" and run.service is not None and run.service.outcome == "failed":
+        outcome, why = "error", f"the service check failed: {run.service.message}"
     if why:
         message_parts.insert(0, why)
     report = TestReport(
@@ -212,6 +224,7 @@ def build_report(
         duration=round(run.duration, 3),
         output=run.output,
         message="; ".join(message_parts),
+        service=run.service,
     )
     return clean_report(report)
 
@@ -278,12 +291,23 @@ def definition(node_id: str, workspace: Path | None) -> Location | None:
 
 
 def report_findings(report: TestReport) -> list[Finding]:
-    """Each failing test: a finding at the test and one at the project frame, linked both ways."""
+    """Each failing test: a finding at the test and one at the project frame, linked both ways;
+    a failed service check: one at the line it points to."""
     findings: list[Finding] = []
     for case in report.tests:
         if case.outcome in ("passed", "skipped"):
             continue
         findings += case_findings(case)
+    service = report.service
+    if service is not None and service.outcome == "failed" and service.location is not None:
+        verb = "did not start" if not service.started else "failed when called"
+        findings.append(
+            Finding(
+                location=service.location,
+                message=f"the service {verb}: {service.message}",
+                code="service-failed",
+            )
+        )
     return findings
 
 

@@ -17,8 +17,12 @@ only into a pipe the runner reads with a cap. The runner:
 3. installs extra wheels offline into a tmpfs target, when the job names any;
 4. runs pytest with a minimal environment and a wall-clock timeout, keeping at most
    `output_limit` bytes of its output (head and tail);
-5. resets the container again and writes one tar stream to stdout: `result.json`,
-   `output.txt` and `junit.xml`.
+5. when the job names a service (the project's Dockerfile runs uvicorn), starts it as the
+   sandbox user on a free port of the loopback (the container has no other network), waits
+   for its port, calls the job's routes with the job's headers, then stops it; all within what
+   is left of the same wall-clock limit;
+6. resets the container again and writes one tar stream to stdout: `result.json`,
+   `output.txt`, `junit.xml` and `service.txt` (the service's own output).
 
 It never raises: every failure ends up in `result.json`.
 """
@@ -27,17 +31,21 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import http.client
 import io
 import json
 import os
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import sys
 import tarfile
 import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import TypedDict
 
@@ -47,6 +55,31 @@ SWEEP_ROUNDS = 20
 WATCH_INTERVAL = 0.05
 WRITABLE = ("/tmp", "/dev/shm", "/dev/mqueue")
 SYSV_IPC = ("shm", "sem", "msg")
+SERVICE_LOG_LIMIT = 16 << 10
+SERVICE_MIN_SECONDS = 2.0  # less than this left of the run: the service is not started
+SERVICE_STOP_GRACE = 3.0
+POLL_INTERVAL = 0.05
+RESPONSE_LIMIT = 1 << 16
+LOOPBACK = "127.0.0.1"
+
+
+class ServiceRequest(TypedDict):
+    """One call of the service check: the host chose the route and the credentials."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    auth: str | None
+
+
+class ServiceJob(TypedDict):
+    """The service to start after the tests (`service.py` derives it from the Dockerfile)."""
+
+    app: str
+    options: list[str]
+    start_timeout: float
+    request_timeout: float
+    requests: list[ServiceRequest]
 
 
 class Job(TypedDict):
@@ -64,6 +97,7 @@ class Job(TypedDict):
     output_limit: int
     wheels: bool
     pytest_args: list[str]
+    service: ServiceJob | None
 
 
 # --- the run (as root) -----------------------------------------------------------------------
@@ -84,6 +118,7 @@ def main(run_dir: str) -> int:
     result: dict[str, object] = {"exit_code": None, "timed_out": False, "oom_killed": False}
     started = time.monotonic()
     output = CappedBuffer(int(job["output_limit"]))
+    service_log = CappedBuffer(SERVICE_LOG_LIMIT)
     deadline = started + float(job["timeout"])
     junit: bytes | None = None
     problem = reset(job)
@@ -96,13 +131,16 @@ def main(run_dir: str) -> int:
         except OSError as exc:
             result["runner_error"] = f"{type(exc).__name__}: {exc}"
         junit = read_junit(Path(job["out_dir"], "junit.xml"))
+        service = job.get("service")
+        if service is not None and "runner_error" not in result:
+            result["service"] = check_service(job, service, result, service_log, deadline)
         after = reset(job)
         if after is not None:
             result["reset_error"] = after
     result["duration"] = time.monotonic() - started
     result["output_bytes"] = output.total
     result["truncated"] = output.truncated
-    write_results(result, output.text(), junit)
+    write_results(result, output.text(), junit, service_log.text())
     return 0
 
 
@@ -371,6 +409,178 @@ def signal_group(pgid: int, sig: int) -> None:
         os.killpg(pgid, sig)
 
 
+# --- the service check -------------------------------------------------------------------------
+
+
+def check_service(
+    job: Job,
+    service: ServiceJob,
+    result: dict[str, object],
+    log: CappedBuffer,
+    deadline: float,
+) -> dict[str, object]:
+    """Start the service as the sandbox user on the loopback, wait for its port, call the
+    routes, stop it. Never raises; what happened is the returned dict (`service` in result.json).
+    """
+    begun = time.monotonic()
+    report: dict[str, object] = {"started": False, "start_seconds": None, "checks": []}
+    if result.get("timed_out") or result.get("oom_killed"):
+        report.update(skipped=True, message="not started: the tests were stopped")
+        return report
+    if deadline - begun < SERVICE_MIN_SECONDS:
+        report.update(skipped=True, message="not started: no time left in the run's limit")
+        return report
+    try:
+        run_service(job, service, report, log, deadline)
+    except (OSError, subprocess.SubprocessError) as exc:
+        report["message"] = f"the service could not be run: {type(exc).__name__}: {exc}"
+    report["seconds"] = time.monotonic() - begun
+    return report
+
+
+def run_service(
+    job: Job, service: ServiceJob, report: dict[str, object], log: CappedBuffer, deadline: float
+) -> None:
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", service["app"], "--host", LOOPBACK]
+    command += ["--port", str(port), *service["options"]]
+    launched = time.monotonic()
+    proc = subprocess.Popen(
+        as_sandbox_user(job, command),
+        cwd=job["work_dir"],
+        env=base_env(job),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    reader = threading.Thread(target=drain, args=(proc.stdout, log), daemon=True)
+    reader.start()
+    started = False
+    try:
+        limit = min(deadline, launched + float(service["start_timeout"]))
+        state = wait_for_port(proc, port, limit, job)
+        started = state == "listening"
+        if started:
+            report["started"] = True
+            report["start_seconds"] = time.monotonic() - launched
+            report["checks"] = call_routes(proc, port, service, deadline)
+            if proc.poll() is not None:
+                report["exit_code"] = proc.returncode
+                report["message"] = f"the service exited (status {proc.returncode}) when called"
+        elif state == "exited":
+            report["exit_code"] = proc.returncode
+            report["message"] = f"the service exited (status {proc.returncode}) before it answered"
+        elif state == "memory":
+            report["message"] = "the service used more memory than the sandbox allows"
+        else:
+            waited = limit - launched
+            report["message"] = f"the service did not answer on its port within {waited:.0f} s"
+    finally:
+        stop_service(proc, SERVICE_STOP_GRACE if started else 0.0)
+        kill_sandbox_processes(job)  # what it started, and strays holding the pipe open
+        reader.join(timeout=2.0)
+
+
+def free_port() -> int:
+    """A port of the loopback that nothing listens on (the kernel's pick)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((LOOPBACK, 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for_port(proc: subprocess.Popen[bytes], port: int, limit: float, job: Job) -> str:
+    """Wait for the port: "listening", "exited", "memory" (past `memory_watch`) or "timeout"."""
+    budget = job.get("memory_watch")
+    while True:
+        if proc.poll() is not None:
+            return "exited"
+        try:
+            with socket.create_connection((LOOPBACK, port), timeout=0.5):
+                return "listening"
+        except OSError:
+            pass
+        if budget and resident_bytes(int(job["uid"])) > budget:
+            return "memory"
+        if time.monotonic() >= limit:
+            return "timeout"
+        time.sleep(POLL_INTERVAL)
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer (its 3xx status), never followed."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: object,
+        code: int,
+        msg: str,
+        headers: object,
+        newurl: str,
+    ) -> None:
+        return None
+
+
+def call_routes(
+    proc: subprocess.Popen[bytes], port: int, service: ServiceJob, deadline: float
+) -> list[dict[str, object]]:
+    """Each request in turn, in a thread the deadline bounds: a service that holds a call open
+    past it is killed, which ends the call."""
+    checks: list[dict[str, object]] = []
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirects())
+
+    def calls() -> None:
+        for request in service["requests"]:
+            timeout = min(float(service["request_timeout"]), deadline - time.monotonic())
+            checks.append(call_route(opener, port, request, timeout))
+
+    worker = threading.Thread(target=calls, daemon=True)
+    worker.start()
+    worker.join(timeout=max(0.0, deadline - time.monotonic()) + 0.5)
+    if worker.is_alive():
+        signal_group(proc.pid, signal.SIGKILL)
+        worker.join(timeout=2.0)
+    return list(checks)
+
+
+def call_route(
+    opener: urllib.request.OpenerDirector, port: int, request: ServiceRequest, timeout: float
+) -> dict[str, object]:
+    check: dict[str, object] = {
+        "method": request["method"],
+        "path": request["path"],
+        "auth": request["auth"],
+        "status": None,
+    }
+    if timeout <= 0:
+        check["error"] = "no time left in the run's limit"
+        return check
+    url = f"http://{LOOPBACK}:{port}{request['path']}"
+    call = urllib.request.Request(url, headers=request["headers"], method=request["method"])
+    try:
+        with opener.open(call, timeout=timeout) as response:
+            response.read(RESPONSE_LIMIT)
+            check["status"] = int(response.status)
+    except urllib.error.HTTPError as exc:
+        check["status"] = exc.code
+        exc.close()
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        check["error"] = f"{type(exc).__name__}: {exc}"[:500]
+    return check
+
+
+def stop_service(proc: subprocess.Popen[bytes], grace: float) -> None:
+    """SIGTERM (uvicorn shuts down cleanly) and `grace` seconds; then SIGKILL."""
+    if grace > 0 and proc.poll() is None:
+        signal_group(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=grace)
+    signal_group(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=5.0)
+
+
 def read_junit(path: Path) -> bytes | None:
     """The report the sandbox user wrote: a regular file under the cap, reached by no link."""
     try:
@@ -384,12 +594,16 @@ def read_junit(path: Path) -> bytes | None:
         return handle.read(JUNIT_LIMIT)
 
 
-def write_results(result: dict[str, object], output: str, junit: bytes | None) -> None:
+def write_results(
+    result: dict[str, object], output: str, junit: bytes | None, service_log: str = ""
+) -> None:
     with tarfile.open(fileobj=sys.stdout.buffer, mode="w|") as tar:
         add_bytes(tar, "result.json", json.dumps(result).encode())
         add_bytes(tar, "output.txt", output.encode())
         if junit is not None:
             add_bytes(tar, "junit.xml", junit)
+        if service_log:
+            add_bytes(tar, "service.txt", service_log.encode())
     sys.stdout.buffer.flush()
 
 

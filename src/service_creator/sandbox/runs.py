@@ -30,6 +30,7 @@ from service_creator.sandbox.pip_requirements import Refused, read_project_requi
 from service_creator.sandbox.project import run_archive
 from service_creator.sandbox.results import REQUIREMENTS_ID, RawRun, build_report
 from service_creator.sandbox.runtime import resolve_runtime
+from service_creator.sandbox.service import plan_service, service_check
 from service_creator.sandbox.venv import PYTHON
 from service_creator.sandbox.wheelhouse import collect_extras, missing
 
@@ -101,7 +102,8 @@ def run_in_sandbox(
     extras = project_extras(client, tag, workspace, settings)
     name = f"run-{uuid.uuid4().hex[:12]}"
     runtime = resolve_runtime(client, settings)
-    job = sandbox.job(settings, name, wheels=bool(extras.wheels), runtime=runtime)
+    plan = plan_service(workspace, overlay)
+    job = sandbox.job(settings, name, wheels=bool(extras.wheels), runtime=runtime, service=plan.job)
     archive = run_archive(workspace, name, job, extras.wheels, overlay)
     if should_stop():
         raise sandbox.cancelled_error()
@@ -114,6 +116,7 @@ def run_in_sandbox(
         run.tag = ensure_image(client, settings, progress)
         raw = warm_run(run) if warm else cold_run(run)
     raw.extra_cases = extras.cases + raw.extra_cases
+    raw.service = service_check(plan, raw.service_answer, raw.service_output)
     progress.report(STEPS, STEPS, "reading the results")
     report = build_report(raw, workspace)
     report.runtime = runtime

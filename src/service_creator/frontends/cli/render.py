@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from service_creator.domain.reports import Finding, TestReport
+from service_creator.domain.reports import Finding, ServiceCheck, TestReport
 from service_creator.operations.io import GenerateOutput, SandboxInfoOutput
 
 
@@ -17,11 +17,32 @@ def render_report(report: TestReport, findings: list[Finding]) -> str:
     ]
     if report.message:
         lines.append(report.message)
+    if report.service is not None:
+        lines.append(render_service(report.service))
     for finding in findings:
         where = f"{finding.location.path}:{finding.location.line}"
         first, *_ = finding.message.splitlines() or [""]
         lines.append(f"  {where}: {first}")
     return "\n".join(lines)
+
+
+def render_service(service: ServiceCheck) -> str:
+    """`service started in 0.8 s, /healthz 200, GET /instances 200`, or why it did not."""
+    if service.outcome == "skipped":
+        return f"service: {service.message or 'not checked'}"
+    calls = [
+        f"{check.method} {check.path} {check.status or check.error or 'no answer'}"
+        + (f" ({check.auth})" if check.auth else "")
+        for check in service.checks
+    ]
+    if service.started and service.start_seconds is not None:
+        head = f"service started in {service.start_seconds:.1f} s"
+    else:
+        head = "service did not start"
+    parts = [head, *calls]
+    if service.outcome == "failed" and service.message:
+        parts.append(f"FAILED: {service.message}")
+    return ", ".join(parts)
 
 
 def render_info(info: SandboxInfoOutput) -> str:
