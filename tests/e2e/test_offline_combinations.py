@@ -1,10 +1,11 @@
-"""The offline engine's projects, proven: every service type with every vendor.
+"""The offline engine's projects, proven as delivered: every service type with every vendor.
 
 Each combination varies the other answers (vendor API, pricing, authentication, logging,
-features, product) so every option is used somewhere. Every project is rendered into its own
-directory and checked the way its CI would: `ruff check` and `black --check` with the project's
-own pyproject.toml, `node --check` on the portal client, the YAML files parsed, and the project's
-own test suite run by pytest in a subprocess with a clean environment.
+features, product) so every option is used somewhere. Each project is generated the way a user
+does it: an answers file, `service-creator interview --answers`, then `service-creator generate`
+(the real generate operation: render, validate, write) into its own folder. What it wrote is then
+checked as its CI checks it, with the steps read from its own `.github/workflows/ci.yml` (ruff,
+black, pytest; see ci_steps.py), plus `node` on the portal client and the YAML files parsed.
 """
 
 from __future__ import annotations
@@ -13,35 +14,26 @@ import json
 import os
 import re
 import subprocess
-import sys
+import tomllib
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import yaml
+from cases import ANSWERS, APIS, AUTH, CASES, COMBINATIONS, LOGGING, PRICING, generate
+from ci_steps import CI_STEPS, Step, clean_env, failures, run_ci
 
-from service_creator.domain import catalog
 from service_creator.domain.requirements import (
     FEATURES_BY_SERVICE_TYPE,
     SERVICE_TYPES,
     VENDORS,
-    Requirements,
+    AnswerValue,
 )
-from service_creator.generation.offline.generator import render_project
+from service_creator.generation.validate import PROJECT_TOOLS
 
 pytestmark = pytest.mark.slow
 
-APIS = ("REST", "NETCONF", "SSH", "SDK")
-PRICING = ("monthly", "hourly", "usage_based", "tiered")
-AUTH = ("api_key", "oauth2", "jwt", "mtls", "basic")
-LOGGING = ("json", "syslog", "prometheus", "audit", "elk")
-PRICES = (10.0, 0.25, 1999.99, 0.05, 42.0)
-LONG_DESCRIPTION = (
-    "Managed virtual network functions for regulated tenants: provisioned in minutes, "
-    "billed exactly, audited end to end, and kept on the supported vendor API versions (v2) "
-    "at all times, no exceptions."
-)
 MIN_TESTS = 40  # every generated suite has at least this many tests
 # Calls every function of the portal client with a fetch that records instead of sending.
 PORTAL_DRIVER = """
@@ -75,120 +67,41 @@ console.log(JSON.stringify(calls));
 """
 
 
-def _combination(index: int, service_type: str, vendor: str) -> Requirements:
-    """One of the 20 combinations; `index` rotates the other answers."""
-    type_index = SERVICE_TYPES.index(service_type)
-    features = list(FEATURES_BY_SERVICE_TYPE[service_type])
-    if index % 3 == 2:  # every third project: a single feature, to exercise the lean paths
-        features = [features[index % len(features)]]
-    products = catalog.products(service_type, vendor)
-    return Requirements(
-        service_type=service_type,
-        service_name=f"{service_type.lower()}-{catalog.vendor_slug(vendor)}-svc",
-        vendors=[vendor],
-        products={vendor: products[index % len(products)].label},
-        features=features,
-        pricing_model=PRICING[index % 4],
-        price=PRICES[index % len(PRICES)],
-        tiers=2 + index % 4,
-        vendor_api=APIS[(type_index + VENDORS.index(vendor)) % 4],
-        api_docs_url="https://developer.example.com/api/v2" if index % 2 else None,
-        auth_methods=[AUTH[index % 5]] + ([AUTH[(index + 2) % 5]] if index % 2 else []),
-        logging=[LOGGING[index % 5], LOGGING[(index + 1) % 5]]
-        + (["audit"] if index % 4 == 0 else []),
-        deployment="both",
-        description=LONG_DESCRIPTION if index % 5 == 0 else "",
-    )
-
-
-def combinations() -> dict[str, Requirements]:
-    cases = {}
-    for index, (service_type, vendor) in enumerate((t, v) for t in SERVICE_TYPES for v in VENDORS):
-        requirements = _combination(index, service_type, vendor)
-        cases[f"{service_type}-{catalog.vendor_slug(vendor)}"] = requirements
-    cases["vRouter-multivendor"] = Requirements(
-        service_type="vRouter",
-        service_name="multi-vendor-router",
-        vendors=["Cisco", "Juniper", "Palo Alto"],
-        products={"Cisco": "CSR1000v"},
-        features=["bgp", "static_routes", "vrf"],
-        pricing_model="hourly",
-        price=0.75,
-        vendor_api="SSH",
-        auth_methods=["jwt", "api_key"],
-        logging=["json", "prometheus", "audit"],
-        deployment="both",
-    )
-    cases["vVPN-compose-only"] = Requirements(
-        service_type="vVPN",
-        service_name="vpn-compose",
-        vendors=["Fortinet", "Cisco"],
-        products={"Cisco": "Catalyst 8000V"},
-        features=["site_to_site", "remote_access", "mfa", "split_tunnelling"],
-        pricing_model="usage_based",
-        price=0.02,
-        vendor_api="REST",
-        auth_methods=["oauth2", "mtls"],
-        logging=["elk", "syslog"],
-        deployment="docker_compose",
-    )
-    return cases
-
-
-CASES = combinations()
-
-
 @dataclass
 class Checked:
-    """What the checks of one rendered project found."""
+    """What `generate` reported and wrote for one case, and what the checks found."""
 
     directory: Path
+    generated: dict[str, object]  # `generate --json`
     files: list[str]
-    ruff: subprocess.CompletedProcess[str] | None = None
-    black: subprocess.CompletedProcess[str] | None = None
+    ci: list[Step] = field(default_factory=list[Step])
     node: subprocess.CompletedProcess[str] | None = None
     portal: subprocess.CompletedProcess[str] | None = None
-    pytest: subprocess.CompletedProcess[str] | None = None
     yaml_error: str = ""
 
 
-def _clean_env(home: Path) -> dict[str, str]:
-    """No PYTHONPATH or virtualenv of ours, and no third-party pytest plugins: like the sandbox."""
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "LANG": "C.UTF-8",
-        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-    }
-
-
-def _run(command: list[str], directory: Path, timeout: float) -> subprocess.CompletedProcess[str]:
+def _node(arguments: list[str], directory: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        command,
+        ["node", *arguments],
         cwd=directory,
-        env=_clean_env(directory.parent),
+        env={**clean_env(directory.parent), "PATH": os.environ.get("PATH", "/usr/bin:/bin")},
         capture_output=True,
         text=True,
-        timeout=timeout,
+        timeout=60,
         check=False,
     )
 
 
-def _check(directory: Path, requirements: Requirements) -> Checked:
-    files = render_project(requirements)
-    for generated in files:
-        path = directory / generated.path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(generated.content, encoding="utf-8")
-    checked = Checked(directory, [f.path for f in files])
-    python = sys.executable
-    checked.ruff = _run([python, "-m", "ruff", "check", "--no-cache", "."], directory, 60)
-    checked.black = _run([python, "-m", "black", "--check", "--diff", "."], directory, 60)
-    checked.node = _run(["node", "--check", "portal_integration.js"], directory, 60)
-    checked.portal = _run(
-        ["node", "--input-type=module", "-e", PORTAL_DRIVER, "portal_integration.js"],
-        directory,
-        60,
+def _check(folder: Path, answers: dict[str, AnswerValue]) -> Checked:
+    generated = generate(answers, folder)
+    directory = folder / "project"
+    files = generated["files"]
+    assert isinstance(files, list)
+    checked = Checked(directory, generated, [str(f) for f in files])
+    checked.ci = run_ci(directory)
+    checked.node = _node(["--check", "portal_integration.js"], directory)
+    checked.portal = _node(
+        ["--input-type=module", "-e", PORTAL_DRIVER, "portal_integration.js"], directory
     )
     try:
         for name in checked.files:
@@ -196,23 +109,18 @@ def _check(directory: Path, requirements: Requirements) -> Checked:
                 list(yaml.safe_load_all((directory / name).read_text(encoding="utf-8")))
     except yaml.YAMLError as exc:
         checked.yaml_error = str(exc)
-    checked.pytest = _run(
-        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        directory,
-        300,
-    )
     return checked
 
 
 @pytest.fixture(scope="module")
 def checked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Checked]:
-    """Every case rendered and checked, two at a time (the machine has two cores)."""
+    """Every case generated and checked, two at a time (the machine has two cores)."""
     root = tmp_path_factory.mktemp("offline-projects")
 
     def one(case: str) -> Checked:
-        directory = root / case / "project"
-        directory.mkdir(parents=True)
-        return _check(directory, CASES[case])
+        folder = root / case
+        folder.mkdir()
+        return _check(folder, ANSWERS[case])
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         return dict(zip(CASES, pool.map(one, CASES), strict=True))
@@ -223,10 +131,48 @@ def _output(result: subprocess.CompletedProcess[str] | None) -> str:
     return (result.stdout + result.stderr)[-6000:]
 
 
+def test_the_cases_are_every_combination() -> None:
+    assert set(COMBINATIONS) <= set(CASES) and len(COMBINATIONS) == 20
+
+
 @pytest.mark.parametrize("case", CASES)
-@pytest.mark.parametrize("tool", ["ruff", "black", "node"])  # node: the portal client parses
-def test_the_project_passes(checked: dict[str, Checked], case: str, tool: str) -> None:
-    result = getattr(checked[case], tool)
+def test_generate_wrote_every_file_of_its_report(checked: dict[str, Checked], case: str) -> None:
+    """What the user gets is what `generate` reported: every file written, none in conflict."""
+    generated = checked[case].generated
+    assert generated["engine"] == "offline"
+    assert sorted(generated["written"]) == sorted(checked[case].files)  # type: ignore[arg-type]
+    assert generated["conflicts"] == [] and generated["findings"] == []
+    for name in checked[case].files:
+        assert (checked[case].directory / name).is_file(), name
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_project_passes_its_ci(checked: dict[str, Checked], case: str) -> None:
+    """ruff, black and pytest as the project's CI runs them, on what `generate` wrote."""
+    steps = checked[case].ci
+    assert [step.command for step in steps] == CI_STEPS
+    assert all(step.passed for step in steps), failures(steps)
+    tests = steps[-1].result.stdout
+    passed = re.search(r"(\d+) passed", tests)
+    assert passed and int(passed.group(1)) > MIN_TESTS, tests[-6000:]
+    assert not re.search(r"\d+ (failed|errors?|skipped)", tests), tests[-6000:]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_validation_formats_with_the_settings_the_project_carries(
+    checked: dict[str, Checked], case: str
+) -> None:
+    """The ruff and black settings validation applies are the project's pyproject.toml's."""
+    project = tomllib.loads((checked[case].directory / "pyproject.toml").read_text())
+    applied = tomllib.loads(PROJECT_TOOLS.read_text())
+    assert project["tool"]["ruff"] == applied["tool"]["ruff"]
+    assert project["tool"]["black"] == applied["tool"]["black"]
+    assert "python_files" not in project["tool"]["pytest"]["ini_options"]  # the standard ones
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_portal_client_parses(checked: dict[str, Checked], case: str) -> None:
+    result = checked[case].node
     assert result is not None and result.returncode == 0, _output(result)
 
 
@@ -265,16 +211,6 @@ def test_deployment_files_follow_the_answer(checked: dict[str, Checked], case: s
     assert ("docker-compose.yml" in files) == (deployment in ("docker_compose", "both"))
     assert ("kubernetes.yaml" in files) == (deployment in ("kubernetes", "both"))
     assert {"Dockerfile", ".github/workflows/ci.yml", "test_suite.py"} <= files
-
-
-@pytest.mark.parametrize("case", CASES)
-def test_project_tests_pass(checked: dict[str, Checked], case: str) -> None:
-    result = checked[case].pytest
-    output = _output(result)
-    assert result is not None and result.returncode == 0, output
-    passed = re.search(r"(\d+) passed", output)
-    assert passed and int(passed.group(1)) > MIN_TESTS, output
-    assert not re.search(r"\d+ (failed|errors?|skipped)", output), output
 
 
 def test_every_option_is_covered() -> None:

@@ -11,12 +11,16 @@ import sqlite3
 import subprocess
 import tempfile
 import threading
+import tomllib
+from dataclasses import dataclass
 from functools import cache
-from pathlib import PurePosixPath
-from typing import TypedDict, Unpack
+from pathlib import Path, PurePosixPath
+from typing import TypedDict, Unpack, cast
 
 import black
 import yaml
+from black.const import DEFAULT_LINE_LENGTH
+from black.mode import TargetVersion
 from black.parsing import InvalidInput  # black imports it, and does not re-export it
 
 from service_creator.codeintel import parsing
@@ -24,8 +28,10 @@ from service_creator.domain.project import FileSpec, GeneratedFile
 from service_creator.domain.reports import Finding, FindingSource, Location, Severity
 from service_creator.generation import deploy_checks
 
-RUFF_RULES = "E,F,W,I,B,UP"
-LINE_LENGTH = 100
+# The ruff and black settings of every generated project (plain TOML): the offline templates'
+# pyproject.toml includes this file, and each Python file is fixed and formatted with it here, so
+# what validation writes is what the project's own CI (`ruff check .`, `black --check .`) accepts.
+PROJECT_TOOLS = Path(__file__).parent / "offline/templates/partials/project_tools.toml.j2"
 
 
 def validate(spec: FileSpec, file: GeneratedFile) -> tuple[GeneratedFile, list[Finding]]:
@@ -76,10 +82,15 @@ def _python(file: GeneratedFile, modules: list[str]) -> tuple[GeneratedFile, lis
 
 
 def _ruff(args: list[str], file: GeneratedFile, modules: list[str]) -> str:
-    """ruff on `file` in an empty folder: what it finds on disk (the server's current folder, a
-    workspace half written) never changes how imports are sorted."""
-    command = [_ruff_bin(), *args, "--select", RUFF_RULES, "--line-length", str(LINE_LENGTH)]
-    command += ["--config", f"lint.isort.known-first-party = {json.dumps(modules)}"]
+    """ruff on `file` in a folder holding only the project's pyproject.toml: the project's rules,
+    and nothing on disk (the server's current folder, a workspace half written) changes how
+    imports are sorted. A module the file is built on that the settings do not name is first
+    party too, as ruff finds it beside the file in the project."""
+    settings = _project_settings()
+    command = [_ruff_bin(), *args]
+    if not set(modules) <= set(settings.first_party):
+        known = sorted({*settings.first_party, *modules})
+        command += ["--config", f"lint.isort.known-first-party = {json.dumps(known)}"]
     command += ["--stdin-filename", file.path, "-"]
     done = subprocess.run(
         command,
@@ -87,7 +98,7 @@ def _ruff(args: list[str], file: GeneratedFile, modules: list[str]) -> str:
         capture_output=True,
         text=True,
         check=False,
-        cwd=_empty_folder(),
+        cwd=settings.folder,
     )
     return done.stdout
 
@@ -109,23 +120,66 @@ def _ruff_findings(file: GeneratedFile, modules: list[str]) -> list[Finding]:
 
 def _black(source: str) -> str:
     try:
-        return black.format_str(source, mode=black.Mode(line_length=LINE_LENGTH))
+        return black.format_str(source, mode=_project_settings().black)
     except InvalidInput:
         return source
 
 
-_empty_lock = threading.Lock()
+@dataclass(frozen=True)
+class _Settings:
+    """The project's tool settings, as validation applies them."""
+
+    home: tempfile.TemporaryDirectory[str]  # holds only the project's pyproject.toml
+    first_party: tuple[str, ...]  # [tool.ruff.lint.isort] known-first-party
+    black: black.Mode  # [tool.black]
+
+    @property
+    def folder(self) -> str:
+        """Where ruff runs, and finds the project's settings."""
+        return self.home.name
 
 
-def _empty_folder() -> str:
-    # files are validated in worker threads: one folder for all, made once
-    with _empty_lock:
-        return _empty_directory().name
+_settings_lock = threading.Lock()
+
+
+def _project_settings() -> _Settings:
+    # files are validated in worker threads: read once, for all
+    with _settings_lock:
+        return _read_settings()
 
 
 @cache
-def _empty_directory() -> tempfile.TemporaryDirectory[str]:
-    return tempfile.TemporaryDirectory(prefix="service-creator-ruff-")
+def _read_settings() -> _Settings:
+    pyproject = PROJECT_TOOLS.read_text(encoding="utf-8")
+    home = tempfile.TemporaryDirectory(prefix="service-creator-ruff-")
+    (Path(home.name) / "pyproject.toml").write_text(pyproject, encoding="utf-8")
+    tool = _table(tomllib.loads(pyproject), "tool")
+    isort = _table(_table(_table(tool, "ruff"), "lint"), "isort")
+    return _Settings(home, tuple(_strings(isort, "known-first-party")), _black_mode(tool))
+
+
+def _black_mode(tool: dict[str, object]) -> black.Mode:
+    """black's mode from [tool.black], as `black --check .` in the project reads it."""
+    table = _table(tool, "black")
+    line_length = table.get("line-length", DEFAULT_LINE_LENGTH)
+    return black.Mode(
+        target_versions={TargetVersion[v.upper()] for v in _strings(table, "target-version")},
+        line_length=line_length if isinstance(line_length, int) else DEFAULT_LINE_LENGTH,
+        string_normalization=not table.get("skip-string-normalization", False),
+        magic_trailing_comma=not table.get("skip-magic-trailing-comma", False),
+        preview=bool(table.get("preview", False)),
+    )
+
+
+def _table(table: dict[str, object], key: str) -> dict[str, object]:
+    value = table.get(key)
+    return cast(dict[str, object], value) if isinstance(value, dict) else {}
+
+
+def _strings(table: dict[str, object], key: str) -> list[str]:
+    value = table.get(key)
+    items = cast(list[object], value) if isinstance(value, list) else []
+    return [item for item in items if isinstance(item, str)]
 
 
 @cache

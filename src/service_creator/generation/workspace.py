@@ -192,13 +192,16 @@ class Workspace:
         """Record that these contents are now on disk, written by us or by an editor."""
         with self._lock:
             manifest = self.load_manifest()
+            changed = False
             for relative, content in paths_and_contents:
                 key = normalize_relative(relative)
                 digest = sha256_of(content)
                 entry = manifest.files.get(key)
                 if entry is None or entry.sha256 != digest:
                     manifest.files[key] = ManifestEntry(sha256=digest, written_at=now())
-            self.save_manifest(manifest)
+                    changed = True
+            if changed or not self.manifest_path.is_file():  # a regenerate unchanged writes nothing
+                self.save_manifest(manifest)
 
     def write_generated(self, files: list[GeneratedFile]) -> WriteResult:
         """Write a generation's files; never over a file the user changed since we wrote it."""
