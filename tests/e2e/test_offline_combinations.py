@@ -18,12 +18,14 @@ import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
-from cases import ANSWERS, APIS, AUTH, CASES, COMBINATIONS, LOGGING, PRICING, generate
+from cases import ANSWERS, APIS, AUTH, CASES, CLI, COMBINATIONS, LOGGING, PRICING, generate
 from ci_steps import CI_STEPS, Step, clean_env, failures, run_ci
 
+from service_creator.domain.config import Settings
 from service_creator.domain.requirements import (
     FEATURES_BY_SERVICE_TYPE,
     SERVICE_TYPES,
@@ -235,3 +237,48 @@ def test_every_option_is_covered() -> None:
     assert used["features"] == {f for fs in FEATURES_BY_SERVICE_TYPE.values() for f in fs}
     pairs = {(r.service_type, v) for r in CASES.values() for v in r.vendors}
     assert pairs >= {(t, v) for t in SERVICE_TYPES for v in VENDORS}
+
+
+# --- in the sandbox: the tests, the device transports, and the service started --------------
+
+
+@pytest.fixture(scope="module")
+def sandboxed(
+    checked: dict[str, Checked], sandbox_image: str, sandbox_settings: Settings
+) -> dict[str, dict[str, Any]]:
+    """`service-creator test --json` on every written project, two at a time: its suite (with
+    the real device transports against loopback servers), then its service started and called."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SERVICE_CREATOR_")}
+    env["SERVICE_CREATOR_SANDBOX_RUNTIME"] = sandbox_settings.sandbox.runtime
+    env["SERVICE_CREATOR_SANDBOX_BASE_IMAGE"] = sandbox_settings.sandbox.base_image
+
+    def one(case: str) -> dict[str, Any]:
+        done = subprocess.run(
+            [*CLI, "test", "--workspace", str(checked[case].directory), "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert done.stdout, done.stderr[-4000:]
+        return json.loads(done.stdout)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(CASES, pool.map(one, CASES), strict=True))
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize("case", CASES)
+def test_the_project_runs_in_the_sandbox(sandboxed: dict[str, dict[str, Any]], case: str) -> None:
+    output = sandboxed[case]
+    report = output["report"]
+    assert output["exit_code"] == 0, report["message"] or report["output"][-6000:]
+    assert report["passed"] > MIN_TESTS and report["failed"] == report["errors"] == 0
+    transports = [t["id"] for t in report["tests"] if "real_transport" in t["id"]]
+    assert transports and all(
+        t["outcome"] == "passed" for t in report["tests"] if t["id"] in transports
+    )
+    service = report["service"]
+    assert service is not None and service["outcome"] == "passed", service
+    assert [check["status"] for check in service["checks"]] == [200, 200], service["checks"]
