@@ -86,7 +86,7 @@ def test_end_of_input_pauses_and_the_next_run_resumes(tmp_path):
 
 def test_errors_are_one_clear_line_and_exit_2(tmp_path):
     missing = cli("generate", "--workspace", str(tmp_path))
-    assert missing.returncode == 2
+    assert missing.returncode == 2  # could not start
     assert missing.stderr.startswith("error: No interview")
     assert "Traceback" not in missing.stderr
     bad = tmp_path / "answers.yaml"
@@ -114,7 +114,10 @@ def test_a_generated_project_passes_its_ci_lint_and_regenerates_unchanged(tmp_pa
     answers.write_text(yaml.safe_dump(DEMO_ANSWERS))
     ws = tmp_path / "ws"
     assert cli("interview", "--workspace", str(ws), "--answers", str(answers)).returncode == 0
-    assert cli("generate", "--workspace", str(ws)).returncode == 0
+    first = cli("generate", "--workspace", str(ws))
+    assert first.returncode == 0, first.stderr  # the whole project, written and valid
+    assert "Complete: all 16 planned files are in the workspace" in first.stderr
+    assert "missing" not in first.stderr
     ci = (ws / ".github" / "workflows" / "ci.yml").read_text()
     assert "run: ruff check ." in ci  # the step run here, as the project's CI runs it
 
@@ -142,6 +145,8 @@ def test_regenerate_keeps_a_user_edited_file(tmp_path):
     edited.write_text(mine)
     again = cli("generate", "--workspace", str(ws), "--json")
     output = json.loads(again.stdout)
+    assert again.returncode == 0  # ours beside yours as .new is the user's choice, not a failure
+    assert output["status"] == "complete" and output["missing"] == []
     assert output["conflicts"] == ["service_manager.py"]
     assert edited.read_text() == mine
     assert Path(f"{edited}.new").is_file()

@@ -59,6 +59,7 @@ async def test_generation_is_one_labelled_edit_with_progress(code: Editor) -> No
     assert len(result["files"]) == FILES
     assert sorted(result["written"]) == sorted(result["files"])
     assert result["conflicts"] == [] and result["cancelled"] is False
+    assert result["status"] == "complete" and result["missing"] == []
     (params,) = code.edits  # one transaction, so one undo
     assert params.label == "Service Creator: generate vfirewall-ftd"
     by_uri = changes_by_uri(params.edit)
@@ -156,6 +157,12 @@ async def test_cancelling_from_the_progress_keeps_what_was_written(code: Editor)
 
     assert result["cancelled"] is True
     assert 1 <= len(result["written"]) < FILES
+    assert result["status"] == "incomplete"  # the same status the CLI exits 1 on
+    missing = [entry.split(" ", 1)[0] for entry in result["missing"]]
+    assert set(missing).isdisjoint(result["written"])
+    assert len(missing) + len(result["written"]) == FILES
+    assert all("(not generated: cancelled)" in entry for entry in result["missing"])
+    assert "missing: " in code.statuses[-1]["tooltip"]
     for path in result["written"]:
         assert (code.root / path).is_file()
     assert set(manifest(code)) == set(result["written"])

@@ -54,7 +54,7 @@ def test_cli_flags_are_the_operation_input_fields(
     expected = {f"--{name.replace('_', '-')}" for name in CLI_COMMANDS[command].model_fields}
     flags = flags_of(command, capsys, command)
     assert expected <= flags
-    assert flags - expected <= {"--help", "--json", "--answers"}
+    assert flags - expected <= {"--help", "--json", "--answers", "--verbose"}
 
 
 def test_the_bare_parser_loads_no_model(capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from service_creator.domain.config import Settings
 from service_creator.domain.ports import Progress, Writer
+from service_creator.domain.project import FileSpec, WriteResult
 from service_creator.generation.model.engine import ModelEngine
 from service_creator.generation.offline.generator import OfflineEngine, render_project
-from service_creator.generation.pipeline import Engine
+from service_creator.generation.pipeline import Engine, Generation
 from service_creator.generation.workspace import FilesystemWriter
 from service_creator.interview.interview import Interview
 from service_creator.operations.interview import open_session
@@ -39,6 +40,10 @@ async def generate_service(
     session copied from elsewhere is re-homed, and `notes` says so). A `writer` passed in must
     write into that same workspace. Files the user changed since we wrote them are kept; ours
     goes beside them as `<name>.new`. A cancelled generation writes the files finished so far.
+
+    `status` is "complete" when every planned file is in the workspace (a file kept aside as
+    `.new` beside the user's counts: that is the user's choice) and the run neither stopped
+    nor was cancelled; otherwise "incomplete", and `missing` names the files not written.
     """
     workspace = inp.workspace.path
     session, store = await asyncio.to_thread(open_session, inp, settings, create=False)
@@ -60,6 +65,8 @@ async def generate_service(
     if not generation.cancelled and generation.stopped is None:
         session.status = "generated"
         await asyncio.to_thread(store.save, session)
+    missing = missing_files(specs, generation, written)
+    complete = not (missing or generation.cancelled or generation.stopped)
     return GenerateOutput(
         session_id=session.id,
         workspace=str(workspace),
@@ -71,6 +78,8 @@ async def generate_service(
         findings=generation.findings,
         cancelled=generation.cancelled,
         stopped=str(generation.stopped) if generation.stopped else None,
+        status="complete" if complete else "incomplete",
+        missing=missing,
         ledger=_ledger_path(engine),
         notes=store.notes,
     )
@@ -79,3 +88,28 @@ async def generate_service(
 def _ledger_path(engine: Engine) -> str | None:
     path = engine.ledger.path if engine.ledger is not None else None
     return str(path) if path is not None else None
+
+
+def missing_files(specs: list[FileSpec], generation: Generation, written: WriteResult) -> list[str]:
+    """The planned files not in the workspace, each as `path (why)`: not generated (the run
+    stopped, was cancelled) or generated but not written."""
+    if generation.cancelled:
+        why = "cancelled"
+    elif generation.stopped is not None:
+        why = (
+            generation.stopped.message.splitlines()[0] if generation.stopped.message else "stopped"
+        )
+    else:
+        why = "not generated"
+    # files refused by validation, with the reason (`Generation.not_written`, where present)
+    refused: dict[str, str] = getattr(generation, "not_written", None) or {}
+    made = {f.path for f in generation.files}
+    landed = {*written.written, *written.unchanged, *written.conflicts}
+    missing = [f"{path} (not written: {reason})" for path, reason in refused.items()]
+    missing += [
+        f"{s.path} (not generated: {why})"
+        for s in specs
+        if s.path not in made and s.path not in refused
+    ]
+    missing += [f"{f.path} (not written)" for f in generation.files if f.path not in landed]
+    return missing

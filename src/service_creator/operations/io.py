@@ -7,6 +7,8 @@ and the domain's models only, so listing tools or parsing flags loads none of th
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from service_creator.domain.reports import Finding, TestReport
@@ -102,6 +104,15 @@ class GenerateOutput(WireModel):
     stopped: str | None = Field(
         default=None,
         description="Why a model generation stopped early (budget, provider); work kept",
+    )
+    status: Literal["complete", "incomplete"] = Field(
+        default="complete",
+        description="complete: every planned file is in the workspace (yours kept aside as "
+        ".new counts); incomplete: stopped early, cancelled or some files missing",
+    )
+    missing: list[str] = Field(
+        default_factory=list[str],
+        description="Planned files not written, each as `path (why)`",
     )
     ledger: str | None = Field(
         default=None, description="The generation's token/cost ledger (models)"

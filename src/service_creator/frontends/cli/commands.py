@@ -66,7 +66,7 @@ def generate(args: argparse.Namespace) -> int:
         _emit_json(output)
     else:
         print_generation(output)
-    return 0
+    return 0 if output.status == "complete" else 1
 
 
 def test(args: argparse.Namespace) -> int:

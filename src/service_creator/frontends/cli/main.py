@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from argparse import SUPPRESS
 from importlib import import_module
 from typing import Any
 
 from service_creator import __version__
 from service_creator.domain.errors import ServiceCreatorError
+from service_creator.frontends.cli.logs import configure_logging
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     if not hasattr(args, "run"):
         build_parser().print_help(sys.stderr)
         return 2
+    if args.run[0] == "commands":  # the servers configure their own log (lsp, mcp)
+        configure_logging(getattr(args, "verbose", False))
     try:
         return run(args)
     except ServiceCreatorError as exc:
@@ -50,6 +54,9 @@ def error_line(exc: Exception) -> str:
     return f"error: {message} (hint: {hint})" if hint else f"error: {message}"
 
 
+VERBOSE = "log to stderr at INFO (default: no log lines; SERVICE_CREATOR_LOG_LEVEL sets a level)"
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; the flags of an operation's command are derived from its input model, and
     only for `command` (the one being run), so the bare parser loads no model."""
@@ -58,6 +65,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         description="Interview, generate and test a cloud service project.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     def operation(name: str, help_text: str, model: str) -> None:
@@ -99,4 +107,6 @@ def _command(
     """A subcommand run by the function `name` of frontends/cli/`module`.py."""
     sub = commands.add_parser(name, help=help_text, description=help_text)
     sub.set_defaults(run=(module, name))
+    if module == "commands":  # after the command too; SUPPRESS keeps a `-v` given before it
+        sub.add_argument("-v", "--verbose", action="store_true", default=SUPPRESS, help=VERBOSE)
     return sub

@@ -80,3 +80,22 @@ def print_generation(output: GenerateOutput) -> None:
         print("  cancelled; the files above are kept", file=out)
     if output.ledger:
         print(f"  tokens and cost: {output.ledger}", file=out)
+    print(generation_summary(output), file=out)
+    for missing in output.missing:
+        print(f"  missing: {missing}", file=out)
+
+
+def generation_summary(output: GenerateOutput) -> str:
+    """The last line: is the whole project there (exit 0), or what is not (exit 1)."""
+    if output.status == "complete":
+        aside = (
+            f"; {len(output.conflicts)} of yours kept, ours beside as .new"
+            if output.conflicts
+            else ""
+        )
+        return f"Complete: all {len(output.files)} planned files are in the workspace{aside}"
+    return (
+        f"INCOMPLETE: {len(output.missing)} planned files missing"
+        + (f" (stopped early: {output.stopped})" if output.stopped else "")
+        + (" (cancelled)" if output.cancelled else "")
+    )

@@ -163,12 +163,21 @@ async def generate(ls: ServiceCreatorServer, *arguments: Any) -> Any:
         ls.diagnostics.replace(
             run.root, GENERATE, [f for f in output.findings if f.location.path in ours]
         )
-        state = "Generation cancelled" if output.cancelled else "Service generated"
+        if output.cancelled:
+            state = "Generation cancelled"
+        elif output.status == "incomplete":
+            state = f"Service incomplete: {len(output.missing)} files missing"
+        else:
+            state = "Service generated"
         tooltip = f"{len(output.written)} written, {len(output.unchanged)} unchanged" + (
             f", {len(output.conflicts)} kept as yours (ours beside as .new)"
             if output.conflicts
             else ""
         )
+        if output.stopped:
+            tooltip += f"; stopped early: {output.stopped}"
+        if output.missing:
+            tooltip += "; missing: " + ", ".join(output.missing)
         ls.status(state, tooltip=tooltip, session_id=output.session_id)
         return encode(output)
 

@@ -53,6 +53,13 @@ def next_step(job: Job) -> str:
             if passed
             else "Call get_findings for the failures; fix_failure can repair one by test_id."
         )
+    if job.kind == "generate_service" and getattr(job.result, "status", "") == "incomplete":
+        missing = getattr(job.result, "missing", [])
+        return (
+            f"The project is incomplete ({len(missing)} files missing, see `missing` and "
+            "`stopped`): deal with the cause (budget, provider, cancel), then call generate "
+            "again; files already written are kept."
+        )
     return "Call run_tests to test the service in the sandbox."
 
 
