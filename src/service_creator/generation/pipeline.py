@@ -11,9 +11,9 @@ from typing import Protocol
 
 from service_creator.domain.errors import ServiceCreatorError
 from service_creator.domain.project import FileSpec, GeneratedFile
-from service_creator.domain.reports import Finding
+from service_creator.domain.reports import Finding, Location
 from service_creator.domain.requirements import Requirements
-from service_creator.generation.validate import validate
+from service_creator.generation.validate import blocks, validate
 from service_creator.llm.errors import LLMError
 from service_creator.llm.ledger import BudgetExceeded, Ledger
 
@@ -27,6 +27,33 @@ class Generation:
     findings: list[Finding] = field(default_factory=list[Finding])
     cancelled: bool = False
     stopped: ServiceCreatorError | None = None  # why a model engine stopped early
+    not_written: dict[str, str] = field(default_factory=dict[str, str])  # path: why
+
+
+def withhold_invalid(generation: Generation) -> None:
+    """Nothing invalid is written: a file with a finding that blocks (validate.py: it does not
+    parse, fails ruff, is not the text of its kind) leaves `files` for `not_written`, with the
+    first such finding as the reason, and a finding saying it was not written."""
+    reasons: dict[str, str] = {}
+    for finding in generation.findings:
+        path = finding.location.path
+        if blocks(finding) and path not in reasons:
+            code = f" [{finding.code}]" if finding.code else ""
+            reasons[path] = f"line {finding.location.line}: {finding.message}{code}"
+    kept: list[GeneratedFile] = []
+    for file in generation.files:
+        reason = reasons.get(file.path)
+        if reason is None:
+            kept.append(file)
+            continue
+        generation.not_written[file.path] = reason
+        generation.findings.append(
+            Finding(
+                location=Location(path=file.path, line=1),
+                message=f"{file.path} was not written: {reason}",
+            )
+        )
+    generation.files = kept
 
 
 OnFileDone = Callable[[int, int, str], None]
@@ -75,12 +102,15 @@ async def generate(
     on_file_done: OnFileDone = lambda done, total, path: None,
     is_cancelled: Callable[[], bool] = lambda: False,
     concurrency: int = 4,
+    withhold: bool = True,
 ) -> Generation:
     """Every file of `specs`, each started once the files it depends on are rendered.
 
     A file's validation (parse, ruff, black) runs beside the files built on it, not before
     them: they see its rendered content (its symbols do not depend on formatting), and the
-    validated version once it is ready. `concurrency` bounds the renders under way.
+    validated version once it is ready. `concurrency` bounds the renders under way. A file
+    that fails its check is withheld (`withhold_invalid`), unless `withhold` is off: a model
+    engine repairs such files first, and withholds what is left itself.
     """
     by_path = {spec.path: spec for spec in specs}
     graph = TopologicalSorter({s.path: [d for d in s.depends_on if d in by_path] for s in specs})
@@ -132,4 +162,6 @@ async def generate(
             task.cancel()
     order = {spec.path: i for i, spec in enumerate(specs)}
     result.files = sorted(validated.values(), key=lambda f: order[f.path])
+    if withhold:
+        withhold_invalid(result)
     return result

@@ -1,12 +1,18 @@
 """Validate and tidy each generated file: parse it, `ruff check --fix`, format with black.
 
-Returns the (possibly fixed) file and the findings that remain, each with a line.
+Returns the (possibly fixed) file and the findings that remain, each with a line. Every kind of
+file is checked: Python compiles and passes the project's ruff rules; TOML parses (and
+`pyproject.toml` has a `[project]` table with a name); `requirements.txt` holds PEP 508
+requirements only; YAML and JSON parse; JavaScript parses (tree-sitter); SQL runs on SQLite;
+Markdown and any other text is text with no chat-template tokens and no echo of the prompt. A
+finding that `blocks` (an error of the file's own kind) keeps the file from being written.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import re
 import sqlite3
 import subprocess
 import tempfile
@@ -22,11 +28,13 @@ import yaml
 from black.const import DEFAULT_LINE_LENGTH
 from black.mode import TargetVersion
 from black.parsing import InvalidInput  # black imports it, and does not re-export it
+from packaging.requirements import InvalidRequirement, Requirement
 
 from service_creator.codeintel import parsing
 from service_creator.domain.project import FileSpec, GeneratedFile
 from service_creator.domain.reports import Finding, FindingSource, Location, Severity
 from service_creator.generation import deploy_checks
+from service_creator.resources import read_data
 
 # The ruff and black settings of every generated project (plain TOML): the offline templates'
 # pyproject.toml includes this file, and each Python file is fixed and formatted with it here, so
@@ -46,8 +54,35 @@ def validate(spec: FileSpec, file: GeneratedFile) -> tuple[GeneratedFile, list[F
             return file, _tree_sitter(file, spec.language)
         case "dockerfile":
             return file, deploy_checks.check(file)
+        case "markdown":
+            return file, _text(file, empty=True)
         case _:
-            return file, []
+            return file, _by_name(file)
+
+
+def blocks(finding: Finding) -> bool:
+    """Whether a finding keeps its file from being written: an error of the file's own kind
+    (it does not parse, fails ruff or its deployment check, is not the text it should be). The
+    consistency check across files reports, and does not block."""
+    return finding.severity == "error" and finding.source != "consistency"
+
+
+def _by_name(file: GeneratedFile) -> list[Finding]:
+    """A file of the plan's `text` language (or one not known), checked by its name."""
+    name = PurePosixPath(file.path).name
+    suffix = PurePosixPath(name).suffix.lower()
+    found = _text(file)
+    if found:
+        return found
+    if suffix == ".toml":
+        return _toml(file, pyproject=name == "pyproject.toml")
+    if suffix == ".txt" and name.startswith("requirements"):
+        return _requirements(file)
+    if suffix == ".json":
+        return _json(file)
+    if suffix in (".yaml", ".yml"):
+        return _yaml(file) or deploy_checks.check(file)
+    return []
 
 
 class _FindingFields(TypedDict, total=False):
@@ -110,8 +145,7 @@ def _ruff_findings(file: GeneratedFile, modules: list[str]) -> list[Finding]:
             file,
             item["location"]["row"],
             item["message"],
-            severity="warning",
-            source="ruff",
+            source="ruff",  # an error: the project's own `ruff check .` fails on it
             code=item["code"],
         )
         for item in json.loads(raw or "[]")
@@ -213,3 +247,109 @@ def _tree_sitter(file: GeneratedFile, language: str) -> list[Finding]:
         return []
     what = "missing " + error.type if error.is_missing else "syntax error"
     return [_finding(file, error.start_point.row + 1, f"{language} {what}")]
+
+
+# --- text ---------------------------------------------------------------------------------
+
+# the special tokens of the chat templates (Gemma, ChatML, Llama 2 and 3, Mistral, Phi, ...): in a
+# file, a model that echoed its prompt or ran on past the end of its turn
+CHAT_TOKENS = re.compile(
+    r"<\|[A-Za-z0-9_]+\|>|<(?:start|end)_of_turn>|</?s>|<bos>|<eos>|\[/?INST\]|<</?SYS>>"
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+@cache
+def prompt_openings() -> tuple[str, ...]:
+    """What a reply that echoes the prompt starts with: the system prompt's first sentence (the
+    text before its first template value) and the data blocks' marker."""
+    first = read_data("prompts/system.j2").split("{{", 1)[0].strip().splitlines()[0]
+    return (first.split(". ", 1)[0], "<<<DATA ")
+
+
+def _text(file: GeneratedFile, *, empty: bool = False) -> list[Finding]:
+    """Text, not a chat transcript: no control characters, no chat-template token, no echo of
+    the prompt (and, when `empty` is set, not empty)."""
+    if empty and not file.content.strip():
+        return [_finding(file, 1, "the file is empty")]
+    for number, line in enumerate(file.content.splitlines(), 1):
+        if _CONTROL.search(line):
+            return [_finding(file, number, "not text: the line holds control characters")]
+        token = CHAT_TOKENS.search(line)
+        if token:
+            return [
+                _finding(
+                    file,
+                    number,
+                    f"a chat-template token ({token.group()}): the model's turn, not the file",
+                )
+            ]
+        echo = next((o for o in prompt_openings() if o in line), None)
+        if echo is not None:
+            return [_finding(file, number, f"the prompt echoed back ({echo.strip()!r})")]
+    return []
+
+
+_TOML_LINE = re.compile(r"at line (\d+)")
+
+
+def _toml(file: GeneratedFile, *, pyproject: bool) -> list[Finding]:
+    try:
+        data = tomllib.loads(file.content)
+    except tomllib.TOMLDecodeError as exc:
+        # Python 3.11's error has no line attribute: the message ends "(at line N, column M)"
+        where = _TOML_LINE.search(str(exc))
+        return [_finding(file, int(where.group(1)) if where else 1, f"TOML does not parse: {exc}")]
+    if not pyproject:
+        return []
+    header = next(
+        (n for n, line in enumerate(file.content.splitlines(), 1) if line.strip() == "[project]"),
+        1,
+    )
+    project = data.get("project")
+    if not isinstance(project, dict):
+        return [_finding(file, 1, "pyproject.toml has no [project] table")]
+    name = cast(dict[str, object], project).get("name")
+    if not isinstance(name, str) or not name.strip():
+        return [_finding(file, header, "pyproject.toml's [project] table has no name")]
+    return []
+
+
+ONLY_INDEX = "only package names with version specifiers, from the package index"
+
+
+def _requirements(file: GeneratedFile) -> list[Finding]:
+    """One finding per line that is not a PEP 508 requirement of an index package: the rules
+    the sandbox applies before pip sees the file (sandbox/pip_requirements.py), which refuses
+    options (`-r`, `-e`, `--index-url`), URLs, paths and line continuations."""
+    findings: list[Finding] = []
+    for number, raw in enumerate(file.content.splitlines(), 1):
+        line = raw.split(" #", 1)[0].strip()
+        if not line or line.startswith("#"):
+            continue
+        reason = _requirement_refusal(line)
+        if reason is not None:
+            findings.append(_finding(file, number, f"requirements.txt: {reason}"))
+    return findings
+
+
+def _requirement_refusal(line: str) -> str | None:
+    if line.endswith("\\"):
+        return "a line continuation; put each requirement on one line"
+    if line.startswith("-"):
+        return f"a pip option (-r, -e, --index-url, ...): {ONLY_INDEX}"
+    try:
+        requirement = Requirement(line)
+    except InvalidRequirement as exc:
+        return f"not a PEP 508 requirement ({exc})"
+    if requirement.url:
+        return f"a URL or path requirement: {ONLY_INDEX}"
+    return None
+
+
+def _json(file: GeneratedFile) -> list[Finding]:
+    try:
+        json.loads(file.content)
+    except json.JSONDecodeError as exc:
+        return [_finding(file, exc.lineno, f"JSON does not parse: {exc.msg}")]
+    return []

@@ -7,11 +7,13 @@ their whole text. Files (the README too) are generated along the plan's DAG
 then API.md is written from the final
 symbol tables, and the README again if a repair changed a file it was written from. The ledger
 records every call; a spent budget or a provider failure stops the work cleanly, keeping what
-was done.
+was done. Whatever way the run ends (complete, stopped, cancelled), a file that fails its check
+(generation/validate.py) is not handed over to be written: `Generation.not_written` says why.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,8 +27,15 @@ from service_creator.domain.reports import Finding, Location
 from service_creator.domain.requirements import Requirements
 from service_creator.generation.model.docs import api_markdown
 from service_creator.generation.model.repair import Repairer
-from service_creator.generation.pipeline import STOPS, Generation, OnFileDone, generate
+from service_creator.generation.pipeline import (
+    STOPS,
+    Generation,
+    OnFileDone,
+    generate,
+    withhold_invalid,
+)
 from service_creator.generation.plan import Seed, exports, plan, under_test, with_interfaces
+from service_creator.generation.validate import validate
 from service_creator.llm.client import LLM, Message
 from service_creator.llm.ledger import Ledger
 from service_creator.llm.reply import code_from_reply, fence_for, join_continuation
@@ -92,6 +101,7 @@ class ModelEngine:
         self.index = ContextIndex()
         self.specs: list[FileSpec] = []
         self._texts: dict[str, str] = {}
+        self.cut_off: dict[str, str] = {}  # files whose reply ran into the reply cap, and why
 
     def plan(self, requirements: Requirements) -> list[FileSpec]:
         """The project's plan with its interfaces from the seed (generation/plan.py; none without a
@@ -162,8 +172,13 @@ class ModelEngine:
             reply = await self.llm.complete(stage, more, purpose=f"{spec.path} (continued)")
             text = join_continuation(text, reply.content)
         code, complete = code_from_reply(text, spec)
-        if not complete or reply.finish_reason == "length":
+        if reply.finish_reason == "length":
+            self.cut_off[spec.path] = cut_off_message(self.settings, stage)
+            log.warning("%s: %s", spec.path, self.cut_off[spec.path])
+        elif not complete:
             log.warning("%s: the reply was still cut off; validation will tell", spec.path)
+        else:
+            self.cut_off.pop(spec.path, None)
         return code
 
     # --- the pipeline ------------------------------------------------------------------------
@@ -191,7 +206,9 @@ class ModelEngine:
                 on_file_done=lambda done, _total, path: on_file_done(done, total, path),
                 is_cancelled=is_cancelled,
                 concurrency=concurrency or self.settings.concurrency,
+                withhold=False,  # repaired first; withheld below, whatever way the run ends
             )
+            generation.findings += self.cut_off_findings(generation)  # repair cases
             if generation.stopped is not None and not generation.files:
                 self.ledger.stop(generation.stopped.message)
                 self.ledger.save()
@@ -206,6 +223,7 @@ class ModelEngine:
                 await self._documents(specs, requirements, generation, changed)
                 if generation.stopped is None:
                     on_file_done(total, total, "documentation")
+        withhold_invalid(generation)  # the repair skipped or not: nothing invalid is written
         if generation.stopped is not None:
             self.ledger.stop(generation.stopped.message)
         self.ledger.save()
@@ -227,14 +245,18 @@ class ModelEngine:
         if API_DOC.path in wanted and complete:
             tables = [t for t in (self.index.table(path) for path in files) if t]
             content = api_markdown(requirements, tables)
-            files[API_DOC.path] = GeneratedFile(path=API_DOC.path, content=content)
+            files[API_DOC.path] = await self._checked(
+                API_DOC, GeneratedFile(path=API_DOC.path, content=content), generation
+            )
         readme = wanted.get(README)
         stale = changed & set(readme.depends_on) if readme is not None else set[str]()
         if readme is not None and README in files and stale:
             try:
                 if generation.stopped is None:
                     content = await self.render(readme, requirements, {})
-                    files[README] = GeneratedFile(path=README, content=content)
+                    files[README] = await self._checked(
+                        readme, GeneratedFile(path=README, content=content), generation
+                    )
             except STOPS as exc:
                 generation.stopped = exc
             if generation.stopped is not None:
@@ -248,6 +270,37 @@ class ModelEngine:
                 )
         order = {s.path: i for i, s in enumerate(specs)}
         generation.files = sorted(files.values(), key=lambda f: order.get(f.path, 0))
+
+    async def _checked(
+        self, spec: FileSpec, file: GeneratedFile, generation: Generation
+    ) -> GeneratedFile:
+        """`file` validated, its findings in place of any earlier version's."""
+        checked, findings = await asyncio.to_thread(validate, spec, file)
+        generation.findings = [
+            f for f in generation.findings if f.location.path != file.path
+        ] + findings
+        return checked
+
+    def cut_off_findings(self, generation: Generation) -> list[Finding]:
+        """An error per file whose reply ran into the reply cap: a case for the repair round."""
+        written = {f.path: f.content for f in generation.files}
+        return [
+            Finding(
+                location=Location(path=path, line=max(1, written[path].count("\n"))),
+                message=message,
+            )
+            for path, message in self.cut_off.items()
+            if path in written
+        ]
+
+
+def cut_off_message(settings: Settings, stage: str) -> str:
+    cap = settings.max_tokens_for(stage)
+    return (
+        f"the model's reply ran into the reply cap of {cap} tokens {MAX_CONTINUATIONS + 1} times "
+        "and the file is cut off: write it shorter, and end it (raise "
+        f"SERVICE_CREATOR_MAX_TOKENS_{stage.upper()} if it is really this long)"
+    )
 
 
 def requirement_lines(requirements: Requirements) -> str:

@@ -5,8 +5,8 @@ consistency check across files (an import of a symbol that does not exist, a rou
 test, a config name that is not in config) are grouped by the file to change, and the model is
 asked to fix exactly those, with the symbol tables of the files involved. At most
 `settings.repair_rounds` rounds (3); a file whose problems come back unchanged is not asked for
-again (the same failure repeating stops the loop early). Files that still do not parse are not
-written; what remains is reported as findings.
+again (the same failure repeating stops the loop early). What remains is reported as findings;
+the engine does not hand over a file that still fails its check (pipeline.withhold_invalid).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from service_creator.codeintel.consistency import check_consistency
 from service_creator.domain.config import Settings
 from service_creator.domain.errors import ServiceCreatorError
 from service_creator.domain.project import FileSpec, GeneratedFile
-from service_creator.domain.reports import Finding, Location
+from service_creator.domain.reports import Finding
 from service_creator.domain.requirements import Requirements
 from service_creator.generation.pipeline import STOPS, Generation
 from service_creator.generation.validate import validate
@@ -31,13 +31,12 @@ from service_creator.resources import render
 
 log = logging.getLogger(__name__)
 
-REPAIRABLE_RUFF = frozenset({"F821", "F822", "F823"})  # undefined names: real bugs, not style
 Signature = frozenset[tuple[str, str]]
 
 
 def needs_repair(finding: Finding) -> bool:
-    if finding.source == "ruff":
-        return finding.code in REPAIRABLE_RUFF
+    """What fails the file's check (ruff's findings too: the file is not written with them) and
+    what the consistency check finds across files."""
     return finding.severity == "error" or finding.source == "consistency"
 
 
@@ -187,17 +186,8 @@ class Repairer:
         across: list[Finding],
     ) -> Generation:
         findings = [f for fs in own.values() for f in fs] + across
-        broken = {f.location.path for f in findings if does_not_parse(f)}
-        for path in sorted(broken):
-            findings.append(
-                Finding(
-                    location=Location(path=path, line=1),
-                    message=f"{path} was not written: it still does not parse after repair",
-                )
-            )
         order = {s.path: i for i, s in enumerate(self.specs.values())}
-        kept = sorted((f for p, f in files.items() if p not in broken), key=lambda f: order[f.path])
-        generation.files = kept
+        generation.files = sorted(files.values(), key=lambda f: order[f.path])
         generation.findings = findings
         return generation
 
