@@ -6,6 +6,10 @@ in litellm is patched. A test scripts the replies:
     server.script(Reply("hello"), Reply(status=429, headers={"Retry-After": "0"}), ...)
     server.responder = lambda request: Reply(...)   # when order is not known (concurrent calls)
 
+Failure modes: `Reply(hang=True)` (never answers), `Reply(status=500)` / `Reply(status=429, ...)`,
+`fails_after(n, failure, good)` (a provider that fails mid-run), `Reply(endless=True)` (text until
+the request's max_tokens, cut with finish_reason "length"), `closed_port_url()` (refused).
+
 Each request takes the next scripted reply, else asks the responder, else gets a 500. Every
 request and the usage reported for it are recorded in `server.calls`.
 """
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import threading
 import time
 from collections import deque
@@ -39,6 +44,35 @@ class Reply:
     raw_body: str | None = None  # sent as is (malformed JSON, odd payloads)
     error: str = ""  # error message for status >= 400
     error_code: str | None = None
+    endless: bool = False  # a model that never stops: text up to the request's max_tokens
+
+
+def endless_text(max_tokens: int) -> str:
+    """What a model that echoes and runs on says until the cap: `max_tokens` tokens of it."""
+    return ("and so on " * (max_tokens * 4 // 10 + 1))[: max_tokens * 4]
+
+
+def fails_after(n: int, failure: Reply, good: Callable[[Call], Reply]) -> Callable[[Call], Reply]:
+    """A responder: `good`'s replies for the first `n` requests, then `failure` for good."""
+    served = 0
+    lock = threading.Lock()
+
+    def respond(call: Call) -> Reply:
+        nonlocal served
+        with lock:
+            served += 1
+            late = served > n
+        return failure if late else good(call)
+
+    return respond
+
+
+def closed_port_url() -> str:
+    """An api_base on 127.0.0.1 where nothing listens: every connection is refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"
 
 
 @dataclass
@@ -177,6 +211,9 @@ class FakeOpenAI:
                         error["code"] = reply.error_code
                     self._send_json(reply.status, {"error": error}, reply.headers)
                     return
+                if reply.endless:
+                    cap = int(call.body.get("max_tokens") or 100_000)
+                    reply = Reply(endless_text(cap), finish_reason="length", completion_tokens=cap)
                 call.prompt_tokens = reply.prompt_tokens or count_tokens(call.prompt)
                 call.completion_tokens = reply.completion_tokens or count_tokens(reply.content)
                 if call.body.get("stream"):

@@ -18,6 +18,16 @@ from service_creator.domain.errors import ConfigError
 ENV_PREFIX = "SERVICE_CREATOR_"
 M = TypeVar("M", bound=BaseModel)
 STAGES = ("interview", "codegen", "tests", "docs", "review")
+# a reply's cap in tokens per stage: the largest file of the offline project for the demo's
+# answers x 1.5 (test_suite.py 7,980 tokens; api_endpoints.py 3,915; README.md 1,262: tiktoken
+# cl100k), a worded question for the interview; a repair ("review") rewrites any file
+DEFAULT_MAX_TOKENS: dict[str, int] = {
+    "interview": 1024,
+    "codegen": 6000,
+    "tests": 12000,
+    "docs": 2000,
+    "review": 12000,
+}
 
 
 def _cache_dir() -> Path:
@@ -62,6 +72,12 @@ class Settings(BaseModel):
     )
     budget_usd: float | None = Field(default=None, gt=0, description="USD one generation may cost")
     concurrency: int = Field(default=8, ge=1, le=64, description="Files generated at the same time")
+    max_tokens: int | None = Field(
+        default=None, gt=0, description="Reply cap in tokens for every stage (sent as max_tokens)"
+    )
+    stage_max_tokens: dict[str, int] = Field(
+        default={}, description="Reply cap per stage, over max_tokens and the defaults"
+    )
     repair_rounds: int = Field(
         default=3, ge=0, le=3, description="Model repair rounds per generation"
     )
@@ -87,6 +103,11 @@ class Settings(BaseModel):
     def fallbacks_for(self, stage: str) -> list[str]:
         return self.stage_fallbacks.get(stage, self.fallbacks)
 
+    def max_tokens_for(self, stage: str) -> int:
+        """The reply cap of `stage`: its own setting, else the global one, else its default."""
+        cap = self.stage_max_tokens.get(stage) or self.max_tokens
+        return cap or DEFAULT_MAX_TOKENS.get(stage, max(DEFAULT_MAX_TOKENS.values()))
+
     @property
     def is_offline(self) -> bool:
         return self.model == "offline"
@@ -98,6 +119,7 @@ class Settings(BaseModel):
         sandbox: dict[str, str] = {}
         stage_models: dict[str, str] = {}
         stage_fallbacks: dict[str, str] = {}
+        stage_max_tokens: dict[str, str] = {}
         for key, value in env.items():
             if not key.startswith(ENV_PREFIX) or not value:
                 continue
@@ -108,16 +130,21 @@ class Settings(BaseModel):
                 stage_models[name.removeprefix("model_")] = value
             elif name.startswith("fallbacks_") and name.removeprefix("fallbacks_") in STAGES:
                 stage_fallbacks[name.removeprefix("fallbacks_")] = value
+            elif name.startswith("max_tokens_") and name.removeprefix("max_tokens_") in STAGES:
+                stage_max_tokens[name.removeprefix("max_tokens_")] = value
             elif name in cls.model_fields and name not in (
                 "sandbox",
                 "stage_models",
                 "stage_fallbacks",
+                "stage_max_tokens",
             ):
                 values[name] = value
         if stage_models:
             values["stage_models"] = stage_models
         if stage_fallbacks:
             values["stage_fallbacks"] = stage_fallbacks
+        if stage_max_tokens:
+            values["stage_max_tokens"] = stage_max_tokens
         sandbox_settings = _validated(SandboxSettings, sandbox, ENV_PREFIX + "SANDBOX_")
         return _validated(cls, {**values, "sandbox": sandbox_settings}, ENV_PREFIX)
 

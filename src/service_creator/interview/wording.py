@@ -28,6 +28,7 @@ from service_creator.domain.requirements import AnswerValue, Option, Question, V
 from service_creator.domain.safe_files import read_project_bytes
 from service_creator.interview.answers import coerce
 from service_creator.interview.interview import REVISE, Interview
+from service_creator.llm.breaker import Breaker, outage
 from service_creator.llm.client import LLM, Message
 from service_creator.llm.errors import LLMError
 from service_creator.llm.ledger import Ledger
@@ -137,12 +138,22 @@ def _default(value: object, graph: Question, options: list[Option]) -> AnswerVal
 class ModelInterviewer:
     """Words the interview's questions with the `interview` stage's model."""
 
-    def __init__(self, settings: Settings, workspace: Path, session_id: str) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        workspace: Path,
+        session_id: str,
+        breaker: Breaker | None = None,
+    ) -> None:
+        """`breaker`: the interview run's (one per run, shared by its questions), so that a
+        model that failed is not asked again and the run says so once."""
         self.settings = settings
         self.workspace = workspace
         self.session_id = session_id
         self.ledger = Ledger.resume(workspace, f"interview-{session_id}", "interview")
-        self.llm = LLM(settings, self.ledger)
+        self.whole_run = breaker is not None  # else this one question is the run
+        self.breaker = breaker or Breaker()
+        self.llm = LLM(settings, self.ledger, breaker=self.breaker)
 
     @property
     def _cache_path(self) -> Path:
@@ -181,6 +192,13 @@ class ModelInterviewer:
             for round_ in range(2):
                 reply = await self.llm.complete("interview", messages, purpose=question.id)
                 worded, problems = check_question(reply.content, question)
+                if problems and reply.finish_reason == "length":
+                    cap = self.settings.max_tokens_for("interview")
+                    problems.insert(
+                        0,
+                        f"the reply was cut off at the reply cap of {cap} tokens: "
+                        "answer with the JSON object only",
+                    )
                 if worded is not None:
                     return worded, ""
                 log.warning("model question for %s unusable: %s", question.id, problems)
@@ -193,9 +211,24 @@ class ModelInterviewer:
                         {"role": "user", "content": repair},
                     ]
         except LLMError as exc:
-            log.warning("interview model failed: %s", exc)
-            return question, f"The model could not word this question ({exc.message})."
+            return question, self._failed(exc)
         return question, "The model's wording was unusable; this is the interview's own question."
+
+    def _failed(self, exc: LLMError) -> str:
+        """The note for a question the model could not word: once per run when the model is
+        down (the rest of the run asks the built-in questions without calling it)."""
+        down = self.breaker.first
+        if down is None:
+            log.warning("interview model failed: %s", exc)
+            return f"The model could not word this question ({exc.message})."
+        if self.breaker.announced:
+            log.debug("interview model down: %s", exc)
+            return ""
+        self.breaker.announced = True
+        rest = "the rest of the interview uses" if self.whole_run else "this is one of"
+        message = f"{outage(down, self.settings.llm_timeout)}; {rest} the built-in questions"
+        log.warning("%s (%s)", message, down)
+        return message[0].upper() + message[1:] + "."
 
     def _load_cache(self) -> dict[str, object]:
         """The worded questions kept so far; none when there are none or they do not parse. A

@@ -19,6 +19,7 @@ from types import ModuleType
 
 from service_creator.domain.config import Settings
 from service_creator.domain.untyped import Untyped
+from service_creator.llm.breaker import Breaker
 from service_creator.llm.errors import RETRYABLE, LLMError, llm_error, translate
 from service_creator.llm.ledger import CallRecord, Ledger
 
@@ -70,11 +71,13 @@ class LLM:
         settings: Settings,
         ledger: Ledger | None = None,
         *,
+        breaker: Breaker | None = None,
         backoff: float = 0.5,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.settings = settings
         self.ledger = ledger or Ledger()
+        self.breaker = breaker or Breaker()  # the run's: which models are down
         self.backoff = backoff
         self._sleep = sleep
 
@@ -89,21 +92,34 @@ class LLM:
     ) -> Reply:
         """The reply of the stage's model, else of its fallbacks in order; else the first error.
 
-        Raises BudgetExceeded (before calling) when the ledger's budget is spent.
+        A model that is down in this run (the breaker) is skipped without a call; when every
+        model is down, the error that took the first one down is raised at once. The reply is
+        capped at `max_tokens` (default: the stage's cap); a reply cut by it comes back with
+        `finish_reason == "length"`. Raises BudgetExceeded (before calling) when the call could
+        take the ledger's token budget further than its reply cap.
         """
         self.ledger.check()
+        cap = max_tokens or self.settings.max_tokens_for(stage)
+        expected = estimate_tokens(messages)
         models = [self.settings.model_for(stage), *self.settings.fallbacks_for(stage)]
         errors: list[LLMError] = []
         with self.ledger.stage(stage):
             for model in dict.fromkeys(models):
+                down = self.breaker.down(model)
+                if down is not None:
+                    errors.append(down)
+                    continue
                 try:
-                    return await self._with_retries(
-                        stage, model, messages, purpose, max_tokens, stream
-                    )
+                    async with self.breaker.turn(model):
+                        reply = await self._with_retries(
+                            stage, model, messages, purpose, cap, expected, stream
+                        )
+                        self.breaker.answered(model)
+                        return reply
                 except LLMError as exc:
                     errors.append(exc)
                     if model != models[-1]:
-                        log.warning("%s failed (%s); trying the next fallback", model, exc.kind)
+                        log.info("%s failed (%s); trying the next fallback", model, exc.kind)
         raise _first_of(errors)
 
     async def _with_retries(
@@ -112,25 +128,35 @@ class LLM:
         model: str,
         messages: list[Message],
         purpose: str,
-        max_tokens: int | None,
+        cap: int,
+        expected: int,
         stream: bool,
     ) -> Reply:
         attempts = self.settings.llm_retries + 1
         for attempt in range(attempts):
+            if (down := self.breaker.down(model)) is not None:
+                raise down  # a concurrent call took it down while this one waited
+            reserved = self.ledger.reserve(expected, cap)
             try:
-                reply = await self._once(model, messages, max_tokens, stream)
+                reply = await self._once(model, messages, cap, stream)
             except LLMError as exc:
                 self.ledger.record(
                     CallRecord(
                         stage=stage, model=model, purpose=purpose, outcome="error", error=exc.kind
                     )
                 )
+                self.ledger.release(reserved)
                 wait = exc.retry_after if exc.retry_after is not None else self.backoff * 2**attempt
                 if exc.kind not in RETRYABLE or attempt + 1 >= attempts or wait > MAX_RETRY_WAIT:
+                    if self.breaker.trip(model, exc):
+                        log.info("%s is down for the rest of this run (%s)", model, exc.kind)
                     raise
-                log.warning("%s: %s; retry %d in %.1f s", model, exc.kind, attempt + 1, wait)
+                log.info("%s: %s; retry %d in %.1f s", model, exc.kind, attempt + 1, wait)
                 await self._sleep(wait)
                 continue
+            except BaseException:
+                self.ledger.release(reserved)  # cancelled: nothing to record
+                raise
             self.ledger.record(
                 CallRecord(
                     stage=stage,
@@ -142,6 +168,7 @@ class LLM:
                     seconds=round(reply.seconds, 4),
                 )
             )
+            self.ledger.release(reserved)
             return reply
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -159,7 +186,7 @@ class LLM:
         if self.settings.api_base:
             kwargs["api_base"] = self.settings.api_base
         if max_tokens:
-            kwargs["max_tokens"] = max_tokens
+            kwargs["max_tokens"] = max_tokens  # sent as is; drop_params spares local backends
         if stream:
             kwargs |= {"stream": True, "stream_options": {"include_usage": True}}
         started = time.perf_counter()
@@ -236,9 +263,16 @@ def provider_errors() -> tuple[type[Exception], ...]:
     return (openai.OpenAIError, httpx.HTTPError)
 
 
+def estimate_tokens(messages: list[Message]) -> int:
+    """A conservative count of a prompt's tokens, no tokenizer needed (some of litellm's load
+    over the network): one per 3 characters (tokenizers give 3.5 to 4 for code and English),
+    plus each message's framing."""
+    return sum(len(m.get("content") or "") // 3 + 8 for m in messages)
+
+
 def _first_of(errors: list[LLMError]) -> LLMError:
     first = errors[0]
     if len(errors) > 1:
         others = ", ".join(f"{e.model} ({e.kind})" for e in errors[1:])
-        first.hint = f"{first.hint}; the fallbacks failed too: {others}"
-    return first
+        return first.copy(f"{first.hint}; the fallbacks failed too: {others}")
+    return first.copy(first.hint)

@@ -16,9 +16,14 @@ from typing import Literal
 from service_creator.domain.errors import ServiceCreatorError
 
 ErrorKind = Literal[
-    "auth", "not_found", "rate_limited", "timeout", "connection", "server", "bad_request"
+    "auth", "not_found", "rate_limited", "timeout", "connection", "server", "bad_request", "length"
 ]
 RETRYABLE: frozenset[str] = frozenset({"rate_limited", "server", "connection"})
+# after these (once their retries are spent) the model is down for the rest of the run
+# (llm/breaker.py): a bad request or a cut-off reply is the prompt's fault, not the model's
+TRIPS: frozenset[str] = frozenset(
+    {"timeout", "connection", "rate_limited", "server", "auth", "not_found"}
+)
 
 
 class LLMError(ServiceCreatorError):
@@ -33,12 +38,26 @@ class LLMError(ServiceCreatorError):
         provider: str,
         model: str,
         retry_after: float | None = None,
+        where: str = "",
     ) -> None:
         super().__init__(message, hint=hint)
-        self.kind = kind
+        self.kind: ErrorKind = kind
         self.provider = provider
         self.model = model
         self.retry_after = retry_after
+        self.where = where or provider  # the api_base (without credentials), else the provider
+
+    def copy(self, hint: str | None) -> LLMError:
+        """The same failure with another hint (a run's stored error is never changed)."""
+        return LLMError(
+            self.message,
+            hint=hint,
+            kind=self.kind,
+            provider=self.provider,
+            model=self.model,
+            retry_after=self.retry_after,
+            where=self.where,
+        )
 
 
 def translate(
@@ -79,7 +98,13 @@ def llm_error(
     if what_happened:
         message += f": {what_happened}"
     return LLMError(
-        message, hint=hint, kind=kind, provider=provider, model=model, retry_after=retry_after
+        message,
+        hint=hint,
+        kind=kind,
+        provider=provider,
+        model=model,
+        retry_after=retry_after,
+        where=safe_url(api_base) if api_base else provider,
     )
 
 
@@ -127,6 +152,11 @@ def _advice(
         case "connection":
             return "cannot connect", (
                 "check that the provider is reachable and SERVICE_CREATOR_API_BASE is right"
+            )
+        case "length":
+            return "stopped at the reply cap", (
+                "raise SERVICE_CREATOR_MAX_TOKENS (or SERVICE_CREATOR_MAX_TOKENS_<STAGE>), "
+                "or use a model that ends its replies"
             )
         case "bad_request":
             return "rejected the request", "the prompt may be too long for this model"

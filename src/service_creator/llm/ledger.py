@@ -15,7 +15,7 @@ from collections.abc import Generator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NoReturn
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -89,6 +89,7 @@ class Ledger:
             budget_usd=budget_usd,
         )
         self._lock = threading.Lock()
+        self._reserved = 0  # tokens held by the calls under way (their prompt and reply cap)
         self._active: dict[str, int] = {}
         self._since: dict[str, float] = {}
 
@@ -160,6 +161,10 @@ class Ledger:
 
     def over_budget(self) -> str | None:
         """Why no further call may be made, or None while there is budget left."""
+        with self._lock:
+            return self._over_budget()
+
+    def _over_budget(self) -> str | None:
         data = self.data
         if data.budget_tokens is not None and self.tokens >= data.budget_tokens:
             return f"the token budget of {data.budget_tokens} is spent ({self.tokens} used)"
@@ -167,16 +172,46 @@ class Ledger:
             return f"the budget of {data.budget_usd:g} USD is spent ({data.cost_usd:.4f} USD)"
         return None
 
+    def reserve(self, prompt: int, cap: int) -> int:
+        """Hold a call's tokens (its prompt, and its reply up to `cap`) before it starts; the
+        amount held, for `release` once its real usage is recorded.
+
+        Raises BudgetExceeded unless the tokens used, those held by the calls under way and this
+        call's prompt fit the budget: whatever the concurrency, the budget is overshot by at most
+        one reply cap (as long as the prompts are not counted short).
+        """
+        with self._lock:
+            budget = self.data.budget_tokens
+            if budget is not None and self.tokens < budget < self.tokens + self._reserved + prompt:
+                reason = (
+                    f"the token budget of {budget} would be exceeded ({self.tokens} used, "
+                    f"{self._reserved} held by the calls under way, about {prompt} for the "
+                    "next prompt)"
+                )
+            else:
+                reason = self._over_budget()
+            if reason is None:
+                self._reserved += prompt + cap
+                return prompt + cap
+        self._refuse(reason)
+
+    def release(self, amount: int) -> None:
+        with self._lock:
+            self._reserved -= amount
+
     def check(self) -> None:
         """Raise BudgetExceeded when the budget is spent (before a call, never during one)."""
         reason = self.over_budget()
         if reason is not None:
-            self.stop(reason)
-            raise BudgetExceeded(
-                f"Stopped: {reason}",
-                hint="what was done is kept; raise SERVICE_CREATOR_BUDGET_TOKENS or "
-                "SERVICE_CREATOR_BUDGET_USD to go further",
-            )
+            self._refuse(reason)
+
+    def _refuse(self, reason: str) -> NoReturn:
+        self.stop(reason)
+        raise BudgetExceeded(
+            f"Stopped: {reason}",
+            hint="what was done is kept; raise SERVICE_CREATOR_BUDGET_TOKENS or "
+            "SERVICE_CREATOR_BUDGET_USD to go further",
+        )
 
     # --- storage ---------------------------------------------------------------------------
 

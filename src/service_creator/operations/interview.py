@@ -13,6 +13,7 @@ from service_creator.domain.requirements import AnswerValue, Question, Session
 from service_creator.interview.interview import Interview, summarize
 from service_creator.interview.sessions import SessionStore
 from service_creator.interview.wording import ModelInterviewer
+from service_creator.llm.breaker import Breaker
 from service_creator.operations.io import (
     AnswerQuestionInput,
     InterviewState,
@@ -66,13 +67,17 @@ def state_of(
 
 
 async def current_question(
-    interview: Interview, settings: Settings | None, workspace: Path
+    interview: Interview,
+    settings: Settings | None,
+    workspace: Path,
+    breaker: Breaker | None = None,
 ) -> tuple[Question | None, str]:
-    """The current question: the graph's (offline), or worded by the interview model."""
+    """The current question: the graph's (offline), or worded by the interview model.
+    `breaker`: the run's (llm/breaker.py), when one run asks several questions."""
     if settings is None or settings.is_offline:
         return interview.current(), ""
 
-    interviewer = ModelInterviewer(settings, workspace, interview.session.id)
+    interviewer = ModelInterviewer(settings, workspace, interview.session.id, breaker)
     return await interviewer.current(interview)
 
 
@@ -98,8 +103,9 @@ async def run_with(
     interview: Interview, asker: Asker, store: SessionStore, settings: Settings | None = None
 ) -> InterviewState:
     """Ask until the interview is done or the user cancels, saving into `store` each time."""
+    breaker = Breaker()  # a model that fails is not asked again in this run
     while True:
-        question, _note = await current_question(interview, settings, store.workspace)
+        question, _note = await current_question(interview, settings, store.workspace, breaker)
         if question is None:
             break
         value = await _ask_until_valid(interview, question, asker)
