@@ -75,6 +75,10 @@ def not_written(output: GenerateOutput, path: str) -> str:
     said = [f.message for f in output.findings if f.message.startswith(f"{path} was not written")]
     assert said, f"the output does not name {path}: {[f.message for f in output.findings]}"
     assert path not in output.files and path not in output.written
+    reasons = {n.path: n.reason for n in output.not_written}
+    assert path in reasons and reasons[path] in said[0]
+    assert any(m.startswith(f"{path} (not written: ") for m in output.missing)
+    assert output.status == "incomplete"
     return said[0]
 
 
@@ -90,6 +94,7 @@ async def test_the_text_files_of_a_good_model_are_written(server, settings, mode
     assert (tmp_path / "pyproject.toml").read_text() == PYPROJECT
     assert (tmp_path / "requirements.txt").read_text() == REQUIREMENTS
     assert [f for f in output.findings if f.severity == "error"] == []
+    assert output.not_written == [] and output.status == "complete"
 
 
 async def test_a_broken_pyproject_is_not_written(server, settings, model, tmp_path):

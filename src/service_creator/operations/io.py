@@ -91,6 +91,11 @@ class InterviewState(WireModel):
     notes: list[str] = Field(default_factory=list[str], description=NOTES)
 
 
+class NotWritten(WireModel):
+    path: str
+    reason: str = Field(description="What its check found, at which line")
+
+
 class GenerateOutput(WireModel):
     session_id: str
     workspace: str
@@ -113,6 +118,12 @@ class GenerateOutput(WireModel):
     missing: list[str] = Field(
         default_factory=list[str],
         description="Planned files not written, each as `path (why)`",
+    )
+    not_written: list[NotWritten] = Field(
+        default_factory=list[NotWritten],
+        description="Generated files withheld because they fail their check (a file that does "
+        "not parse, fails ruff, is not a requirement list, echoes the prompt): nothing invalid "
+        "is written",
     )
     ledger: str | None = Field(
         default=None, description="The generation's token/cost ledger (models)"
