@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import subprocess
 
 import pytest
 from fake_openai import Call, Reply, closed_port_url, fails_after
 from project import CONFIG, SPECS, ScriptedModel
+from test_cli_exit_codes import CLI, answers_file
 from test_engine import generate
 from test_llm import HI, llm
 
@@ -144,6 +147,36 @@ async def test_the_interview_says_once_that_the_model_is_down(server, settings, 
         "the rest of the interview uses the built-in questions"
     )
     assert not [r for r in caplog.records if "could not word" in r.getMessage()]
+    assert state.notes == [
+        f"The model at {settings.api_base} did not answer within 0.3 s; "
+        "the rest of the interview uses the built-in questions."
+    ]
+
+
+def test_the_terminal_interview_prints_it_once(server, tmp_path):
+    server.responder = lambda call: HUNG
+    ws, answers = str(tmp_path / "ws"), answers_file(tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SERVICE_CREATOR_", "LITELLM"))}
+    env |= {
+        "SERVICE_CREATOR_MODEL": "openai/fake-coder",
+        "SERVICE_CREATOR_API_BASE": server.base_url,
+        "SERVICE_CREATOR_LLM_TIMEOUT": "0.5",
+    }
+    done = subprocess.run(
+        [*CLI, "interview", "--workspace", ws, "--answers", answers],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(server.calls) == 1
+    assert done.stderr.count("did not answer within") == 1, done.stderr
+    assert (
+        f"note: The model at {server.base_url} did not answer within 0.5 s; "
+        "the rest of the interview uses the built-in questions." in done.stderr
+    )
 
 
 # --- the budget and the reply cap ----------------------------------------------------------

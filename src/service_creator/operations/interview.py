@@ -105,7 +105,10 @@ async def run_with(
     """Ask until the interview is done or the user cancels, saving into `store` each time."""
     breaker = Breaker()  # a model that fails is not asked again in this run
     while True:
-        question, _note = await current_question(interview, settings, store.workspace, breaker)
+        announced = breaker.announced
+        question, note = await current_question(interview, settings, store.workspace, breaker)
+        if note and breaker.announced and not announced:
+            store.notes.append(note)  # the model is down: said once for the run
         if question is None:
             break
         value = await _ask_until_valid(interview, question, asker)
