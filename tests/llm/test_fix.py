@@ -204,3 +204,24 @@ async def test_offline_fix_restores_the_generated_version_of_what_the_user_broke
     assert output.files == ["service_manager.py"] and output.written == ["service_manager.py"]
     assert manager.read_text() == generated
     assert output.report.outcome == "passed" and output.message.endswith("now passes")
+
+
+async def test_a_fix_that_does_not_pass_its_check_is_not_written(server, settings, tmp_path):
+    """Nothing invalid is written: a model's fix that does not parse leaves the user's file."""
+    await project(tmp_path, FILES)
+    (tmp_path / "service_manager.py").write_text(BROKEN)
+    runner = HostTests()
+    await runner(workspace_path(tmp_path), settings, NoProgress())
+    server.responder = lambda call: Reply(content="```python\ndef broken(:\n    pass\n```")
+
+    output = await fix_failure(
+        FixFailureInput(workspace=str(tmp_path), test_id=FAILING),
+        settings,
+        NoProgress(),
+        run_tests=runner,
+    )
+
+    assert (tmp_path / "service_manager.py").read_text() == BROKEN
+    assert output.files == [] and runner.runs == 1
+    assert output.message.startswith("The model's fix of service_manager.py was not written")
+    assert output.findings and output.findings[0].location.path == "service_manager.py"

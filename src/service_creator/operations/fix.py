@@ -26,7 +26,7 @@ from service_creator.domain.workspace_path import WorkspacePath
 from service_creator.generation.model.engine import ModelEngine
 from service_creator.generation.offline.generator import render_file
 from service_creator.generation.plan import plan
-from service_creator.generation.validate import validate
+from service_creator.generation.validate import blocks, validate
 from service_creator.generation.workspace import FilesystemWriter, Workspace
 from service_creator.interview.interview import Interview
 from service_creator.llm.ledger import Ledger
@@ -102,9 +102,20 @@ async def fix_failure(
         progress.report(1, 3, f"Asking {settings.model_for('review')} to fix {spec.path}")
         current = await asyncio.to_thread(site.read, spec.path)
         content = await model_fix(spec, requirements, case, report, site, current, settings)
-        fixed, _ = await asyncio.to_thread(
+        fixed, findings = await asyncio.to_thread(
             validate, spec, GeneratedFile(path=spec.path, content=content)
         )
+        problem = next((f for f in findings if blocks(f)), None)
+        if problem is not None:  # nothing invalid is written: the user's file stays as it is
+            return FixFailureOutput(
+                workspace=str(workspace),
+                test_id=case.id,
+                engine=settings.model,
+                report=report,
+                findings=[problem],
+                message=f"The model's fix of {spec.path} was not written: line "
+                f"{problem.location.line}: {problem.message}",
+            )
         files = [fixed]
     if not files:
         return FixFailureOutput(
