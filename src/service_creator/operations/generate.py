@@ -102,15 +102,24 @@ def missing_files(specs: list[FileSpec], generation: Generation, written: WriteR
         )
     else:
         why = "not generated"
-    # files refused by validation, with the reason (`Generation.not_written`, where present)
-    refused: dict[str, str] = getattr(generation, "not_written", None) or {}
+    refused = generation.not_written  # withheld by validation, with the reason
     made = {f.path for f in generation.files}
-    landed = {*written.written, *written.unchanged, *written.conflicts}
+    landed = {*written.written, *written.unchanged}
     missing = [f"{path} (not written: {reason})" for path, reason in refused.items()]
     missing += [
         f"{s.path} (not generated: {why})"
         for s in specs
         if s.path not in made and s.path not in refused
     ]
-    missing += [f"{f.path} (not written)" for f in generation.files if f.path not in landed]
+    missing += [
+        f"{f.path} (not written)"
+        for f in generation.files
+        if f.path not in landed and not _kept_beside(f.path, written.conflicts)
+    ]
     return missing
+
+
+def _kept_beside(path: str, conflicts: list[str]) -> bool:
+    """Ours went beside the user's file: `path` itself was kept (ours is `path.new`), or the
+    user works in our earlier `path.new` (ours is `path.new.new`)."""
+    return any(kept == path or kept.startswith(f"{path}.new") for kept in conflicts)
