@@ -72,17 +72,3 @@ def sandbox_info(client: docker.DockerClient, settings: Settings) -> SandboxInfo
         image_present=present,
         problems=problems,
     )
-
-
-def render_info(info: SandboxInfo) -> str:
-    image = f"{info.image} ({'present' if info.image_present else 'not built'})"
-    lines = [
-        f"engine:           {info.engine} (Docker {info.version})",
-        f"runtimes:         {', '.join(info.runtimes)} (default {info.default_runtime})",
-        f"runtime setting:  {info.configured_runtime} (SERVICE_CREATOR_SANDBOX_RUNTIME)",
-        f"runtime used:     {info.runtime or 'none: see below'}",
-        f"base image:       {info.base_image}",
-        f"sandbox image:    {image if info.image else 'unknown: see below'}",
-    ]
-    lines += [f"problem: {problem}" for problem in info.problems]
-    return "\n".join(lines)
