@@ -104,12 +104,21 @@ def test_two_processes_with_different_hash_seeds_write_the_same_bytes(
     assert differ == [], f"{case}: these files differ between hash seeds 1 and 2: {differ}"
 
 
+def sessions(project: Path) -> list[str]:
+    return [
+        path.relative_to(project).as_posix()
+        for path in sorted((project / STATE_DIR / "sessions").glob("*.json"))
+    ]
+
+
 def test_generating_again_reports_every_file_unchanged_and_writes_nothing(
     generated: Path,
 ) -> None:
     root = generated / "one"
     manifest = f"{STATE_DIR}/manifest.json"
-    names = {case: [*project_files(root / case), manifest] for case in ANSWERS}
+    names = {
+        case: [*project_files(root / case), manifest, *sessions(root / case)] for case in ANSWERS
+    }
     before = {case: {name: (root / case / name).stat() for name in names[case]} for case in ANSWERS}
 
     again = reports(start(generated / "answers", root, 3, again=True))
@@ -118,6 +127,6 @@ def test_generating_again_reports_every_file_unchanged_and_writes_nothing(
         report = again[case]
         assert report["written"] == [] and report["conflicts"] == [], (case, report)
         assert sorted(report["unchanged"]) == sorted(report["files"]), case
-        for name, stat in before[case].items():  # neither a file nor the manifest was written
+        for name, stat in before[case].items():  # no file, nor the manifest or session, written
             now = (root / case / name).stat()
             assert (now.st_ino, now.st_mtime_ns) == (stat.st_ino, stat.st_mtime_ns), (case, name)

@@ -62,7 +62,8 @@ async def generate_service(
     writer = writer or FilesystemWriter(workspace)
     label = f"Service Creator: generate {requirements.service_name}"
     written = await writer.apply(generation.files, label)
-    if not generation.cancelled and generation.stopped is None:
+    finished = not generation.cancelled and generation.stopped is None
+    if finished and (session.status != "generated" or store.notes):  # changed, or re-homed
         session.status = "generated"
         await asyncio.to_thread(store.save, session)
     missing = missing_files(specs, generation, written)
