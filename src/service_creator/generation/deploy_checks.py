@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path, PurePosixPath
@@ -34,11 +33,12 @@ import yaml
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import Schema, SchemaRegistry
-from tree_sitter import Node
 
 from service_creator.codeintel import parsing
 from service_creator.domain.project import GeneratedFile
 from service_creator.domain.reports import Finding, Location, Severity
+from service_creator.generation import dockerfile_rules, yaml_nodes
+from service_creator.generation.yaml_nodes import Json
 
 KUBERNETES_VERSION = "1.35"
 """The Kubernetes release whose API schemas the manifests are checked against."""
@@ -61,7 +61,10 @@ def check(file: GeneratedFile) -> list[Finding]:
         case "workflow":
             findings = _against(file, "github-workflow", _workflow_validator)
         case "dockerfile":
-            findings = _dockerfile(file)
+            findings = [
+                _finding(file, p.line, p.message, "dockerfile", p.severity, p.column)
+                for p in dockerfile_rules.problems(file.content)
+            ]
         case _:
             findings = []
     return sorted(findings, key=lambda f: (f.location.line, f.location.column))
@@ -103,138 +106,13 @@ def _finding(
     )
 
 
-# ---- YAML: values with the nodes they came from -------------------------------------------
-
-_NULL = "tag:yaml.org,2002:null"
-_BOOL = "tag:yaml.org,2002:bool"
-_INT = "tag:yaml.org,2002:int"
-_FLOAT = "tag:yaml.org,2002:float"
-
-
-class _Yaml11(yaml.SafeLoader):
-    """YAML 1.1, as Kubernetes reads it (sigs.k8s.io/yaml, on go-yaml v2): `yes` and `on` are
-    booleans. A timestamp stays a string (a JSON schema knows no dates)."""
-
-
-class _Yaml12(yaml.SafeLoader):
-    """The YAML 1.2 core schema, as Compose (go-yaml v3) and GitHub Actions read it: only
-    true/false are booleans, no sexagesimal numbers, no timestamps."""
-
-
-def _value(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
-    # a plain `=` is YAML 1.1's "value" type, which PyYAML resolves and cannot construct
-    return str(node.value)
-
-
-_Yaml11.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Yaml11.add_constructor("tag:yaml.org,2002:value", _value)
-_Yaml12.yaml_implicit_resolvers = {}
-for _tag, _pattern, _first in (
-    (_NULL, r"^(?:~|null|Null|NULL|)$", [*"~nN", ""]),
-    (_BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", [*"tTfF"]),
-    (_INT, r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", [*"-+0123456789"]),
-    (
-        _FLOAT,
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
-        [*"-+.0123456789"],
-    ),
-    ("tag:yaml.org,2002:merge", r"^(?:<<)$", ["<"]),
-):
-    _Yaml12.add_implicit_resolver(  # pyright: ignore[reportUnknownMemberType]  (untyped in the stubs)
-        _tag, re.compile(_pattern), _first
-    )
-
-
-Json = dict[str, "Json"] | list["Json"] | str | int | float | bool | None
-
-
-@dataclass(frozen=True)
-class _Document:
-    node: yaml.Node
-    data: Json
-
-
-def _documents(text: str, loader: type[yaml.SafeLoader]) -> list[_Document]:
-    """The documents of `text` (empty ones left out); raises yaml.YAMLError."""
-    reader = loader(text)
-    found: list[_Document] = []
-    try:
-        while reader.check_node():
-            node = reader.get_node()
-            if node is not None:
-                # the stubs leave it untyped: it returns what the YAML holds
-                data: object = reader.construct_document(node)  # pyright: ignore[reportUnknownMemberType]
-                found.append(_Document(node, _jsonable(data)))
-    finally:
-        reader.dispose()
-    return [d for d in found if d.data is not None]
-
-
-def _jsonable(value: object) -> Json:
-    """`value` as JSON would carry it: string keys, and a string for what JSON lacks."""
-    if isinstance(value, dict):
-        return {_key(k): _jsonable(v) for k, v in cast("dict[object, object]", value).items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in cast("Sequence[object]", value)]
-    if value is None or isinstance(value, str | int | float):  # bool is an int
-        return value
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return str(value)
-
-
-def _key(key: object) -> str:
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    return "null" if key is None else str(key)
-
-
-def _entries(node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
-    return list(node.value)  # pyright: ignore[reportUnknownArgumentType]  (the stubs say Any)
-
-
-def _items(node: yaml.SequenceNode) -> list[yaml.Node]:
-    return list(node.value)  # pyright: ignore[reportUnknownArgumentType]
-
-
-def _position(root: yaml.Node, path: Sequence[str | int]) -> tuple[int, int]:
-    """The 1-based line and column of the node `path` leads to from `root`: of its key, when it
-    is a mapping's value. Where the path leaves the YAML (a merged key), its last node found."""
-    mark = root.start_mark
-    node = root
-    for step in path:
-        if isinstance(node, yaml.MappingNode):
-            matches = [
-                (k, v)
-                for k, v in _entries(node)
-                if isinstance(k, yaml.ScalarNode) and str(k.value) == str(step)
-            ]
-            if not matches:
-                break
-            key, node = matches[-1]  # a repeated key: the last one counts
-            mark = key.start_mark
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
-            items = _items(node)
-            if not 0 <= step < len(items):
-                break
-            node = items[step]
-            mark = node.start_mark
-        else:
-            break
-    return mark.line + 1, mark.column + 1
-
-
 def _repeated_keys(file: GeneratedFile, root: yaml.Node, code: str) -> Iterator[Finding]:
     stack = [root]
     while stack:
         node = stack.pop()
         if isinstance(node, yaml.MappingNode):
             seen: dict[str, int] = {}
-            for key, value in _entries(node):
+            for key, value in yaml_nodes.entries(node):
                 stack.append(value)
                 if not isinstance(key, yaml.ScalarNode) or key.value == "<<":
                     continue
@@ -246,7 +124,7 @@ def _repeated_keys(file: GeneratedFile, root: yaml.Node, code: str) -> Iterator[
                 else:
                     seen[name] = line
         elif isinstance(node, yaml.SequenceNode):
-            stack.extend(_items(node))
+            stack.extend(yaml_nodes.items(node))
 
 
 # ---- JSON schema ----------------------------------------------------------------------------
@@ -255,7 +133,11 @@ Validator = jsonschema.protocols.Validator
 
 
 def _schema_errors(
-    file: GeneratedFile, document: _Document, validator: Validator, code: str, prefix: str = ""
+    file: GeneratedFile,
+    document: yaml_nodes.Document,
+    validator: Validator,
+    code: str,
+    prefix: str = "",
 ) -> Iterator[Finding]:
     found: list[ValidationError] = list(validator.iter_errors(document.data))
     said: set[tuple[int, str]] = set()
@@ -270,7 +152,7 @@ def _schema_errors(
                 problems = [([*path, key], f"unknown key {key!r}") for key in keys]
             for where, message in problems:
                 dotted = ".".join(str(p) for p in where)
-                line, column = _position(document.node, where)
+                line, column = yaml_nodes.position(document.node, where)
                 text = f"{prefix}{dotted}: {message}" if dotted else f"{prefix}{message}"
                 if (line, text) not in said:
                     said.add((line, text))
@@ -377,7 +259,7 @@ def _declared(name: str, properties: object, patterns: object) -> bool:
 
 def _against(file: GeneratedFile, code: str, validator: Callable[[], Validator]) -> list[Finding]:
     try:
-        documents = _documents(file.content, _Yaml12)
+        documents = yaml_nodes.documents(file.content, yaml_nodes.Yaml12)
         checker = validator()
     except yaml.YAMLError:
         return []  # validate.py reports it
@@ -451,13 +333,13 @@ def _kubernetes_validator(kind: str, api_version: str) -> Validator | None:
 def _kubernetes(file: GeneratedFile) -> list[Finding]:
     code = f"kubernetes-{KUBERNETES_VERSION}"
     try:
-        documents = _documents(file.content, _Yaml11)
+        documents = yaml_nodes.documents(file.content, yaml_nodes.Yaml11)
     except yaml.YAMLError:
         return []  # validate.py reports it
     findings: list[Finding] = []
     for document in documents:
         findings += _repeated_keys(file, document.node, code)
-        line, _ = _position(document.node, [])
+        line, _ = yaml_nodes.position(document.node, [])
         data = document.data
         if not isinstance(data, dict):
             findings.append(_finding(file, line, "a manifest is a mapping", code))
@@ -473,99 +355,9 @@ def _kubernetes(file: GeneratedFile) -> list[Finding]:
             message = f"cannot check against Kubernetes {KUBERNETES_VERSION}: {exc}"
             return [_finding(file, 1, message, code, "warning")]
         if validator is None:
-            line, column = _position(document.node, ["kind"])
+            line, column = yaml_nodes.position(document.node, ["kind"])
             message = f"no Kubernetes {KUBERNETES_VERSION} schema for {kind} ({api_version})"
             findings.append(_finding(file, line, message, code, "warning", column))
             continue
         findings += _schema_errors(file, document, validator, code, f"{kind} ")
     return findings
-
-
-# ---- Dockerfile -----------------------------------------------------------------------------
-
-INSTRUCTIONS = frozenset(
-    {
-        "ADD",
-        "ARG",
-        "CMD",
-        "COPY",
-        "ENTRYPOINT",
-        "ENV",
-        "EXPOSE",
-        "FROM",
-        "HEALTHCHECK",
-        "LABEL",
-        "MAINTAINER",
-        "ONBUILD",
-        "RUN",
-        "SHELL",
-        "STOPSIGNAL",
-        "USER",
-        "VOLUME",
-        "WORKDIR",
-    }
-)
-"""The instructions of the Dockerfile reference."""
-
-
-def _instruction(node: Node) -> str | None:
-    """The instruction a node of the tree is (`RUN`), or None for a comment or an error."""
-    if not node.type.endswith("_instruction"):
-        return None
-    keyword = parsing.node_bytes(node).split(maxsplit=1)
-    return keyword[0].decode(errors="replace").upper() if keyword else None
-
-
-def _dockerfile(file: GeneratedFile) -> list[Finding]:
-    code = "dockerfile"
-    tree = parsing.parser("dockerfile").parse(file.content.encode())
-    findings: list[Finding] = []
-
-    def add(node: Node, message: str, severity: Severity = "error") -> None:
-        row, column = node.start_point
-        findings.append(_finding(file, row + 1, message, code, severity, column + 1))
-
-    for error in _errors(tree.root_node):
-        words = parsing.node_bytes(error).split(maxsplit=1)
-        word = words[0].decode(errors="replace") if words else ""
-        at_start = error.parent is None or error.parent.type == "source_file"
-        if error.is_missing:
-            add(error, f"Dockerfile syntax error: missing {error.type}")
-        elif at_start and re.fullmatch(r"[A-Za-z_]+", word) and word.upper() not in INSTRUCTIONS:
-            add(error, f"unknown Dockerfile instruction {word}")
-        else:
-            add(error, "Dockerfile syntax error")
-    instructions = [(n, _instruction(n)) for n in tree.root_node.named_children]
-    seen_from = False
-    for node, name in instructions:
-        if name is None:
-            continue
-        if name not in INSTRUCTIONS:
-            add(node, f"unknown Dockerfile instruction {name}")
-        elif name == "MAINTAINER":
-            add(node, "MAINTAINER is deprecated: use LABEL maintainer=...", "warning")
-        elif name == "ONBUILD":
-            inner = next((_instruction(c) for c in node.named_children), None)
-            if inner in ("ONBUILD", "FROM", "MAINTAINER"):
-                add(node, f"ONBUILD cannot trigger {inner}")
-        if name == "FROM":
-            seen_from = True
-        elif not seen_from and name != "ARG":
-            add(node, f"{name} before FROM: a Dockerfile starts with FROM (ARG may precede it)")
-            seen_from = True  # said once
-    if not any(name == "FROM" for _, name in instructions):
-        findings.append(_finding(file, 1, "the Dockerfile has no FROM instruction", code))
-    return findings
-
-
-def _errors(root: Node) -> Iterator[Node]:
-    """The outermost ERROR and every MISSING node, in document order."""
-    if not root.has_error:
-        return
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.is_error or node.is_missing:
-            yield node
-            continue
-        stack.extend(reversed([c for c in node.children if c.has_error or c.is_missing]))
