@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -80,8 +80,10 @@ class Ledger:
         kind: LedgerKind = "generation",
         budget_tokens: int | None = None,
         budget_usd: float | None = None,
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.workspace = Path(workspace) if workspace is not None else None
+        self._clock = clock  # stages' wall time
         self.data = LedgerData(
             id=id or f"{now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}",
             kind=kind,
@@ -133,7 +135,7 @@ class Ledger:
         """Time a stage; overlapping uses (concurrent files) count the wall time once."""
         with self._lock:
             if self._active.get(name, 0) == 0:
-                self._since[name] = time.perf_counter()
+                self._since[name] = self._clock()
             self._active[name] = self._active.get(name, 0) + 1
         try:
             yield
@@ -141,7 +143,7 @@ class Ledger:
             with self._lock:
                 self._active[name] -= 1
                 if self._active[name] == 0:
-                    spent = time.perf_counter() - self._since.pop(name)
+                    spent = self._clock() - self._since.pop(name)
                     seconds = self.data.stage_seconds.get(name, 0.0) + spent
                     self.data.stage_seconds[name] = round(seconds, 4)
 
