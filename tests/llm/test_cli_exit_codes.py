@@ -1,5 +1,6 @@
 """The terminal front door against the loopback model server, run as a user runs it (a
-subprocess): `generate` exits 1 and names the missing files when the model run stopped early;
+subprocess): `generate` exits 1 when the model run stopped early, and names the files that are
+the offline engine's instead;
 an interview against a failing model prints no log lines and no litellm banner on stderr, unless
 `--verbose` asks for them."""
 
@@ -55,7 +56,7 @@ def fails_after(replies: int):
     return respond
 
 
-def test_generate_exits_1_and_names_the_missing_files_when_the_model_stops(server, tmp_path):
+def test_generate_exits_1_when_the_model_stops_and_names_the_offline_files(server, tmp_path):
     ws = tmp_path / "ws"
     offline = cli("interview", "--workspace", str(ws), "--answers", answers_file(tmp_path))
     assert offline.returncode == 0, offline.stderr
@@ -64,15 +65,19 @@ def test_generate_exits_1_and_names_the_missing_files_when_the_model_stops(serve
     done = cli("generate", "--workspace", str(ws), model=server)
 
     assert done.returncode == 1, done.stderr
-    assert "INCOMPLETE:" in done.stderr and "stopped early" in done.stderr
-    missing = [line for line in done.stderr.splitlines() if line.startswith("  missing: ")]
-    assert missing and any("api_endpoints.py" in line for line in missing)
+    last = done.stderr.splitlines()[-1]
+    assert (
+        last.startswith("STOPPED EARLY: ") and "all 17 planned files are in the workspace" in last
+    )
+    offline_lines = [line for line in done.stderr.splitlines() if line.startswith("    offline: ")]
+    assert any("api_endpoints.py (not generated: " in line for line in offline_lines)
     assert "Traceback" not in done.stderr
     server.responder = fails_after(2)
     as_json = cli("generate", "--workspace", str(ws), "--json", model=server)
     assert as_json.returncode == 1
     output = yaml.safe_load(as_json.stdout)  # JSON is YAML
-    assert output["status"] == "incomplete" and output["missing"]
+    assert output["status"] == "incomplete" and output["missing"] == []
+    assert len(output["fallbacks"]) == len(offline_lines)
 
 
 def test_an_interview_against_a_failing_model_is_quiet_unless_verbose(server, tmp_path):

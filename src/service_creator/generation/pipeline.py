@@ -28,6 +28,8 @@ class Generation:
     cancelled: bool = False
     stopped: ServiceCreatorError | None = None  # why a model engine stopped early
     not_written: dict[str, str] = field(default_factory=dict[str, str])  # path: why
+    fallbacks: dict[str, str] = field(default_factory=dict[str, str])  # offline's, and why
+    by_model: list[str] = field(default_factory=list[str])  # the files a model wrote
 
 
 def withhold_invalid(generation: Generation) -> None:

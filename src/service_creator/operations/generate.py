@@ -14,7 +14,7 @@ from service_creator.generation.pipeline import Engine, Generation
 from service_creator.generation.workspace import FilesystemWriter
 from service_creator.interview.interview import Interview
 from service_creator.operations.interview import open_session
-from service_creator.operations.io import GenerateInput, GenerateOutput, NotWritten
+from service_creator.operations.io import Fallback, GenerateInput, GenerateOutput, NotWritten
 
 
 def engine_for(settings: Settings, workspace: Path | None = None) -> Engine:
@@ -82,6 +82,8 @@ async def generate_service(
         status="complete" if complete else "incomplete",
         missing=missing,
         not_written=[NotWritten(path=p, reason=r) for p, r in generation.not_written.items()],
+        fallbacks=[Fallback(path=p, reason=r) for p, r in generation.fallbacks.items()],
+        by_model=generation.by_model,
         ledger=_ledger_path(engine),
         notes=store.notes,
     )

@@ -96,6 +96,11 @@ class NotWritten(WireModel):
     reason: str = Field(description="What its check found, at which line")
 
 
+class Fallback(WireModel):
+    path: str
+    reason: str = Field(description="Why the model's version is not the one written")
+
+
 class GenerateOutput(WireModel):
     session_id: str
     workspace: str
@@ -124,6 +129,15 @@ class GenerateOutput(WireModel):
         description="Generated files withheld because they fail their check (a file that does "
         "not parse, fails ruff, is not a requirement list, echoes the prompt): nothing invalid "
         "is written",
+    )
+    fallbacks: list[Fallback] = Field(
+        default_factory=list[Fallback],
+        description="Files written as the offline engine's version, because the model's could "
+        "not be made valid, disagreed with the rest, or was not made (the model down, the "
+        "budget spent): the offline project is the floor",
+    )
+    by_model: list[str] = Field(
+        default_factory=list[str], description="The files the model wrote (a model engine)"
     )
     ledger: str | None = Field(
         default=None, description="The generation's token/cost ledger (models)"

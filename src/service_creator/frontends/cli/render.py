@@ -80,20 +80,34 @@ def print_generation(output: GenerateOutput) -> None:
         print("  cancelled; the files above are kept", file=out)
     if output.ledger:
         print(f"  tokens and cost: {output.ledger}", file=out)
+    if output.by_model or output.fallbacks:
+        print(f"  {authorship(output)}", file=out)
+        for fallback in output.fallbacks:
+            print(f"    offline: {fallback.path} ({fallback.reason})", file=out)
     print(generation_summary(output), file=out)
     for missing in output.missing:
         print(f"  missing: {missing}", file=out)
 
 
+def authorship(output: GenerateOutput) -> str:
+    """Who wrote the project: `model 11 files, offline 4` (a model engine's run)."""
+    return f"model {len(output.by_model)} files, offline {len(output.fallbacks)}"
+
+
 def generation_summary(output: GenerateOutput) -> str:
     """The last line: is the whole project there (exit 0), or what is not (exit 1)."""
+    aside = (
+        f"; {len(output.conflicts)} of yours kept, ours beside as .new" if output.conflicts else ""
+    )
+    if output.fallbacks:
+        aside += f" ({authorship(output)})"
     if output.status == "complete":
-        aside = (
-            f"; {len(output.conflicts)} of yours kept, ours beside as .new"
-            if output.conflicts
-            else ""
-        )
         return f"Complete: all {len(output.files)} planned files are in the workspace{aside}"
+    if output.stopped and not output.missing:
+        return (
+            f"STOPPED EARLY: {output.stopped}; all {len(output.files)} planned files are in "
+            f"the workspace{aside}"
+        )
     return (
         f"INCOMPLETE: {len(output.missing)} planned files missing"
         + (f" (stopped early: {output.stopped})" if output.stopped else "")

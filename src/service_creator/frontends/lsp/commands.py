@@ -165,8 +165,10 @@ async def generate(ls: ServiceCreatorServer, *arguments: Any) -> Any:
         )
         if output.cancelled:
             state = "Generation cancelled"
-        elif output.status == "incomplete":
+        elif output.missing:
             state = f"Service incomplete: {len(output.missing)} files missing"
+        elif output.stopped:
+            state = "Service generated (model stopped early)"
         else:
             state = "Service generated"
         tooltip = f"{len(output.written)} written, {len(output.unchanged)} unchanged" + (
@@ -178,6 +180,10 @@ async def generate(ls: ServiceCreatorServer, *arguments: Any) -> Any:
             tooltip += f"; stopped early: {output.stopped}"
         if output.missing:
             tooltip += "; missing: " + ", ".join(output.missing)
+        if output.fallbacks:
+            tooltip += f"; model {len(output.by_model)} files, offline " + ", ".join(
+                f"{f.path} ({f.reason})" for f in output.fallbacks
+            )
         ls.status(state, tooltip=tooltip, session_id=output.session_id)
         return encode(output)
 

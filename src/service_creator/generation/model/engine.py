@@ -26,6 +26,7 @@ from service_creator.domain.project import FileSpec, GeneratedFile
 from service_creator.domain.reports import Finding, Location
 from service_creator.domain.requirements import Requirements
 from service_creator.generation.model.docs import api_markdown
+from service_creator.generation.model.floor import Floor
 from service_creator.generation.model.repair import Repairer
 from service_creator.generation.pipeline import (
     STOPS,
@@ -35,7 +36,7 @@ from service_creator.generation.pipeline import (
     withhold_invalid,
 )
 from service_creator.generation.plan import Seed, exports, plan, under_test, with_interfaces
-from service_creator.generation.validate import validate
+from service_creator.generation.validate import blocks, validate
 from service_creator.llm.client import LLM, Message
 from service_creator.llm.ledger import Ledger
 from service_creator.llm.reply import code_from_reply, fence_for, join_continuation
@@ -102,6 +103,9 @@ class ModelEngine:
         self.specs: list[FileSpec] = []
         self._texts: dict[str, str] = {}
         self.cut_off: dict[str, str] = {}  # files whose reply ran into the reply cap, and why
+        self.built_on_broken: dict[str, set[str]] = {}  # file: dependencies it saw not parse
+        self.changes: list[str] = []  # files changed after they were written, in order
+        self.written_at: dict[str, int] = {}  # file: len(changes) when it was last written
 
     def plan(self, requirements: Requirements) -> list[FileSpec]:
         """The project's plan with its interfaces from the seed (generation/plan.py; none without a
@@ -119,6 +123,10 @@ class ModelEngine:
         for path in spec.depends_on:
             if path in done:
                 self.remember(done[path])
+        self.written_at[spec.path] = len(self.changes)
+        self.built_on_broken[spec.path] = {
+            path for path in spec.depends_on if (t := self.index.table(path)) and t.errors
+        }
         prompt = self.codegen_prompt(spec, requirements, self.context_for(spec))
         return await self.ask_file(spec, self.messages(requirements, spec, prompt), stage_of(spec))
 
@@ -192,12 +200,14 @@ class ModelEngine:
         is_cancelled: Callable[[], bool] = lambda: False,
         concurrency: int | None = None,
     ) -> Generation:
-        """Generate, check and repair, document. Raises the provider's error only when not a
+        """Generate, check and repair, fall back to the offline project where the model failed
+        (with a seed: floor.py), document. Without a seed, raises the provider's error when not a
         single file could be generated; otherwise a stop is reported in `Generation.stopped`."""
         self.specs = specs
         code = [s for s in specs if s.path != API_DOC.path]  # the README too, from its deps
         total = len(specs)
-        changed: set[str] = set()
+        repairs: dict[str, int] = {}
+        floor = Floor(code, self.seed(requirements)) if self.seed is not None else None
         with self.ledger.stage("pipeline"):
             generation = await generate(
                 code,
@@ -209,7 +219,7 @@ class ModelEngine:
                 withhold=False,  # repaired first; withheld below, whatever way the run ends
             )
             generation.findings += self.cut_off_findings(generation)  # repair cases
-            if generation.stopped is not None and not generation.files:
+            if generation.stopped is not None and not generation.files and floor is None:
                 self.ledger.stop(generation.stopped.message)
                 self.ledger.save()
                 raise generation.stopped
@@ -218,23 +228,119 @@ class ModelEngine:
             if not generation.cancelled and generation.stopped is None:
                 repairer = Repairer(self, requirements)
                 generation = await repairer.run(generation)
-                changed = repairer.changed
+                repairs = repairer.attempts
+                self.changes += sorted(repairer.changed)
+                redo = [
+                    s for s in code if self.built_on_broken.get(s.path, set()) & repairer.changed
+                ]
+                await self._regenerate(redo, requirements, generation, concurrency)
+            withhold_invalid(generation)  # the repair skipped or not: nothing invalid is written
+            if not generation.cancelled and floor is not None:
+                await self._fall_back(floor, requirements, generation, repairs)
             if not generation.cancelled:
-                await self._documents(specs, requirements, generation, changed)
+                await self._documents(specs, requirements, generation)
                 if generation.stopped is None:
                     on_file_done(total, total, "documentation")
-        withhold_invalid(generation)  # the repair skipped or not: nothing invalid is written
+        withhold_invalid(generation)  # a document written again may fail its check
+        if not generation.cancelled and floor is not None:
+            floor.fall_back(generation, floor.missing(generation, {}))
+        generation.by_model = [  # API.md is ours, from the final symbol tables
+            f.path for f in generation.files if f.path not in {*generation.fallbacks, API_DOC.path}
+        ]
         if generation.stopped is not None:
             self.ledger.stop(generation.stopped.message)
         self.ledger.save()
         return generation
 
-    async def _documents(
+    async def _fall_back(
+        self,
+        floor: Floor,
+        requirements: Requirements,
+        generation: Generation,
+        repairs: dict[str, int],
+    ) -> None:
+        """The offline version for each file the model did not make valid. While the model is
+        up, the files built on those are written again on the offline versions; when it is not,
+        those built on a version that did not parse fall back too. Then whatever disagrees
+        across files falls back (floor.py)."""
+        fallen = self._took(
+            generation, floor.fall_back(generation, floor.missing(generation, repairs))
+        )
+        if fallen and generation.stopped is None:
+            redo = [s for s in floor.dependents(fallen) if s.path not in generation.fallbacks]
+            await self._regenerate(redo, requirements, generation, None)
+            withhold_invalid(generation)
+            self._took(generation, floor.fall_back(generation, floor.missing(generation, {})))
+        elif fallen:
+            stale = {
+                path: f"written on a version of {', '.join(sorted(deps & set(fallen)))} that "
+                "did not parse, and the model is down"
+                for path, deps in self.built_on_broken.items()
+                if deps & set(fallen) and path not in generation.fallbacks
+            }
+            self._took(generation, floor.fall_back(generation, stale))
+        before = set(generation.fallbacks)
+        floor.agree(generation)
+        self._took(generation, [p for p in generation.fallbacks if p not in before])
+
+    def _took(self, generation: Generation, paths: list[str]) -> list[str]:
+        """`paths` changed in `generation` after being written (a repair, a fallback, written
+        again): the files written later are built on the new versions."""
+        files = {f.path: f for f in generation.files}
+        for path in paths:
+            self.remember(files[path])
+            self.changes.append(path)
+        return paths
+
+    def changed_since(self, path: str) -> set[str]:
+        """The files that changed after `path` was last written."""
+        return set(self.changes[self.written_at.get(path, 0) :])
+
+    async def _regenerate(
         self,
         specs: list[FileSpec],
         requirements: Requirements,
         generation: Generation,
-        changed: set[str],
+        concurrency: int | None,
+    ) -> None:
+        """Write `specs` again (their dependencies changed under them); a new version that
+        passes its check replaces the old one. A stop is recorded in `generation`."""
+        if not specs or generation.stopped is not None or generation.cancelled:
+            return
+        log.info(
+            "writing again on their changed dependencies: %s", ", ".join(s.path for s in specs)
+        )
+        written_at = dict(self.written_at)
+        again = await generate(
+            specs,
+            requirements,
+            self,
+            concurrency=concurrency or self.settings.concurrency,
+            withhold=False,
+        )
+        generation.stopped = again.stopped
+        again.findings += self.cut_off_findings(again)
+        files = {f.path: f for f in generation.files}
+        replaced: list[str] = []
+        for file in again.files:
+            own = [f for f in again.findings if f.location.path == file.path]
+            if any(map(blocks, own)) and file.path in files:
+                self.written_at[file.path] = written_at.get(file.path, 0)  # the earlier stays
+                continue  # the consistency check will judge it
+            files[file.path] = file
+            self.remember(file)
+            replaced.append(file.path)
+            generation.findings = [
+                f for f in generation.findings if f.location.path != file.path
+            ] + own
+        self.changes += replaced
+        for path in replaced:  # each was written on the new versions of those before it
+            self.written_at[path] = len(self.changes)
+        order = {s.path: i for i, s in enumerate(self.specs)}
+        generation.files = sorted(files.values(), key=lambda f: order.get(f.path, 0))
+
+    async def _documents(
+        self, specs: list[FileSpec], requirements: Requirements, generation: Generation
     ) -> None:
         """API.md from the final symbol tables, once every file is there; the README again if a
         repair changed a file it was written from. A stopped generation gets no new documents
@@ -249,7 +355,9 @@ class ModelEngine:
                 API_DOC, GeneratedFile(path=API_DOC.path, content=content), generation
             )
         readme = wanted.get(README)
-        stale = changed & set(readme.depends_on) if readme is not None else set[str]()
+        stale = self.changed_since(README) & set(readme.depends_on) if readme else set[str]()
+        if README in generation.fallbacks:
+            stale = set[str]()  # the offline README, of the offline project's kind
         if readme is not None and README in files and stale:
             try:
                 if generation.stopped is None:

@@ -73,6 +73,7 @@ class Repairer:
         self.requirements = requirements
         self.specs = {s.path: s for s in engine.specs}
         self.changed: set[str] = set()  # files a repair rewrote
+        self.attempts: dict[str, int] = {}  # repairs asked for, per file
 
     async def run(self, generation: Generation) -> Generation:
         files = {f.path: f for f in generation.files}
@@ -162,6 +163,7 @@ class Repairer:
     ) -> tuple[GeneratedFile, list[Finding]]:
         """Ask the model to fix exactly `findings` in `file`; the new file, validated."""
         spec = self.specs[file.path]
+        self.attempts[file.path] = self.attempts.get(file.path, 0) + 1
         related = [r.path for f in findings for r in f.related if r.path != file.path]
         prompt = render(
             "repair.j2",
