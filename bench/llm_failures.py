@@ -7,6 +7,9 @@ nothing patched in litellm):
   model fails (hangs past the timeout, or answers 500 with 2 retries) while its fallback answers
   well: the calls that went to the failing primary, and the wall time;
 - **interview**: the demo's interview against a model that never answers: calls and wall time;
+- **generate**: the demo's whole project (the plan the CLI uses) against a model that never
+  answers, no fallback: calls, wall time, and what the user gets (files written, how many are
+  the offline engine's);
 - **budget**: 40 calls at concurrency 8, each reply as long as its cap (300 tokens), under a token
   budget of 3,000: the tokens spent over the budget.
 
@@ -94,6 +97,29 @@ async def interview_run(server: FakeOpenAI, timeout: float) -> dict[str, object]
     }
 
 
+async def generate_run(server: FakeOpenAI, timeout: float) -> dict[str, object]:
+    server.reset()
+    server.responder = lambda call: Reply("too late", hang=True)
+    settings = Settings(model="openai/fake", api_base=server.base_url, llm_timeout=timeout)
+    workspace = Path(tempfile.mkdtemp())
+    await start_interview(
+        StartInterviewInput(workspace=str(workspace)), Settings(), ScriptedAsker(DEMO_ANSWERS)
+    )
+    started = time.perf_counter()
+    try:
+        output = await generate_service(
+            GenerateInput(workspace=str(workspace)), settings, NoProgress()
+        )
+        result: dict[str, object] = {
+            "status": output.status,
+            "files_written": len(output.written),
+            "offline_fallbacks": len(getattr(output, "fallbacks", [])),  # before: no such field
+        }
+    except LLMError as exc:
+        result = {"error": exc.kind, "files_written": 0}
+    return result | {"calls": len(server.calls), "seconds": round(time.perf_counter() - started, 2)}
+
+
 async def budget_run(server: FakeOpenAI) -> dict[str, object]:
     server.reset()
     server.responder = lambda call: Reply("x" * 40, completion_tokens=CAP)
@@ -130,6 +156,7 @@ async def main(timeout: float) -> None:
             "fallback_hang": await fallback_run(server, Reply("late", hang=True), timeout),
             "fallback_500": await fallback_run(server, Reply(status=500, error="down"), timeout),
             "interview_hang": await interview_run(server, timeout),
+            "generate_hang": await generate_run(server, timeout),
             "budget": await budget_run(server),
         }
     except (LLMError, BudgetExceeded) as exc:
