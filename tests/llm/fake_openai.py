@@ -8,7 +8,8 @@ in litellm is patched. A test scripts the replies:
 
 Failure modes: `Reply(hang=True)` (never answers), `Reply(status=500)` / `Reply(status=429, ...)`,
 `fails_after(n, failure, good)` (a provider that fails mid-run), `Reply(endless=True)` (text until
-the request's max_tokens, cut with finish_reason "length"), `closed_port_url()` (refused).
+the request's max_tokens, cut with finish_reason "length"), `closed_port_url()` (refused),
+`unaccepting_url()` (no connection is ever accepted).
 
 Each request takes the next scripted reply, else asks the responder, else gets a 500. Every
 request and the usage reported for it are recorded in `server.calls`.
@@ -22,7 +23,7 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -73,6 +74,23 @@ def closed_port_url() -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}/v1"
+
+
+@contextlib.contextmanager
+def unaccepting_url() -> Iterator[str]:
+    """An api_base on 127.0.0.1 whose server accepts no connection: a listening socket whose
+    backlog is full, so a new connection's handshake is never answered (a host that drops the
+    packets, a server stuck before accept)."""
+    with socket.socket() as listener, contextlib.ExitStack() as fillers:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        for _ in range(3):  # what the backlog holds; the next handshake gets no answer
+            filler = fillers.enter_context(socket.socket())
+            filler.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                filler.connect(("127.0.0.1", port))
+        yield f"http://127.0.0.1:{port}/v1"
 
 
 @dataclass

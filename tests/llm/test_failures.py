@@ -10,7 +10,7 @@ import os
 import subprocess
 
 import pytest
-from fake_openai import Call, Reply, closed_port_url, fails_after
+from fake_openai import Call, Reply, closed_port_url, fails_after, unaccepting_url
 from project import CONFIG, SPECS, ScriptedModel
 from test_cli_exit_codes import CLI, answers_file
 from test_engine import generate
@@ -72,6 +72,23 @@ async def test_a_refused_connection_is_retried_once_per_run_then_fails_at_once(s
         assert caught.value.kind == "connection"
     attempts = [c for c in client.ledger.data.calls if c.outcome == "error"]
     assert len(attempts) == 3 and len(sleeps.waits) == 2  # the first call's retries, no more
+
+
+async def test_a_server_that_accepts_no_connection_is_down_after_the_connect_timeout(settings):
+    """Not after the read timeout (30 s here): the handshake's own, shorter wait (0.3 s)."""
+    with unaccepting_url() as url:
+        quick_connect = settings.model_copy(
+            update={"api_base": url, "llm_timeout": 30, "llm_connect_timeout": 0.3}
+        )
+        client, sleeps = llm(quick_connect.model_copy(update={"llm_retries": 0}))
+        for _ in range(2):
+            with pytest.raises(LLMError) as caught:
+                await client.complete("codegen", HI)
+            assert caught.value.kind == "connection"
+            assert "no connection accepted within 0.3 s" in caught.value.message
+    assert len(client.ledger.data.calls) == 1  # then down for the run: no second attempt
+    assert client.breaker.first is not None and client.breaker.first.kind == "connection"
+    assert sleeps.waits == []
 
 
 async def test_a_provider_failing_mid_run_is_not_called_again(server, settings):

@@ -62,6 +62,9 @@ class Settings(BaseModel):
     stage_models: dict[str, str] = {}
     api_base: str | None = None
     llm_timeout: float = Field(default=60.0, gt=0, description="Seconds one model call may take")
+    llm_connect_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds the model's server has to accept a connection"
+    )
     llm_retries: int = Field(default=2, ge=0, le=5, description="Retries on 429/5xx, per model")
     fallbacks: list[str] = Field(
         default=[], description="Models tried, in order, when the model fails"

@@ -176,12 +176,16 @@ class LLM:
         self, model: str, messages: list[Message], max_tokens: int | None, stream: bool
     ) -> Reply:
         litellm = await load_litellm()
+        import httpx  # litellm's own HTTP client, loaded with it
+
         timeout = self.settings.llm_timeout
+        connect = min(self.settings.llm_connect_timeout, timeout)
         kwargs: dict[str, object] = {
             "model": model,
             "messages": messages,
             "num_retries": 0,  # ours, not litellm's: they honour Retry-After and are logged
-            "timeout": timeout,
+            # a server that accepts no connection is down after `connect` s, not the full wait
+            "timeout": httpx.Timeout(timeout, connect=connect),
         }
         if self.settings.api_base:
             kwargs["api_base"] = self.settings.api_base
@@ -196,11 +200,17 @@ class LLM:
         except TimeoutError:
             raise self._timeout(litellm, model) from None
         except litellm.exceptions.Timeout:
+            if connect < timeout and time.perf_counter() - started < timeout:
+                raise self._not_accepted(litellm, model, connect) from None
             raise self._timeout(litellm, model) from None
         except provider_errors() as exc:  # every provider failure becomes one LLMError
             raise translate(exc, model, self.settings.api_base, litellm) from None
         reply.seconds = time.perf_counter() - started
         return reply
+
+    def _not_accepted(self, litellm: ModuleType, model: str, connect: float) -> LLMError:
+        after = f"no connection accepted within {connect:g} s"
+        return llm_error(model, "connection", after, self.settings.api_base, litellm)
 
     def _timeout(self, litellm: ModuleType, model: str) -> LLMError:
         after = f"no reply within {self.settings.llm_timeout:g} s"
