@@ -6,16 +6,17 @@ import pytest
 from mcp import Client
 from mcp_helpers import stdio_server
 
+SESSION = {"session_id", "workspace"}  # a session is named by either (stateless clients)
 TOOLS = {
     # name: (required arguments, optional arguments, read-only)
     "start_interview": ({"workspace"}, {"restart", "session_id"}, False),
-    "answer_question": ({"session_id", "answer"}, {"question_id"}, False),
-    "get_session": ({"session_id"}, set(), True),
-    "generate_service": ({"session_id"}, set(), False),
+    "answer_question": ({"answer"}, SESSION | {"question_id"}, False),
+    "get_session": (set(), SESSION, True),
+    "generate_service": (set(), SESSION, False),
     "get_job": ({"job_id"}, {"wait_seconds"}, True),
-    "run_tests": ({"session_id"}, set(), False),
-    "get_findings": ({"session_id"}, set(), True),
-    "fix_failure": ({"session_id", "test_id"}, set(), False),
+    "run_tests": (set(), SESSION, False),
+    "get_findings": (set(), SESSION, True),
+    "fix_failure": ({"test_id"}, SESSION, False),
 }
 
 
@@ -24,7 +25,7 @@ def check_tools(tools) -> None:
     for tool in tools:
         required, optional, read_only = TOOLS[tool.name]
         schema = tool.input_schema
-        assert set(schema["required"]) == required, tool.name
+        assert set(schema.get("required", [])) == required, tool.name
         assert set(schema["properties"]) == required | optional, tool.name
         for name, prop in schema["properties"].items():
             assert prop.get("description"), f"{tool.name}.{name} has no description"

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from service_creator.operations.generate import generate_service
     from service_creator.operations.interview import (
         answer_question,
+        current_session,
         get_session,
         questions_together,
         start_interview,
@@ -38,6 +39,7 @@ WHERE = {
     "start_interview": "interview",
     "answer_question": "interview",
     "get_session": "interview",
+    "current_session": "interview",
     "questions_together": "interview",
     "generate_service": "generate",
     "run_tests": "testing",
@@ -58,6 +60,7 @@ __all__ = [
     "ScriptedAsker",
     "answer_question",
     "build_sandbox",
+    "current_session",
     "fix_failure",
     "generate_service",
     "generated_files",

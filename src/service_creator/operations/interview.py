@@ -156,6 +156,21 @@ async def get_session(inp: SessionRef, settings: Settings) -> InterviewState:
     return await worded_state(Interview(session), settings, store)
 
 
+def current_session(ref: SessionRef) -> str:
+    """The id of the session `ref` names in its workspace, else of the workspace's current
+    one (the latest it holds): how a caller that keeps no session ids names a session."""
+    store = SessionStore(ref.workspace)
+    if ref.session_id:
+        return store.load(ref.session_id).id
+    latest = store.latest()
+    if latest is None:
+        raise SessionNotFoundError(
+            f"No interview in {store.workspace} yet",
+            hint="start the interview in this folder first",
+        )
+    return latest.id
+
+
 def questions_together(ref: SessionRef, question: Question) -> list[Question]:
     """`question`, with the questions after it that nothing unanswered shapes (one round of
     forms); just `question` when it is not the first of that round."""

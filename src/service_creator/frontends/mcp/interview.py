@@ -30,10 +30,7 @@ from mcp.types import (
     ElicitRequestFormParams,
     ElicitResult,
     InputRequiredResult,
-    ListRootsRequest,
-    ListRootsResult,
 )
-from mcp_types.version import is_version_at_least
 from pydantic import BaseModel, ValidationError
 
 from service_creator import operations
@@ -45,18 +42,19 @@ from service_creator.frontends.mcp.elicit import (
     question_message,
     question_model,
 )
-from service_creator.frontends.mcp.roots import resolve_workspace, shared_folders
+from service_creator.frontends.mcp.roots import (
+    RootsNeeded,
+    client_roots,
+    input_response,
+    is_modern,
+    resolve_workspace,
+    roots_request,
+    shared_folders,
+)
 from service_creator.frontends.mcp.state import App, scope_of
 from service_creator.operations.io import InterviewState, SessionRef, StartInterviewInput
 
-MODERN = "2026-07-28"
-ROOTS_KEY = "roots"
 MAX_FORM_ATTEMPTS = 3
-
-
-def is_modern(ctx: Context) -> bool:
-    version = ctx.protocol_version
-    return version is not None and is_version_at_least(version, MODERN)
 
 
 class RoundState(BaseModel):
@@ -127,24 +125,11 @@ class LiveAsker:
         return None
 
 
-def _capabilities(ctx: Context) -> tuple[bool, bool]:
-    """(offers roots, can answer form elicitation)."""
+def _can_elicit(ctx: Context) -> bool:
+    """Whether the client can answer form elicitation."""
     caps = ctx.client_capabilities
-    if caps is None:
-        return False, False
-    elicitation = caps.elicitation
-    can_elicit = elicitation is not None and (
-        elicitation.form is not None or elicitation.url is None
-    )
-    return caps.roots is not None, can_elicit
-
-
-def _response(ctx: Context, key: str, model: type[BaseModel]) -> Any:
-    responses = ctx.input_responses or {}
-    if key not in responses:
-        return None
-    raw = responses[key].model_dump(by_alias=True, exclude_none=True)
-    return model.model_validate(raw)
+    elicitation = None if caps is None else caps.elicitation
+    return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
 
 
 def _input_required(requests: dict[str, Any], state: RoundState) -> InputRequiredResult:
@@ -159,17 +144,14 @@ async def run_start_interview(
     app = App.of(ctx)
     modern = is_modern(ctx)
     state = RoundState.of(ctx) if modern else RoundState()
-    offers_roots, can_elicit = _capabilities(ctx)
+    can_elicit = _can_elicit(ctx)
 
     if state.workspace is None:
-        roots: ListRootsResult | None = None
-        if offers_roots and modern:
-            roots = _response(ctx, ROOTS_KEY, ListRootsResult)
-            if roots is None:
-                state.rounds += 1  # counts against the client's limit like a question
-                return _input_required({ROOTS_KEY: ListRootsRequest()}, state)
-        elif offers_roots:
-            roots = await ctx.session.send_request(ListRootsRequest(), ListRootsResult)
+        try:
+            roots = await client_roots(ctx)
+        except RootsNeeded:
+            state.rounds += 1  # counts against the client's limit like a question
+            return roots_request(state.model_dump_json())
         folders = shared_folders(roots)
         state.roots = None if folders is None else [str(f) for f in folders]
         site = resolve_workspace(workspace, folders)
@@ -190,7 +172,7 @@ async def run_start_interview(
         return _turn_by_turn(await operations.start_interview(inp, app.settings))
     if not modern:
         return await operations.start_interview(inp, app.settings, LiveAsker(ctx))
-    responses = {qid: _response(ctx, qid, ElicitResult) for qid in state.asked}
+    responses = {qid: input_response(ctx, qid, ElicitResult) for qid in state.asked}
     asker = RoundAsker({qid: r for qid, r in responses.items() if r is not None})
     try:
         return await operations.start_interview(inp, app.settings, asker)

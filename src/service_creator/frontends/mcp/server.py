@@ -1,7 +1,10 @@
 """The MCP server: the operations as MCP tools, plus prompts and resources.
 
 A thin adapter: each tool takes its operation's input fields as parameters (`takes`), looks up
-the caller's session, calls the operation and returns its output. `ServiceCreatorError` becomes
+the caller's session, calls the operation and returns its output. A tool names its session by
+`session_id` (one this client opened) or by `workspace` (that folder's current session, under
+the client's roots), so a client that keeps nothing between calls (one process per call, or
+the 2026-07-28 protocol without sessions) can run the whole workflow. `ServiceCreatorError` becomes
 a tool error with its message and hint; a long operation becomes a job (`jobs.py`). The work
 loads behind `service_creator.operations` when a tool first runs, so `tools/list` answers about
 as fast as a bare server.
@@ -9,10 +12,12 @@ as fast as a bare server.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import inspect
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import anyio
 from mcp.server import MCPServer
@@ -29,6 +34,13 @@ from service_creator.frontends.mcp import content
 from service_creator.frontends.mcp.content import error_text
 from service_creator.frontends.mcp.interview import run_start_interview
 from service_creator.frontends.mcp.jobs import Job, JobKind, JobProgress, Jobs, ProgressForwarder
+from service_creator.frontends.mcp.roots import (
+    RootsNeeded,
+    client_roots,
+    resolve_workspace,
+    roots_request,
+    shared_folders,
+)
 from service_creator.frontends.mcp.schemas import typed_tool
 from service_creator.frontends.mcp.signatures import takes
 from service_creator.frontends.mcp.state import App, OpenSession, scope_of
@@ -62,10 +74,13 @@ Service Creator interviews the user about a cloud network service they want to o
 generates the whole project into a workspace folder, and tests it in a Docker sandbox.
 Order: start_interview (then answer_question until the status is 'complete', unless the
 questions were asked through forms) -> generate_service -> run_tests -> get_findings ->
-fix_failure. Long calls return a job_id; follow it with get_job."""
+fix_failure. Every tool after start_interview takes the session_id it returned, or the
+workspace folder instead (its current session). Long calls return a job_id; follow it with
+get_job."""
 
 V = TypeVar("V", bound=JobBase)
-SessionId = Annotated[str, Field(description="The session_id start_interview returned")]
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def _hints(
@@ -93,19 +108,54 @@ def _caller(ctx: Context) -> tuple[App, str]:
     return App.of(ctx), scope_of(ctx.headers)
 
 
-def _session(ctx: Context, session_id: str) -> tuple[App, str, OpenSession, WorkspacePath]:
-    """The caller's session, and its workspace checked against the client's roots again
-    (every tool that writes, reads or runs goes through here)."""
+async def _session(
+    ctx: Context, arguments: dict[str, Any]
+) -> tuple[App, str, OpenSession, WorkspacePath]:
+    """The session a call names, and its workspace checked against the client's roots again
+    (every tool that writes, reads or runs goes through here).
+
+    By `session_id` alone: a session this client opened (any other is unknown to it). By
+    `workspace`: that folder's session (`session_id`, else its current one), the folder
+    checked against the client's roots as `start_interview` checks it; the client then owns
+    the session like one it opened. Raises `RootsNeeded` (see `asks_roots`).
+    """
     app, scope = _caller(ctx)
+    workspace, session_id = arguments.get("workspace"), arguments.get("session_id")
     with tool_errors():
-        entry = app.registry.get(scope, session_id)
+        if workspace is None:
+            if session_id is None:
+                raise ToolError(
+                    "Name the session: pass the session_id start_interview returned, or "
+                    "the workspace folder (its current session)"
+                )
+            entry = app.registry.get(scope, session_id)
+        else:
+            folders = shared_folders(await client_roots(ctx))
+            site = resolve_workspace(workspace, folders, create=False)
+            ref = SessionRef(workspace=site, session_id=session_id)
+            found = await asyncio.to_thread(operations.current_session, ref)
+            entry = app.registry.open(scope, found, site, folders)
         return app, scope, entry, entry.checked()
+
+
+def asks_roots(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R | InputRequiredResult]]:
+    """A tool that may need the client's roots first: on 2026-07-28 it asks for them with an
+    `InputRequiredResult` (the client calls again with them and the same arguments)."""
+
+    @functools.wraps(fn)
+    async def call(*args: P.args, **kwargs: P.kwargs) -> R | InputRequiredResult:
+        try:
+            return await fn(*args, **kwargs)
+        except RootsNeeded:
+            return roots_request()
+
+    return call
 
 
 # --- the interview --------------------------------------------------------------------------
 
 
-@takes(StartInterviewInput, supplied=())
+@takes(StartInterviewInput)
 async def start_interview(ctx: Context, **arguments: Any) -> InterviewState | InputRequiredResult:
     """Start, or resume, the interview that specifies the service; call this first.
 
@@ -115,37 +165,44 @@ async def start_interview(ctx: Context, **arguments: Any) -> InterviewState | In
     interview is complete (status 'complete', with the summary and the requirements), paused
     (the user declined), or after a batch of questions (call again to continue). Otherwise it
     returns the current question (text, explanation, kind, options): ask the user and send the
-    answer with answer_question. The returned session_id is what every other tool takes; a
-    finished session is reopened by passing it back.
+    answer with answer_question. The returned session_id is what every other tool takes
+    (or the same workspace instead); a finished session is reopened by passing it back.
     """
     with tool_errors():
         return await run_start_interview(ctx, arguments)
 
 
-@takes(AnswerQuestionInput, required=("session_id",))
-async def answer_question(ctx: Context, **arguments: Any) -> InterviewState:
+@takes(AnswerQuestionInput, optional=("workspace",))
+@asks_roots
+async def answer_question(ctx: Context, **arguments: Any) -> InterviewState | InputRequiredResult:
     """Answer the interview's current question (for clients without elicitation).
 
     Returns the next question, or status 'complete' with the summary once the user confirmed
     it ('confirm' question: true). An answer that does not fit is refused with what is
     allowed, and nothing changes. Answering 'confirm' with false asks which answer to change.
     """
-    app, _, _, site = _session(ctx, arguments["session_id"])
+    app, _, entry, site = await _session(ctx, arguments)
     with tool_errors():
-        inp = AnswerQuestionInput(workspace=site, **arguments)
+        inp = AnswerQuestionInput(**arguments | _named(entry, site))
         state = await operations.answer_question(inp, app.settings)
     if state.question is not None:
         return state.model_copy(update={"message": content.TURN_BY_TURN})
     return state.model_copy(update={"message": "Interview complete: call generate_service."})
 
 
-@takes(SessionRef, required=("session_id",))
-async def get_session(ctx: Context, **arguments: Any) -> InterviewState:
+@takes(SessionRef, optional=("workspace",))
+@asks_roots
+async def get_session(ctx: Context, **arguments: Any) -> InterviewState | InputRequiredResult:
     """An interview's state: status (in_progress, paused, complete, generated), step, the
     current question, and the requirements once complete."""
-    app, _, _, site = _session(ctx, arguments["session_id"])
+    app, _, entry, site = await _session(ctx, arguments)
     with tool_errors():
-        return await operations.get_session(SessionRef(workspace=site, **arguments), app.settings)
+        return await operations.get_session(SessionRef(**_named(entry, site)), app.settings)
+
+
+def _named(entry: OpenSession, site: WorkspacePath) -> dict[str, Any]:
+    """The session the call named, as the operation's input fields."""
+    return {"workspace": site, "session_id": entry.session_id}
 
 
 # --- long work: jobs ------------------------------------------------------------------------
@@ -175,9 +232,15 @@ async def _follow(ctx: Context, app: App, job: Job, seconds: float, view: type[V
 
 
 async def _start(
-    ctx: Context, session_id: str, kind: JobKind, work: Any, on_done: Any, view: type[V]
+    ctx: Context,
+    app: App,
+    entry: OpenSession,
+    kind: JobKind,
+    work: Any,
+    on_done: Any,
+    view: type[V],
 ) -> V:
-    app, scope, _, _ = _session(ctx, session_id)
+    scope, session_id = scope_of(ctx.headers), entry.session_id
     job = app.jobs.running(scope, session_id, kind) or app.jobs.start(
         kind, scope, session_id, work, on_done
     )
@@ -187,8 +250,9 @@ async def _start(
     return shown
 
 
-@takes(GenerateInput, required=("session_id",))
-async def generate_service(ctx: Context, **arguments: Any) -> GenerateJob:
+@takes(GenerateInput, optional=("workspace",))
+@asks_roots
+async def generate_service(ctx: Context, **arguments: Any) -> GenerateJob | InputRequiredResult:
     """Generate the whole service project into the session's workspace from the finished
     interview: API, vendor integrations, billing, tests, Dockerfile, docker-compose,
     Kubernetes manifests, CI.
@@ -197,8 +261,8 @@ async def generate_service(ctx: Context, **arguments: Any) -> GenerateJob:
     them as <name>.new). Returns within about 25 s: status 'succeeded' with the files, or
     'running' with a job_id to follow with get_job. Then call run_tests.
     """
-    app, _, entry, site = _session(ctx, arguments["session_id"])
-    inp = GenerateInput(workspace=site, **arguments)
+    app, _, entry, site = await _session(ctx, arguments)
+    inp = GenerateInput(**arguments | _named(entry, site))
 
     async def work(progress: JobProgress) -> BaseModel:
         return await operations.generate_service(
@@ -208,18 +272,19 @@ async def generate_service(ctx: Context, **arguments: Any) -> GenerateJob:
     def remember(out: GenerateOutput) -> None:
         entry.generation = out
 
-    return await _start(ctx, entry.session_id, "generate_service", work, remember, GenerateJob)
+    return await _start(ctx, app, entry, "generate_service", work, remember, view=GenerateJob)
 
 
-@takes(SessionRef, supplied=("workspace",), required=("session_id",))
-async def run_tests(ctx: Context, **arguments: Any) -> TestsJob:
+@takes(SessionRef, optional=("workspace",))
+@asks_roots
+async def run_tests(ctx: Context, **arguments: Any) -> TestsJob | InputRequiredResult:
     """Run the generated project's tests in an isolated Docker sandbox (no network, limited
     memory and time) and report the outcome.
 
     Returns within about 25 s with the result, or 'running' with a job_id to follow with
     get_job. Failing tests become findings with file and line: read them with get_findings.
     """
-    app, _, entry, site = _session(ctx, arguments["session_id"])
+    app, _, entry, site = await _session(ctx, arguments)
 
     async def work(progress: JobProgress) -> BaseModel:
         return await operations.run_tests(RunTestsInput(workspace=site), app.settings, progress)
@@ -227,11 +292,12 @@ async def run_tests(ctx: Context, **arguments: Any) -> TestsJob:
     def remember(out: RunTestsOutput) -> None:
         entry.tests = out
 
-    return await _start(ctx, entry.session_id, "run_tests", work, remember, TestsJob)
+    return await _start(ctx, app, entry, "run_tests", work, remember, view=TestsJob)
 
 
-@takes(FixFailureInput, required=("session_id",))
-async def fix_failure(ctx: Context, **arguments: Any) -> FixJob:
+@takes(FixFailureInput, optional=("workspace",))
+@asks_roots
+async def fix_failure(ctx: Context, **arguments: Any) -> FixJob | InputRequiredResult:
     """Repair what one failing test implicates, write the fix into the workspace, and run
     the tests again; the result says whether the test now passes.
 
@@ -239,8 +305,8 @@ async def fix_failure(ctx: Context, **arguments: Any) -> FixJob:
     with the offline engine, generated files the user broke are restored. Returns within
     about 25 s, or 'running' with a job_id to follow with get_job.
     """
-    app, _, entry, site = _session(ctx, arguments["session_id"])
-    inp = FixFailureInput(workspace=site, **arguments)
+    app, _, entry, site = await _session(ctx, arguments)
+    inp = FixFailureInput(**arguments | _named(entry, site))
 
     async def work(progress: JobProgress) -> BaseModel:
         return await operations.fix_failure(inp, app.settings, progress)
@@ -248,7 +314,7 @@ async def fix_failure(ctx: Context, **arguments: Any) -> FixJob:
     def remember(out: FixFailureOutput) -> None:
         content.remember_fix(entry, out)
 
-    return await _start(ctx, entry.session_id, "fix_failure", work, remember, FixJob)
+    return await _start(ctx, app, entry, "fix_failure", work, remember, view=FixJob)
 
 
 async def get_job(
@@ -269,12 +335,14 @@ async def get_job(
     return await _follow(ctx, app, job, min(wait_seconds, MAX_WAIT), JobView)
 
 
-def get_findings(session_id: SessionId, ctx: Context) -> FindingsView:
+@takes(SessionRef, optional=("workspace",))
+@asks_roots
+async def get_findings(ctx: Context, **arguments: Any) -> FindingsView | InputRequiredResult:
     """The problems found in the session's project, each with a workspace-relative file and
     line: failing tests from the last run_tests (with their test_id, for fix_failure), then
     the generation's own findings (ruff, consistency checks)."""
-    _, _, entry, _ = _session(ctx, session_id)
-    return content.findings_view(entry)
+    _, _, entry, _ = await _session(ctx, arguments)
+    return await asyncio.to_thread(content.findings_view, entry)
 
 
 # --- the server -----------------------------------------------------------------------------
