@@ -174,6 +174,24 @@ async def test_two_principals_cannot_see_each_others_workspaces(live, tmp_path):
     await _isolated(live, tmp_path, "auto", TOKEN_B)
 
 
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_a_later_client_reaches_a_session_by_its_workspace(live, tmp_path, mode):
+    """A client that keeps no session ids names the folder. A session id is the scope's:
+    on 2025-11-25 a new MCP session does not know it; on 2026-07-28 the token is the scope."""
+    ws = str(tmp_path / "svc")
+    async with client(live, TOKEN_A, mode=mode) as first:
+        started = await first.call_tool("start_interview", {"workspace": ws})
+    sid = started.structured_content["session_id"]
+    async with client(live, TOKEN_A, mode=mode) as later:
+        by_id = await later.call_tool("get_session", {"session_id": sid})
+        assert by_id.is_error == (mode == "legacy")
+        answered = await later.call_tool("answer_question", {"workspace": ws, "answer": "vRouter"})
+        assert not answered.is_error, answered.content[0].text
+        state = answered.structured_content
+        assert (state["session_id"], state["question"]["id"]) == (sid, "vendors")
+        assert not (await later.call_tool("get_session", {"session_id": sid})).is_error
+
+
 def test_settings_from_the_environment(monkeypatch):
     from service_creator.domain.errors import ConfigError
     from service_creator.frontends.mcp.http import tokens_from_env, transport_security
