@@ -7,8 +7,9 @@
   changes): ours goes beside it as `<name>.new`; the user's file is never touched.
 - A rejected edit (`applied: false`) raises WorkspaceError; the manifest is not updated.
 
-Clients without `documentChanges` and `create` resource operations get the files written to
-disk, with the same rules (the manifest, and open buffers with unsaved changes).
+Clients without `documentChanges` and `create` resource operations (Neovim, eglot) get the
+files written to disk, with the same rules (the manifest, and open buffers with unsaved
+changes); a file open in such an editor is replaced in its buffer, with a plain `changes` edit.
 """
 
 from __future__ import annotations
@@ -56,9 +57,7 @@ class LspWriter:
         plan = [self._respect_open_buffer(change) for change in plan]
         changes = [c for c in plan if c.action != "unchanged"]
         if not self.through_editor:
-            written = await asyncio.to_thread(self.planner.write, plan)
-            log.info("wrote %d file(s) to disk for %r", len(changes), label)
-            return written
+            return await self._write_to_disk(plan, changes, label)
         if changes:
             edit = types.WorkspaceEdit(
                 document_changes=[e for c in changes for e in self._edits(c)]
@@ -75,6 +74,44 @@ class LspWriter:
         recorded = await asyncio.to_thread(self.planner.record, plan)
         log.info("applied %d change(s) through the editor for %r", len(changes), label)
         return recorded
+
+    async def _write_to_disk(
+        self, plan: list[PlannedChange], changes: list[PlannedChange], label: str
+    ) -> WriteResult:
+        """Files to disk; but a file open in the editor (its buffer saved, or ours would have
+        gone beside it) is replaced in its buffer when the client applies edits at all
+        (`changes`, which every such client takes): a buffer is not reloaded from disk by
+        every editor, and the sandbox tests what the buffers hold."""
+        in_buffers: list[PlannedChange] = []
+        caps = self.ls.client_capabilities
+        if caps.workspace and caps.workspace.apply_edit:
+            in_buffers = [c for c in changes if self._open_document(c.target) is not None]
+        in_buffer_ids = {id(c) for c in in_buffers}
+        await asyncio.to_thread(self.planner.write, [c for c in plan if id(c) not in in_buffer_ids])
+        if in_buffers:
+            edits: dict[str, list[types.TextEdit]] = {}
+            for change in in_buffers:
+                (edit,) = self._edits(change)
+                assert isinstance(edit, types.TextDocumentEdit)
+                edits[edit.text_document.uri] = [
+                    e for e in edit.edits if isinstance(e, types.TextEdit)
+                ]
+            result = await self.ls.workspace_apply_edit_async(
+                types.ApplyWorkspaceEditParams(edit=types.WorkspaceEdit(changes=edits), label=label)
+            )
+            if not result.applied:
+                raise WorkspaceError(
+                    f"The editor did not apply the generated files to the open buffers: "
+                    f"{result.failure_reason or 'no reason given'}",
+                    hint="save or close the files being generated, then generate again",
+                )
+        log.info(
+            "wrote %d file(s) to disk and %d to open buffers for %r",
+            len(changes) - len(in_buffers),
+            len(in_buffers),
+            label,
+        )
+        return await asyncio.to_thread(self.planner.record, plan)
 
     def _open_document(self, path: Path) -> TextDocument | None:
         uri = from_fs_path(str(path))
