@@ -12,10 +12,12 @@ from service_creator.domain.project import FileSpec
 from service_creator.frontends.cli.main import build_parser
 from service_creator.frontends.lsp import wire
 from service_creator.frontends.mcp.server import build_server
+from service_creator.frontends.mcp.signatures import INSTEAD_OF_SESSION
 from service_creator.operations import io
 
 MCP_TOOLS: dict[str, tuple[type[BaseModel], set[str]]] = {
-    # tool: its operation's input, and what the server supplies itself
+    # tool: its operation's input, and the fields this door makes optional (a session is
+    # named by session_id or by workspace: its current session, for stateless clients)
     "start_interview": (io.StartInterviewInput, set()),
     "answer_question": (io.AnswerQuestionInput, {"workspace"}),
     "get_session": (io.SessionRef, {"workspace"}),
@@ -32,13 +34,17 @@ CLI_COMMANDS: dict[str, type[BaseModel]] = {
 
 async def test_mcp_tool_parameters_are_the_operation_input_fields() -> None:
     tools = {tool.name: tool for tool in await build_server().list_tools()}
-    for name, (model, supplied) in MCP_TOOLS.items():
+    for name, (model, optional) in MCP_TOOLS.items():
         schema = tools[name].input_schema
-        assert set(schema["properties"]) == set(model.model_fields) - supplied, name
+        assert set(schema["properties"]) == set(model.model_fields), name
+        required = {f for f, info in model.model_fields.items() if info.is_required()}
+        assert set(schema.get("required", [])) == required - optional, name
         for field, spec in schema["properties"].items():
-            assert spec.get("description") == model.model_fields[field].description, field
-    assert "session_id" in tools["answer_question"].input_schema["required"]
-    assert set(tools["run_tests"].input_schema["properties"]) == {"session_id"}
+            described = INSTEAD_OF_SESSION if field in optional else None
+            assert spec.get("description") == (
+                described or model.model_fields[field].description
+            ), field
+    assert set(tools["run_tests"].input_schema["properties"]) == {"session_id", "workspace"}
 
 
 def flags_of(command: str, capsys: pytest.CaptureFixture[str], parser_for: str | None) -> set[str]:
