@@ -76,7 +76,7 @@ class Editor:
     documents: dict[str, OpenDocument] = field(default_factory=dict)
     events: dict[str, asyncio.Event] = field(default_factory=dict)
     initialized: types.InitializeResult | None = None
-    hold: asyncio.Event | None = None  # holds prompts (showMessageRequest) until set
+    hold: asyncio.Event | None = None  # holds prompts (showMessageRequest, ask) until set
     hold_edits: asyncio.Event | None = None  # holds workspace/applyEdit answers until set
 
     # --- waiting -------------------------------------------------------------------------
@@ -103,13 +103,28 @@ class Editor:
         title = next((t for t in self.preferred if t in titles), titles[0] if titles else None)
         return types.MessageActionItem(title=title) if title else None
 
-    def ask(self, params: Any) -> Any:
+    async def ask(self, params: Any) -> Any:
         question = _plain(params)
         self.asked.append(question)
         self._fire("ask")
+        if self.hold is not None:  # the user looks away: the prompt stays up until released
+            await self.hold.wait()
         if self.dismiss_when(question["text"]):
             return None
-        return self.ask_answers.get(question["id"], question.get("default"))
+        if question["id"] in self.ask_answers:
+            return self.ask_answers[question["id"]]
+        return self._pick(question)
+
+    def _pick(self, question: dict[str, Any]) -> Any:
+        """A choice the way the message-request user makes it: the preferred title offered."""
+        if question["kind"] == "confirm":
+            return "Yes" in self.preferred
+        if question["kind"] == "single_select":
+            by_label = {o["label"]: o["id"] for o in question["options"]}
+            chosen = next((t for t in self.preferred if t in by_label), None)
+            if chosen is not None:
+                return by_label[chosen]
+        return question.get("default")
 
     def apply_edit(self, params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
         self.edits.append(params)
@@ -268,7 +283,11 @@ async def start_editor(
         return editor.apply_edit(params)
 
     client.feature(types.WORKSPACE_APPLY_EDIT)(apply_edit)
-    client.feature("serviceCreator/ask")(lambda p: editor.ask(p))
+
+    async def ask(params: Any) -> Any:
+        return await editor.ask(params)
+
+    client.feature("serviceCreator/ask")(ask)
     client.feature("serviceCreator/status")(lambda p: editor.status(p))
     fix_code_action_results(client)
     editor.initialized = await client.initialize_session(

@@ -34,7 +34,7 @@ async def test_capabilities_advertise_the_commands(code: Editor) -> None:
     assert caps.hover_provider
 
 
-async def test_full_interview_through_message_requests_and_ask(code: Editor) -> None:
+async def test_full_interview_through_ask(code: Editor) -> None:
     state = await code.command("startInterview")
 
     assert state["status"] == "complete", state
@@ -45,23 +45,91 @@ async def test_full_interview_through_message_requests_and_ask(code: Editor) -> 
     assert requirements["price"] == 49
     assert requirements["authMethods"] == ["api_key", "jwt"]
     assert requirements["deployment"] == "both"
-    # free text, numbers and multi-selects went through serviceCreator/ask, camelCase
+    # every question, whatever its kind, went through serviceCreator/ask (camelCase), none
+    # as a message request (a toast that slides away)
+    assert code.message_requests == []
     asked = {q["id"]: q for q in code.asked}
-    assert {"vendors", "service_name", "features", "price", "auth_methods", "logging"} <= set(asked)
+    assert set(asked) >= {
+        "service_type",
+        "vendors",
+        "service_name",
+        "features",
+        "pricing_model",
+        "price",
+        "vendor_api",
+        "auth_methods",
+        "logging",
+        "deployment",
+        "confirm",
+    }
+    kinds = {q["kind"] for q in code.asked}
+    assert kinds == {"single_select", "multi_select", "free_text", "number", "confirm"}
     assert asked["price"]["kind"] == "number"
     assert {"stepNumber", "totalSteps", "validation"} <= set(asked["price"])
-    assert all(q["kind"] in ("free_text", "number", "multi_select") for q in code.asked)
-    # single-selects and the confirmation went through showMessageRequest, options as actions
-    first = code.message_requests[0]
-    assert "What kind of network service" in first.message
-    assert [a.title for a in first.actions] == ["vFirewall", "vRouter", "vLoadBalancer", "vVPN"]
-    confirm = code.message_requests[-1]
-    assert [a.title for a in confirm.actions] == ["Yes", "No"]
-    assert "Service: vFirewall 'vfirewall-ftd'" in confirm.message
+    assert [o["label"] for o in asked["service_type"]["options"]] == [
+        "vFirewall",
+        "vRouter",
+        "vLoadBalancer",
+        "vVPN",
+    ]
+    assert asked["confirm"]["kind"] == "confirm"
+    assert "Service: vFirewall 'vfirewall-ftd'" in asked["confirm"]["text"]
     # the status bar heard about it
     assert code.statuses[-1]["text"] == "Interview complete"
     assert code.statuses[-1]["sessionId"] == state["sessionId"]
+    assert "resumable" not in code.statuses[-1]
     assert session_file(code, state["sessionId"])["status"] == "complete"
+
+
+async def test_each_question_carries_its_own_step(code: Editor) -> None:
+    """Each ask names the step the question belongs to and that step's place, and the status
+    bar says the same step while it is up."""
+    steps = [
+        "service_type",
+        "vendors",
+        "features",
+        "pricing_model",
+        "vendor_api",
+        "auth_methods",
+        "logging",
+        "deployment",
+        "confirm",
+    ]
+    statuses_before: list[int] = []
+    original = code.ask
+
+    async def ask(params: object) -> object:
+        statuses_before.append(len(code.statuses))
+        return await original(params)
+
+    code.ask = ask  # type: ignore[method-assign]
+    await code.command("startInterview")
+
+    by_id = {q["id"]: q for q in code.asked}
+    expected_step = {
+        "service_type": "service_type",
+        "vendors": "vendors",
+        "service_name": "vendors",
+        "features": "features",
+        "pricing_model": "pricing_model",
+        "price": "pricing_model",
+        "vendor_api": "vendor_api",
+        "api_docs_url": "vendor_api",
+        "auth_methods": "auth_methods",
+        "logging": "logging",
+        "deployment": "deployment",
+        "confirm": "confirm",
+    }
+    for qid, step in expected_step.items():
+        question = by_id[qid]
+        assert question["step"] == step, qid
+        assert question["stepNumber"] == steps.index(step) + 1, qid
+        assert question["totalSteps"] == len(steps), qid
+        assert question["explanation"], qid
+    for question, seen in zip(code.asked, statuses_before, strict=True):
+        status = code.statuses[seen - 1]
+        assert status["text"] == f"Interview: step {question['stepNumber']}/9", question["id"]
+        assert status["tooltip"] == question["text"].splitlines()[0]
 
 
 async def test_plain_client_completes_the_interview_with_message_requests(basic: Editor) -> None:
@@ -120,10 +188,44 @@ async def test_cancel_pauses_and_start_resumes(code: Editor) -> None:
 
 
 async def test_dismissed_choice_pauses_too(code: Editor) -> None:
+    """Escape on a single-select Quick Pick pauses the session; the status bar offers to resume."""
     code.dismiss_when = lambda message: "How will customers be billed" in message
     paused = await code.command("startInterview")
     assert paused["status"] == "paused"
     assert paused["question"]["id"] == "pricing_model"
+    assert code.asked[-1]["kind"] == "single_select"
+    assert code.statuses[-1]["resumable"] is True
+    assert code.statuses[-1]["sessionId"] == paused["sessionId"]
+
+    code.dismiss_when = lambda message: False
+    resumed = await code.command("startInterview")
+    assert resumed["status"] == "complete"
+    assert resumed["requirements"]["pricingModel"] == "monthly"
+
+
+async def test_dismissed_confirmation_pauses_and_no_revises(code: Editor) -> None:
+    code.dismiss_when = lambda message: message.startswith("Generate this service?")
+    paused = await code.command("startInterview")
+    assert paused["status"] == "paused"
+    assert paused["question"]["id"] == "confirm"
+
+    code.dismiss_when = lambda message: False
+    code.ask_answers.update(confirm=False, revise="price", price=99)
+    original = code.ask
+
+    async def ask(params: object) -> object:
+        answer = await original(params)
+        if code.asked[-1]["id"] == "price":  # changed it: now the summary is right
+            code.ask_answers["confirm"] = True
+        return answer
+
+    code.ask = ask  # type: ignore[method-assign]
+    state = await code.command("startInterview")
+    asked = [q["id"] for q in code.asked]
+    assert asked[-4:] == ["confirm", "revise", "price", "confirm"]
+    assert code.asked[-3]["kind"] == "single_select"  # which answer: a Quick Pick too
+    assert state["status"] == "complete"
+    assert state["requirements"]["price"] == 99
 
 
 async def test_invalid_answer_is_a_json_rpc_error_and_the_server_keeps_serving(
@@ -181,7 +283,7 @@ async def test_cancel_request_while_a_prompt_is_up_pauses_the_session(code: Edit
             types.WORKSPACE_EXECUTE_COMMAND, params, msg_id="interview-1"
         )
     )
-    await code.wait("showMessageRequest")  # the first question is up, unanswered
+    await code.wait("ask")  # the first question is up, unanswered
     # meanwhile the server answers other requests
     lenses = await asyncio.wait_for(
         code.client.text_document_code_lens_async(

@@ -15,7 +15,7 @@ import {
 
 function question(overrides: Record<string, unknown>): Question {
   return parseQuestion({
-    id: 'q1',
+    id: 'service_type',
     step: 'service_type',
     text: 'Which service?',
     explanation: 'It decides the features.',
@@ -63,10 +63,11 @@ describe('toPromptSpec', () => {
   it('maps a single select to a QuickPick with the default active', () => {
     const spec = toPromptSpec(question({ kind: 'single_select', options: vendors, default: 'F5' })) as PickSpec;
     assert.equal(spec.type, 'pick');
-    assert.equal(spec.title, 'Service type: Which service?');
+    // a Quick Pick's title wraps, its placeholder does not: the explanation goes in the title
+    assert.equal(spec.title, 'Service type: Which service? — It decides the features.');
     assert.equal(spec.step, 2);
     assert.equal(spec.totalSteps, 9);
-    assert.equal(spec.placeholder, 'It decides the features.');
+    assert.equal(spec.placeholder, 'Choose one (type to filter, Enter to choose)');
     assert.equal(spec.canPickMany, false);
     assert.equal(spec.activeId, 'F5');
     assert.deepEqual(spec.items[0], { id: 'Cisco', label: 'Cisco', detail: 'ASA, FTD', picked: false });
@@ -91,10 +92,8 @@ describe('toPromptSpec', () => {
       spec.items.map((i) => i.picked),
       [true, false, true],
     );
-    assert.equal(
-      spec.placeholder,
-      'It decides the features. — Choose 1 to 2 options (Space to toggle, Enter to confirm)',
-    );
+    assert.equal(spec.placeholder, 'Choose 1 to 2 options (Space to toggle, Enter to confirm)');
+    assert.equal(spec.title, 'Service type: Which service? — It decides the features.');
   });
 
   it('words selection limits', () => {
@@ -105,6 +104,46 @@ describe('toPromptSpec', () => {
     assert.match(hint({ maxSelections: 3 }), /^Choose at most 3 options \(/);
     assert.match(hint({ minSelections: 2, maxSelections: 2 }), /^Choose 2 options \(/);
     assert.match(hint({}), /^Choose any number of options \(/);
+    const bare = toPromptSpec(question({ kind: 'multi_select', options: vendors, explanation: '' })) as PickSpec;
+    assert.equal(bare.title, 'Service type: Which service?');
+  });
+
+  it("names the step in the title only for the step's own question", () => {
+    // the interview graph asks the service name in the vendors step, the price in pricing_model
+    const title = (overrides: Record<string, unknown>): string =>
+      toPromptSpec(question({ explanation: '', ...overrides })).title;
+    assert.equal(title({ id: 'vendors', step: 'vendors', kind: 'multi_select', options: vendors, text: 'Which vendors?' }),
+      'Vendors: Which vendors?');
+    assert.equal(title({ id: 'service_name', step: 'vendors', text: 'What should the service be called?' }),
+      'What should the service be called?');
+    assert.equal(title({ id: 'price', step: 'pricing_model', kind: 'number', text: 'What is the base price?' }),
+      'What is the base price?');
+    assert.equal(title({ id: 'product_cisco', step: 'vendors', kind: 'single_select', options: vendors, text: 'Which Cisco product?' }),
+      'Which Cisco product?');
+    const spec = toPromptSpec(question({ id: 'price', step: 'pricing_model', kind: 'number', stepNumber: 4 }));
+    assert.equal(spec.step, 4); // VS Code shows "(4/9)" after the title
+  });
+
+  it('maps a confirmation to Yes/No and its summary, each line picking "No"', () => {
+    const q = question({
+      id: 'confirm',
+      step: 'confirm',
+      kind: 'confirm',
+      text: 'Generate this service?\n\nService: vFirewall \'edge\'\nVendors: Cisco (FTD)',
+      explanation: 'Say no to change an answer first.',
+      default: true,
+    });
+    const spec = toPromptSpec(q) as PickSpec;
+    assert.equal(spec.title, 'Confirm: Generate this service? — Say no to change an answer first.');
+    assert.equal(spec.placeholder, 'Yes, No, or an answer below to change it');
+    assert.deepEqual(
+      spec.items.map((i) => i.label),
+      ['Yes', 'No', "Service: vFirewall 'edge'", 'Vendors: Cisco (FTD)'],
+    );
+    assert.equal(spec.items[2].separatorAbove, 'Your answers (pick one to change it)');
+    assert.equal(spec.activeId, 'yes');
+    assert.equal(answerFromPick(q, ['yes']), true);
+    assert.equal(answerFromPick(q, [spec.items[3].id]), false);
   });
 
   it('maps confirm to Yes/No with the default active', () => {
@@ -138,7 +177,8 @@ describe('toPromptSpec', () => {
   });
 
   it('humanizes step ids', () => {
-    assert.equal(humanizeStep('vendor_api'), 'Vendor api');
+    assert.equal(humanizeStep('vendor_api'), 'Vendor API');
+    assert.equal(humanizeStep('api_docs_url'), 'API docs URL');
     assert.equal(humanizeStep('logging-observability'), 'Logging observability');
     assert.equal(humanizeStep(''), '');
     const spec = toPromptSpec(question({ step: '' })) as InputSpec;

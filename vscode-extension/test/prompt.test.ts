@@ -10,7 +10,7 @@ const options = [
 ];
 
 function ask(params: Record<string, unknown>, source = new CancellationTokenSource()): Promise<unknown> {
-  const base = { id: 'q', step: 'service_type', text: 'Which service?', stepNumber: 1, totalSteps: 9 };
+  const base = { id: 'service_type', step: 'service_type', text: 'Which service?', stepNumber: 1, totalSteps: 9 };
   return askQuestion({ ...base, ...params }, source.token);
 }
 
@@ -20,6 +20,7 @@ describe('serviceCreator/ask UI', () => {
     const pick = created.quickPick!;
     assert.equal(pick.shown, true);
     assert.equal(pick.title, 'Service type: Which service?');
+    assert.equal(pick.placeholder, 'Choose one (type to filter, Enter to choose)');
     assert.equal(pick.step, 1);
     assert.equal(pick.totalSteps, 9);
     assert.equal(pick.ignoreFocusOut, true);
@@ -48,7 +49,8 @@ describe('serviceCreator/ask UI', () => {
     assert.equal(pick.disposed, false);
     assert.equal(pick.placeholder, 'Choose at least 2 options (1 chosen).');
     pick.choose('vRouter', 'vFirewall');
-    assert.match(pick.placeholder, /^Pick the gear\./);
+    assert.equal(pick.placeholder, 'Choose at least 2 options (Space to toggle, Enter to confirm)');
+    assert.equal(pick.title, 'Service type: Which service? — Pick the gear.');
     pick.accept();
     assert.deepEqual(await answer, ['vFirewall', 'vRouter']);
   });
@@ -74,6 +76,48 @@ describe('serviceCreator/ask UI', () => {
     pick.choose('no');
     pick.accept();
     assert.equal(await answer, false);
+  });
+
+  it('shows a confirmation with its summary under a separator; a summary line answers no', async () => {
+    const answer = ask({
+      id: 'confirm',
+      step: 'confirm',
+      kind: 'confirm',
+      text: 'Generate this service?\n\nService: vFirewall\nDeployment: both',
+      explanation: 'Say no to change an answer first.',
+      default: true,
+    });
+    const pick = created.quickPick!;
+    assert.equal(pick.title, 'Confirm: Generate this service? — Say no to change an answer first.');
+    assert.equal(pick.placeholder, 'Yes, No, or an answer below to change it');
+    assert.deepEqual(
+      pick.items.map((i) => [i.label, i.kind ?? 0]),
+      [
+        ['Yes', 0],
+        ['No', 0],
+        ['Your answers (pick one to change it)', -1],
+        ['Service: vFirewall', 0],
+        ['Deployment: both', 0],
+      ],
+    );
+    assert.deepEqual(
+      pick.activeItems.map((i) => i.id),
+      ['yes'],
+    );
+    pick.choose('summary:1');
+    pick.accept();
+    assert.equal(await answer, false);
+  });
+
+  it('shows the whole explanation of a free-text question in the prompt, not the placeholder', async () => {
+    const explanation = 'Used for the project, the container image and the Kubernetes objects: lowercase letters, digits and dashes.';
+    const answer = ask({ id: 'service_name', step: 'vendors', kind: 'free_text', explanation, stepNumber: 2 });
+    const box = created.inputBox!;
+    assert.equal(box.title, 'Which service?');
+    assert.equal(box.step, 2);
+    assert.equal(box.prompt, explanation);
+    box.hide();
+    assert.equal(await answer, null);
   });
 
   it('validates a number as it is typed and answers a number', async () => {

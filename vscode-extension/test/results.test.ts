@@ -114,6 +114,11 @@ describe('status bar', () => {
     assert.equal(item.visible, true);
     status.update({ nonsense: true });
     assert.equal(item.text, '$(wand) Step 3/9: features');
+    status.update({ text: 'Interview paused at step 4/9', sessionId: 'abc', resumable: true });
+    assert.equal(item.command, 'serviceCreator.resumeInterview');
+    assert.equal(item.tooltip, 'Service Creator\nSession abc\n\nClick to resume the interview');
+    status.update({ text: 'Interview complete', sessionId: 'abc' });
+    assert.equal(item.command, 'serviceCreator.openSession');
     status.failed('spawn python3 ENOENT');
     assert.equal(item.text, '$(error) Service Creator');
     assert.notEqual(item.backgroundColor, undefined);

@@ -67,6 +67,7 @@ export interface Item {
   label: string;
   detail?: string;
   picked?: boolean;
+  kind?: number;
 }
 
 export class FakeQuickPick extends FakeQuickInput {
@@ -238,6 +239,7 @@ export const vscode = withFallback(
     ThemeColor,
     Uri,
     StatusBarAlignment: { Left: 1, Right: 2 },
+    QuickPickItemKind: { Separator: -1, Default: 0 },
     ...api,
   },
   'vscode',

@@ -42,6 +42,8 @@ export interface PickItemSpec {
   label: string;
   detail?: string;
   picked: boolean;
+  /** A separator line above the item, with this label. */
+  separatorAbove?: string;
 }
 
 interface SpecBase {
@@ -135,19 +137,41 @@ export function parseQuestion(params: unknown): Question {
   };
 }
 
-/** "service_type" → "Service type". */
+const ACRONYMS = new Set(['api', 'url', 'nat', 'vpn', 'jwt', 'sdk']);
+
+/** "service_type" → "Service type", "vendor_api" → "Vendor API". */
 export function humanizeStep(step: string): string {
-  const words = step.replace(/[_-]+/g, ' ').trim();
-  return words ? words[0].toUpperCase() + words.slice(1) : '';
+  const words = step
+    .split(/[_-]+/)
+    .filter((w) => w)
+    .map((w) => (ACRONYMS.has(w.toLowerCase()) ? w.toUpperCase() : w));
+  const text = words.join(' ');
+  return text ? text[0].toUpperCase() + text.slice(1) : '';
+}
+
+/** The question's first line: its question (a confirmation's summary follows it). */
+export function headlineOf(q: Question): string {
+  return q.text.split('\n')[0].trim();
+}
+
+/** The lines after the question's first: the confirmation's summary of the answers. */
+export function detailLinesOf(q: Question): string[] {
+  return q.text
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim())
+    .filter((line) => line);
 }
 
 /**
- * The title bar: the step's name and the question. VS Code appends "(n/N)" itself from the
+ * The title bar: the question, named after its step only when it is that step's own question
+ * ("Vendors: Which vendor platforms…", but not "Vendors: What should the service be called?",
+ * the name being asked in the vendors step). VS Code appends "(n/N)" itself from the
  * QuickInput's `step`/`totalSteps`, which the spec carries.
  */
 export function titleOf(q: Question): string {
-  const step = humanizeStep(q.step);
-  return step ? `${step}: ${q.text}` : q.text;
+  const step = q.id === q.step ? humanizeStep(q.step) : '';
+  return step ? `${step}: ${headlineOf(q)}` : headlineOf(q);
 }
 
 function plural(n: number, word: string): string {
@@ -189,6 +213,15 @@ function base(q: Question): SpecBase {
   return { title: titleOf(q), step: q.stepNumber, totalSteps: q.totalSteps };
 }
 
+/**
+ * A Quick Pick has no prompt line, and its placeholder is one line that a long explanation
+ * overflows; its title wraps. So a pick's title carries the question and its explanation, and
+ * the placeholder says how to answer.
+ */
+function explained(title: string, explanation: string): string {
+  return explanation ? `${title} — ${sentence(explanation)}` : title;
+}
+
 function pickSpec(q: Question): PickSpec {
   const defaults = defaultIds(q);
   const items = q.options.map((o) => ({
@@ -198,26 +231,39 @@ function pickSpec(q: Question): PickSpec {
     picked: q.kind === 'multi_select' && defaults.includes(o.id),
   }));
   const many = q.kind === 'multi_select';
-  const hint = many ? `${selectionHint(q.validation)} (Space to toggle, Enter to confirm)` : '';
   const active = many ? undefined : defaults.find((id) => q.options.some((o) => o.id === id));
   return {
     type: 'pick',
     ...base(q),
-    placeholder: sentence(q.explanation, hint),
+    title: explained(titleOf(q), q.explanation),
+    placeholder: many
+      ? `${sentence(selectionHint(q.validation))} (Space to toggle, Enter to confirm)`
+      : 'Choose one (type to filter, Enter to choose)',
     items,
     canPickMany: many,
     ...(active !== undefined ? { activeId: active } : {}),
   };
 }
 
+/** The id of a summary line in a confirmation; picking one means "no, change an answer". */
+export const SUMMARY_PREFIX = 'summary:';
+
 function confirmSpec(q: Question): PickSpec {
+  const summary = detailLinesOf(q).map((line, index) => ({
+    id: `${SUMMARY_PREFIX}${index}`,
+    label: line,
+    picked: false,
+    ...(index === 0 ? { separatorAbove: 'Your answers (pick one to change it)' } : {}),
+  }));
   return {
     type: 'pick',
     ...base(q),
-    placeholder: q.explanation,
+    title: explained(titleOf(q), q.explanation),
+    placeholder: summary.length ? 'Yes, No, or an answer below to change it' : 'Yes or No',
     items: [
       { id: YES, label: 'Yes', picked: false },
-      { id: NO, label: 'No', picked: false },
+      { id: NO, label: 'No', detail: 'Choose an answer to change', picked: false },
+      ...summary,
     ],
     canPickMany: false,
     activeId: q.default === false ? NO : YES,
@@ -301,7 +347,7 @@ export function validateSelection(q: Question, count: number): string | undefine
 /** The answer for the picked option ids. */
 export function answerFromPick(q: Question, ids: readonly string[]): AnswerValue {
   if (q.kind === 'multi_select') return [...ids];
-  if (q.kind === 'confirm') return ids[0] === YES;
+  if (q.kind === 'confirm') return ids[0] === YES; // No, or a summary line to change
   return ids[0] ?? '';
 }
 

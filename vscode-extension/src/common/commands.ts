@@ -128,7 +128,10 @@ export class Commands {
       this.status.update({ text: reportSummary(report) });
     }
     const session = sessionOf(result);
-    if (session && !report) this.status.update({ text: sessionSummary(session), sessionId: session.id });
+    if (session && !report) {
+      const resumable = session.status === 'paused' || session.status === 'in_progress';
+      this.status.update({ text: sessionSummary(session), sessionId: session.id, resumable });
+    }
   }
 
   private async run(command: string, extra: Record<string, unknown> = {}, folder?: string): Promise<void> {

@@ -47,7 +47,12 @@ function showPick(q: Question, spec: PickSpec, token: vscode.CancellationToken):
     ...(i.detail ? { detail: i.detail } : {}),
     picked: i.picked,
   }));
-  pick.items = items;
+  const separated = spec.items.flatMap((item, index): PickItem[] =>
+    item.separatorAbove === undefined
+      ? [items[index]]
+      : [{ id: '', label: item.separatorAbove, kind: vscode.QuickPickItemKind.Separator }, items[index]],
+  );
+  pick.items = separated;
   if (spec.canPickMany) pick.selectedItems = items.filter((i) => i.picked);
   const active = items.find((i) => i.id === spec.activeId);
   if (active) pick.activeItems = [active];

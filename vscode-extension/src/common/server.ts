@@ -5,6 +5,7 @@
 import * as os from 'os';
 import * as vscode from 'vscode';
 import {
+  ApplyWorkspaceEditRequest,
   type ClientCapabilities,
   ExecuteCommandRequest,
   LanguageClient,
@@ -13,6 +14,7 @@ import {
   type StaticFeature,
   State,
 } from 'vscode-languageclient/node';
+import { applyAndSave } from './edits';
 import { createChannel, log } from './log';
 import { ASK_REQUEST, askQuestion } from './prompt';
 import { keysToEnv } from './providers';
@@ -143,6 +145,13 @@ export class Server implements vscode.Disposable {
     const client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
     client.registerFeature(askCapability);
     client.onRequest(ASK_REQUEST, (params: unknown, token: vscode.CancellationToken) => askQuestion(params, token));
+    // replaces the client's own handler (registered first at start): it also saves the files
+    client.onRequest(ApplyWorkspaceEditRequest.type, (params) =>
+      applyAndSave(params, {
+        asWorkspaceEdit: (edit) => client.protocol2CodeConverter.asWorkspaceEdit(edit),
+        asUri: (uri) => client.protocol2CodeConverter.asUri(uri),
+      }),
+    );
     client.onNotification(STATUS_NOTIFICATION, (params: unknown) => {
       this.status.update(params);
     });

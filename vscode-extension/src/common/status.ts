@@ -1,6 +1,7 @@
 /**
  * The status bar item: the session's step or the last test summary, from the server's
- * `serviceCreator/status` notification; clicking it shows the session.
+ * `serviceCreator/status` notification. Clicking it resumes a paused interview (the server
+ * says `resumable`), else shows the session.
  */
 import * as vscode from 'vscode';
 import { CLIENT_COMMANDS, isJson } from './results';
@@ -12,6 +13,7 @@ export interface StatusParams {
   text: string;
   tooltip?: string;
   sessionId?: string;
+  resumable?: boolean;
 }
 
 /** Decode the notification's params; undefined when they carry no text. */
@@ -21,6 +23,7 @@ export function parseStatus(params: unknown): StatusParams | undefined {
     text: params.text.trim(),
     ...(typeof params.tooltip === 'string' ? { tooltip: params.tooltip } : {}),
     ...(typeof params.sessionId === 'string' ? { sessionId: params.sessionId } : {}),
+    ...(params.resumable === true ? { resumable: true } : {}),
   };
 }
 
@@ -31,7 +34,13 @@ export function statusText(text: string): string {
 
 export function statusTooltip(params: StatusParams): string {
   const session = params.sessionId ? `\nSession ${params.sessionId}` : '';
-  return `${params.tooltip ?? 'Service Creator'}${session}\n\nClick to show the session`;
+  const click = params.resumable ? 'Click to resume the interview' : 'Click to show the session';
+  return `${params.tooltip ?? 'Service Creator'}${session}\n\n${click}`;
+}
+
+/** The command a click runs. */
+export function statusCommand(params: StatusParams): string {
+  return params.resumable ? CLIENT_COMMANDS.resumeInterview : CLIENT_COMMANDS.showSession;
 }
 
 export class StatusItem implements vscode.Disposable {
@@ -48,7 +57,7 @@ export class StatusItem implements vscode.Disposable {
   update(params: unknown): void {
     const status = parseStatus(params);
     if (!status) return;
-    this.set(statusText(status.text), statusTooltip(status));
+    this.set(statusText(status.text), statusTooltip(status), statusCommand(status));
   }
 
   idle(): void {
@@ -64,7 +73,8 @@ export class StatusItem implements vscode.Disposable {
     this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
   }
 
-  private set(text: string, tooltip: string): void {
+  private set(text: string, tooltip: string, command: string = CLIENT_COMMANDS.showSession): void {
+    this.item.command = command;
     this.item.text = text;
     this.item.tooltip = tooltip;
     this.item.backgroundColor = undefined;

@@ -1,10 +1,12 @@
 """The Asker port as editor prompts.
 
-- Single-select and confirm questions: `window/showMessageRequest`, the options as actions.
-- Free text, number and multi-select: the `serviceCreator/ask` request when the client declared
-  it (`initializationOptions.askRequest` or `capabilities.experimental.serviceCreatorAsk`);
-  otherwise `window/showMessageRequest` with suggested answers (the default, each option, ...),
-  and any other answer through the `serviceCreator.answerQuestion` command.
+- A client that declared the `serviceCreator/ask` request (`initializationOptions.askRequest` or
+  `capabilities.experimental.serviceCreatorAsk`, as the VS Code extension does) gets every
+  question through it, whatever its kind: the whole Question (step, step number, explanation,
+  options), which the client shows as a prompt that stays up until answered or dismissed.
+- Any other client gets `window/showMessageRequest`: single-select and confirm questions with
+  the options as actions; free text, number and multi-select with suggested answers (the
+  default, each option, ...), any other answer going through `serviceCreator.answerQuestion`.
 - A null answer or a dismissed prompt pauses the session.
 """
 
@@ -25,7 +27,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ASKED_BY_REQUEST = ("free_text", "number", "multi_select")
+# The kinds a showMessageRequest cannot answer in full (it offers suggestions only).
+FREE_ANSWER_KINDS = ("free_text", "number", "multi_select")
 ANSWER_COMMAND = "serviceCreator.answerQuestion"
 EMPTY_TITLE = "(leave empty)"
 
@@ -42,7 +45,7 @@ class LspAsker:
             f"Interview: step {question.step_number}/{question.total_steps}",
             tooltip=question.text.splitlines()[0],
         )
-        if self.ls.state.support.ask_request and question.kind in ASKED_BY_REQUEST:
+        if self.ls.state.support.ask_request:
             try:
                 return await self._ask_request(question, problem)
             except JsonRpcMethodNotFound:
@@ -80,7 +83,7 @@ def message_for(question: Question, problem: str | None = None) -> str:
         lines.append(question.explanation)
     if problem:
         lines.append(f"Please answer again: {problem}")
-    if question.kind in ASKED_BY_REQUEST:
+    if question.kind in FREE_ANSWER_KINDS:
         lines.append(
             f"For another answer, dismiss this and run {ANSWER_COMMAND} with "
             f'{{"questionId": "{question.id}", "answer": ...}}, then start the interview again.'

@@ -144,7 +144,12 @@ def interview_status(ls: ServiceCreatorServer, state: InterviewState) -> None:
         "paused": f"Interview paused at {where}",
     }.get(state.status, f"Interview: {where}")
     tooltip = state.summary or (state.question.text.splitlines()[0] if state.question else None)
-    ls.status(text, tooltip=tooltip, session_id=state.session_id)
+    ls.status(
+        text,
+        tooltip=tooltip,
+        session_id=state.session_id,
+        resumable=state.status in ("paused", "in_progress"),
+    )
 
 
 # --- generation, tests, fixes ----------------------------------------------------------------

@@ -182,12 +182,22 @@ class ServiceCreatorServer(LanguageServer):
 
     # --- messages to the client ------------------------------------------------------------
 
-    def status(self, text: str, tooltip: str | None = None, session_id: str | None = None) -> None:
-        params: dict[str, str] = {"text": text}
+    def status(
+        self,
+        text: str,
+        tooltip: str | None = None,
+        session_id: str | None = None,
+        *,
+        resumable: bool = False,
+    ) -> None:
+        """`serviceCreator/status`; `resumable`: an interview waits for the user to go on."""
+        params: dict[str, str | bool] = {"text": text}
         if tooltip:
             params["tooltip"] = tooltip
         if session_id:
             params["sessionId"] = session_id
+        if resumable:
+            params["resumable"] = True
         self.protocol.notify(STATUS_NOTIFICATION, params)
 
     def show_warning(self, message: str) -> None:
