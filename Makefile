@@ -22,7 +22,7 @@ demo: $(STAMP) sandbox-ready
 
 test: $(STAMP) sandbox-ready test-tools
 	$(BIN)/python -m pytest
-	$(MAKE) --output-sync=target -j2 extension test-runsc
+	$(MAKE) --output-sync=target -j2 test-vscode test-runsc
 
 # The sandbox's attack suites again under gVisor (runsc), on a private dockerd that the test
 # session starts and stops (scripts/gvisor-dockerd.sh; runsc installed with apt as root). It runs
@@ -92,3 +92,23 @@ extension: $(EXTENSION_MODULES)
 
 $(EXTENSION_MODULES): vscode-extension/package-lock.json
 	npm ci --prefix vscode-extension --no-audit --no-fund
+
+# The extension in a real VS Code (tests/vscode/e2e.mjs): code-server and puppeteer-core pinned in
+# tests/vscode/package-lock.json, installed by tests/vscode/install.sh (Debian's chromium, ripgrep
+# and libkrb5-dev with apt as root) once per lock file; the .vsix that `extension` packaged;
+# Docker for the sandbox runs: without Docker it skips, unless SERVICE_CREATOR_REQUIRE_DOCKER=1
+# (CI), where it fails. Screenshots of each step go to tests/vscode/out/.
+.PHONY: test-vscode
+VSCODE_E2E := tests/vscode
+VSCODE_TOOLS := $(VSCODE_E2E)/node_modules/.installed
+test-vscode: $(STAMP) sandbox-ready extension $(VSCODE_TOOLS)
+	@if [ "$$SERVICE_CREATOR_REQUIRE_DOCKER" != 1 ] && ! docker info >/dev/null 2>&1; then \
+		echo "Docker is unavailable: the VS Code end-to-end test is skipped" >&2; \
+	else \
+		SERVICE_CREATOR_PYTHON=$(CURDIR)/$(BIN)/python node $(VSCODE_E2E)/e2e.mjs \
+			vscode-extension/service-creator-$$(node -p "require('./vscode-extension/package.json').version").vsix; \
+	fi
+
+$(VSCODE_TOOLS): $(VSCODE_E2E)/package-lock.json $(VSCODE_E2E)/install.sh
+	sh $(VSCODE_E2E)/install.sh
+	touch $@
