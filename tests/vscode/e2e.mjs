@@ -2,7 +2,8 @@
 // the built .vsix installed, in Debian's chromium driven by puppeteer-core. A user's whole
 // workflow: palette → New Service → every question in a Quick Pick or input box (one paused
 // with Escape and resumed from the status bar) → Generate (files saved) → Run Sandbox Tests →
-// a planted bug → its diagnostic in Problems on the right line → Fix Failure → green.
+// a planted bug → its diagnostic in Problems on the right line → Fix Failure → green → Undo
+// takes the fix back.
 //
 //   node tests/vscode/e2e.mjs [path/to/extension.vsix]
 //
@@ -462,6 +463,28 @@ async function main() {
       if (!/^Service Creator: \d+ passed, 0 failed/.test(done)) fail(`not green after the fix: ${done}`);
       if (readFileSync(suite, 'utf8') !== original) fail(`${SUITE} was not restored and saved by the fix`);
       await waitFor('Problems to clear', async () => !(await problems()).some((r) => r.includes(`[Ln ${line}, Col`)));
+    });
+    await step('undo', async () => {
+      // the fix came as a workspace edit and was saved: Undo in its editor takes it back
+      await page.keyboard.down('Control');
+      await page.keyboard.press('KeyP'); // Go to File
+      await page.keyboard.up('Control');
+      await waitForQuickInput('Go to File', (q) => !q.value.startsWith('>'));
+      await typeInQuickInput(SUITE);
+      await waitForQuickInput(`${SUITE} in Go to File`, (q) => q.rows[0]?.label === SUITE);
+      await page.keyboard.press('Enter');
+      await waitFor(`${SUITE} in the editor`, () =>
+        page.evaluate((name) => {
+          const editor = document.querySelector('.editor-instance .monaco-editor.focused');
+          const tab = document.querySelector('.tab.active .label-name');
+          return !!editor && tab?.textContent?.trim() === name;
+        }, SUITE),
+      );
+      await page.keyboard.down('Control');
+      await page.keyboard.press('KeyZ');
+      await page.keyboard.press('KeyS');
+      await page.keyboard.up('Control');
+      await waitFor(`${SUITE} saved as it was before the fix`, async () => readFileSync(suite, 'utf8') === broken);
     });
     log(`passed in ${((Date.now() - started) / 1000).toFixed(0)}s; screenshots in ${OUT}`);
     passed = true;
