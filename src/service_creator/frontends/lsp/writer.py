@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+BUFFER_CATCH_UP_SECONDS = 10.0  # an edit applied in a buffer, until the editor reports it
+
 
 def writer_for(ls: ServiceCreatorServer, workspace: WorkspacePath) -> Writer:
     return LspWriter(ls, ChangePlanner(workspace), through_editor=ls.state.support.apply_edit)
@@ -105,6 +107,7 @@ class LspWriter:
                     f"{result.failure_reason or 'no reason given'}",
                     hint="save or close the files being generated, then generate again",
                 )
+            await self._caught_up(in_buffers)
         log.info(
             "wrote %d file(s) to disk and %d to open buffers for %r",
             len(changes) - len(in_buffers),
@@ -112,6 +115,23 @@ class LspWriter:
             label,
         )
         return await asyncio.to_thread(self.planner.record, plan)
+
+    async def _caught_up(self, changes: list[PlannedChange]) -> None:
+        """eglot answers an edit as applied before it sends the buffer's `didChange` (when
+        idle): wait, bounded, until the server's copies show the edit, so that what runs next
+        (the sandbox) sees the new text."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + BUFFER_CATCH_UP_SECONDS
+        behind = [c for c in changes if not self._shows(c)]
+        while behind and loop.time() < deadline:
+            await asyncio.sleep(0.02)
+            behind = [c for c in behind if not self._shows(c)]
+        if behind:
+            log.warning("the editor did not report the edit of %s", [c.path for c in behind])
+
+    def _shows(self, change: PlannedChange) -> bool:
+        doc = self._open_document(change.target)
+        return doc is None or doc.source == change.content
 
     def _open_document(self, path: Path) -> TextDocument | None:
         uri = from_fs_path(str(path))
