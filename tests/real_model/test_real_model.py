@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -25,12 +26,12 @@ from service_creator.operations.scripted import DEMO_ANSWERS
 CLI = [sys.executable, "-m", "service_creator"]
 COMMAND_SECONDS = 3600  # a guard against a hang, not a timing assertion
 # what keeps the run bounded on 2 busy cores: a reply cap of REPLY_CAP tokens (the server's -n
-# too), 128 for a worded interview question, four files at a time (llama-server's four slots
+# too), 64 for a worded interview question, four files at a time (llama-server's four slots
 # share each decode), no retries (a loopback server that fails fails again), no repair round
 # (the offline floor is what is under test)
 SETTINGS = {
     "SERVICE_CREATOR_MAX_TOKENS": str(REPLY_CAP),
-    "SERVICE_CREATOR_MAX_TOKENS_INTERVIEW": "128",
+    "SERVICE_CREATOR_MAX_TOKENS_INTERVIEW": "64",
     "SERVICE_CREATOR_CONCURRENCY": "4",
     "SERVICE_CREATOR_LLM_RETRIES": "0",
     "SERVICE_CREATOR_LLM_TIMEOUT": "300",
@@ -102,8 +103,12 @@ def test_a_real_small_model_through_interview_generate_and_test(real_model, tmp_
     asked = recorder.since(mark)
     interview_ledger = ws / ".service-creator" / "ledger" / f"interview-{state['session_id']}.json"
     assert asked, "the interview asked the model nothing"
-    assert len(asked) <= CALLS_PER_QUESTION * state["total_steps"]
     assert_ledger_is_the_servers(ledger_of(interview_ledger), asked, "interview")
+    session = ws / ".service-creator" / "sessions" / f"{state['session_id']}.json"
+    answered = json.loads(session.read_text())["answers"]
+    per_question = Counter(c["purpose"] for c in ledger_of(interview_ledger)["calls"])
+    assert set(per_question) <= set(answered), per_question
+    assert max(per_question.values()) <= CALLS_PER_QUESTION, per_question
 
     # generate: the whole project, the model's files where valid, the offline floor elsewhere
     mark = recorder.mark()
