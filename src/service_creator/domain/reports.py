@@ -67,6 +67,47 @@ class ServiceCheck(WireModel):
     output: str = Field(default="", description="The service's own output, capped")
 
 
+LocalizationFormula = Literal["ochiai", "dstar"]
+
+
+class SuspiciousLine(WireModel):
+    """A project line a failing test implicates: its spectrum score and why."""
+
+    location: Location
+    score: float = Field(description="The formula's score, higher is more suspicious")
+    failing: int = Field(ge=0, description="Failing tests that ran the line")
+    passing: int = Field(ge=0, description="Passing tests that ran the line")
+    why: str = Field(description="e.g. run by the 1 failing test and by 3 of 64 passing ones")
+
+
+class TestLocalization(WireModel):
+    """The lines one failing test implicates, most suspicious first."""
+
+    __test__ = False
+
+    test_id: str
+    lines: list[SuspiciousLine] = []
+
+
+class Localization(WireModel):
+    """Spectrum-based fault localization of a failing run, from per-test line coverage."""
+
+    formula: LocalizationFormula = "ochiai"
+    mode: Literal["first-pass", "on-failure"] | None = Field(
+        default=None,
+        description="How coverage was recorded: in the one traced pass, or a second pass",
+    )
+    failing: int = Field(default=0, ge=0, description="Failing tests with coverage")
+    passing: int = Field(default=0, ge=0, description="Passing tests in the spectrum")
+    seconds: float = Field(
+        default=0.0, description="The coverage pass and its export (first pass: the traced run)"
+    )
+    tests: list[TestLocalization] = Field(
+        default=[], description="Per failing test, its ranked lines"
+    )
+    message: str = Field(default="", description="Why there is no ranking, when there is none")
+
+
 class TestReport(WireModel):
     __test__ = False
 
@@ -84,6 +125,9 @@ class TestReport(WireModel):
     )
     service: ServiceCheck | None = Field(
         default=None, description="The service started after the tests and called"
+    )
+    localization: Localization | None = Field(
+        default=None, description="When tests failed: the project lines each one implicates"
     )
 
 

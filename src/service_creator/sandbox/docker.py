@@ -248,6 +248,7 @@ def job(
     wheels: bool,
     runtime: str = RUNC,
     service: ServiceJob | None = None,
+    coverage: str = "off",
 ) -> Job:
     uid, gid = sandbox_ids(settings.sandbox)
     return {
@@ -264,6 +265,7 @@ def job(
         "wheels": wheels,
         "pytest_args": PYTEST_ARGS,
         "service": service,
+        "coverage": coverage,
     }
 
 

@@ -1,7 +1,7 @@
 """One run of the in-container runner, seen from the host: exec it, read what it sends back
 (at most a result tar's worth; the container is killed past that, at the deadline, on cancel,
 or as soon as it is gone), and turn the result tar into a `RawRun`. Results are extracted in
-memory: only the four known regular files, size-capped, no links, no paths."""
+memory: only the five known regular files, size-capped, no links, no paths."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ RESULT_FILES = {
     "output.txt": 16 << 20,
     "junit.xml": 8 << 20,
     "service.txt": 1 << 16,
+    "coverage.json": 8 << 20,
 }
 
 
@@ -56,7 +57,7 @@ class Captured:
 def stdout_cap(settings: Settings) -> int:
     """The most the runner's result tar can hold; a container sending more is not believed."""
     text = 3 * settings.sandbox.output_limit  # U+FFFD for each undecodable byte
-    fixed = RESULT_FILES["result.json"] + RESULT_FILES["junit.xml"] + RESULT_FILES["service.txt"]
+    fixed = sum(size for name, size in RESULT_FILES.items() if name != "output.txt")
     return fixed + text + (1 << 16)
 
 
@@ -206,6 +207,8 @@ def raw_run(execution: Execution, settings: Settings, oom_flag: bool) -> RawRun:
         truncated=bool(result.get("truncated")),
         service_answer=result.get("service"),
         service_output=files.get("service.txt", b"").decode("utf-8", "replace"),
+        coverage=files.get("coverage.json"),
+        coverage_answer=result.get("coverage"),
     )
     if run.truncated:
         run.notes.append(f"output truncated to {settings.sandbox.output_limit} bytes")

@@ -27,6 +27,7 @@ from service_creator.domain.reports import (
 from service_creator.domain.safe_files import read_project_bytes
 from service_creator.domain.testfiles import is_test_file
 from service_creator.sandbox.clean import clean_report
+from service_creator.sandbox.spectra import localization
 
 SANDBOX_ROOT = "/work"
 FRAME_RE = re.compile(r"^(?P<path>[^\s<>:\"]+\.py):(?P<line>\d+):(?: |$)", re.M)
@@ -64,6 +65,8 @@ class RawRun:
     service_answer: object = None  # the runner's `service` (JSON), read by `service.py`
     service_output: str = ""  # the service's own output
     service: ServiceCheck | None = None  # the service check, as the report shows it
+    coverage: bytes | None = None  # the runner's `coverage.json`: per-test lines (untrusted)
+    coverage_answer: object = None  # the runner's `coverage` (JSON): mode, seconds, error
 
 
 # --- paths and frames -------------------------------------------------------------------------
@@ -225,6 +228,7 @@ def build_report(
         output=run.output,
         message="; ".join(message_parts),
         service=run.service,
+        localization=localization(run.coverage, run.coverage_answer, tests, root),
     )
     return clean_report(report)
 

@@ -21,8 +21,13 @@ only into a pipe the runner reads with a cap. The runner:
    sandbox user on a free port of the loopback (the container has no other network), waits
    for its port, calls the job's routes with the job's headers, then stops it; all within what
    is left of the same wall-clock limit;
-6. resets the container again and writes one tar stream to stdout: `result.json`,
-   `output.txt`, `junit.xml` and `service.txt` (the service's own output).
+6. when tests failed, records which project lines each test ran (`coverage` with a per-test
+   dynamic context; in the first pass, or in a second pass after a failing one, as the job's
+   `coverage` says), exported as the sandbox user into `coverage.json`;
+7. resets the container again and writes one tar stream to stdout: `result.json`,
+   `output.txt`, `junit.xml`, `service.txt` (the service's own output) and `coverage.json`.
+
+The runner never imports `coverage`: it runs `python -m coverage` as the sandbox user.
 
 It never raises: every failure ends up in `result.json`.
 """
@@ -47,7 +52,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 JUNIT_LIMIT = 8 << 20
 INTERRUPT_GRACE = 3.0
@@ -61,6 +66,68 @@ SERVICE_STOP_GRACE = 3.0
 POLL_INTERVAL = 0.05
 RESPONSE_LIMIT = 1 << 16
 LOOPBACK = "127.0.0.1"
+COVERAGE_LIMIT = 8 << 20
+COVERAGE_DATA = "/tmp/.sandbox-coverage"
+COVERAGE_RC = """\
+[run]
+data_file = {data}
+source = {work}
+dynamic_context = test_function
+omit =
+    */test_*.py
+    */*_test.py
+    */conftest.py
+    */tests/*
+    */test/*
+"""
+# Run as the sandbox user (coverage is in the sandbox's venv): the per-test line sets as JSON,
+# {"contexts": {"test_module.test_name": {"/work/file.py": [lines]}}, "computes": {"/work/
+# file.py": [lines]}}, where `computes` are the run lines whose statement has an operator
+# (arithmetic, comparison, boolean, augmented assignment): the ranking's tie-break.
+EXPORT_COVERAGE = """\
+import ast, json, sys
+from coverage import CoverageData
+
+
+def operator(node):
+    if isinstance(node, ast.UnaryOp):
+        return isinstance(node.op, ast.Not)
+    return isinstance(node, (ast.BinOp, ast.Compare, ast.BoolOp))
+
+
+def computing(path, wanted):
+    try:
+        with open(path, "rb") as source:
+            tree = ast.parse(source.read())
+    except (OSError, SyntaxError, ValueError, RecursionError):
+        return []
+    found = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.stmt) or node.lineno not in wanted:
+            continue
+        if isinstance(node, ast.AugAssign):
+            found.add(node.lineno)
+            continue
+        parts = [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr)]
+        if any(operator(n) for part in parts for n in ast.walk(part)):
+            found.add(node.lineno)
+    return sorted(found)
+
+
+data = CoverageData(basename=sys.argv[1])
+data.read()
+contexts, computes = {}, {}
+for path in sorted(data.measured_files()):
+    ran = data.contexts_by_lineno(path)
+    for line, names in sorted(ran.items()):
+        for name in names:
+            if name:
+                contexts.setdefault(name, {}).setdefault(path, []).append(line)
+    computes[path] = computing(path, set(ran))
+with open(sys.argv[2], "w") as out:
+    json.dump({"contexts": contexts, "computes": computes}, out)
+"""
+TESTS_FAILED = 1  # pytest's exit status when tests ran and some failed
 
 
 class ServiceRequest(TypedDict):
@@ -98,6 +165,7 @@ class Job(TypedDict):
     wheels: bool
     pytest_args: list[str]
     service: ServiceJob | None
+    coverage: NotRequired[str]  # "off", "first-pass" (always on) or "on-failure" (second pass)
 
 
 # --- the run (as root) -----------------------------------------------------------------------
@@ -121,6 +189,7 @@ def main(run_dir: str) -> int:
     service_log = CappedBuffer(SERVICE_LOG_LIMIT)
     deadline = started + float(job["timeout"])
     junit: bytes | None = None
+    coverage: bytes | None = None
     problem = reset(job)
     if problem is not None:
         result["reset_error"] = problem
@@ -131,6 +200,7 @@ def main(run_dir: str) -> int:
         except OSError as exc:
             result["runner_error"] = f"{type(exc).__name__}: {exc}"
         junit = read_junit(Path(job["out_dir"], "junit.xml"))
+        coverage = read_capped(Path(job["out_dir"], "coverage.json"), COVERAGE_LIMIT)
         service = job.get("service")
         if service is not None and "runner_error" not in result:
             result["service"] = check_service(job, service, result, service_log, deadline)
@@ -140,7 +210,7 @@ def main(run_dir: str) -> int:
     result["duration"] = time.monotonic() - started
     result["output_bytes"] = output.total
     result["truncated"] = output.truncated
-    write_results(result, output.text(), junit, service_log.text())
+    write_results(result, output.text(), junit, service_log.text(), coverage)
     return 0
 
 
@@ -157,9 +227,83 @@ def run_project(
     if job["wheels"]:
         wheels = Path(run_dir, "wheels")
         result["install_error"] = install_wheels(job, wheels, env, deadline - time.monotonic())
+    mode = job.get("coverage", "off")
+    rc = Path(run_dir, "coveragerc")
+    if mode != "off":
+        rc.write_text(COVERAGE_RC.format(data=COVERAGE_DATA, work=job["work_dir"]))
+    traced = mode == "first-pass"
     oom_before = oom_kills()
-    result.update(run_pytest(job, env, output, deadline - time.monotonic()))
+    begun = time.monotonic()
+    pytest = coverage_prefix(rc) if traced else []
+    result.update(run_pytest(job, env, output, deadline - time.monotonic(), pytest))
     result["oom_killed"] = bool(result.get("oom_killed")) or oom_kills() > oom_before
+    if mode == "off" or result.get("exit_code") != TESTS_FAILED or result.get("timed_out"):
+        return
+    report: dict[str, object] = {"mode": mode}
+    result["coverage"] = report
+    if traced:
+        report["pytest_seconds"] = time.monotonic() - begun
+    else:
+        second_pass(job, run_dir, env, rc, report, deadline)
+    if "error" not in report:
+        report["error"] = export_coverage(job, env, deadline)
+    report["seconds"] = time.monotonic() - begun
+
+
+def coverage_prefix(rc: Path) -> list[str]:
+    return ["-m", "coverage", "run", f"--rcfile={rc}"]
+
+
+def second_pass(
+    job: Job,
+    run_dir: str,
+    env: dict[str, str],
+    rc: Path,
+    report: dict[str, object],
+    deadline: float,
+) -> None:
+    """The tests again under coverage, in a fresh copy of the project; its output and JUnit
+    report are dropped (the first pass's are the run's)."""
+    begun = time.monotonic()
+    problem = empty(Path(job["work_dir"]))
+    copied = as_sandbox_user(
+        job, [sys.executable, "-I", "-c", COPY_PROJECT, f"{run_dir}/project", job["work_dir"]]
+    )
+    done = subprocess.run(copied, env=env, capture_output=True, timeout=60, check=False)
+    if problem is not None or done.returncode != 0:
+        report["error"] = problem or "copying the project failed: " + tail_text(done.stderr)
+        return
+    args = [a for a in job["pytest_args"] if not a.startswith("--junitxml=")]
+    quiet = CappedBuffer(4096)
+    second = job.copy()
+    second["pytest_args"] = args
+    ended = run_pytest(second, env, quiet, deadline - time.monotonic(), coverage_prefix(rc))
+    report["pytest_seconds"] = time.monotonic() - begun
+    if ended.get("timed_out") or ended.get("oom_killed"):
+        report["error"] = "the coverage pass was stopped: " + (
+            "time limit" if ended.get("timed_out") else "memory"
+        )
+
+
+def export_coverage(job: Job, env: dict[str, str], deadline: float) -> str | None:
+    """`coverage.json` from the data file, written by the sandbox user (whose file it is)."""
+    out = str(Path(job["out_dir"], "coverage.json"))
+    command = as_sandbox_user(
+        job, [sys.executable, "-I", "-c", EXPORT_COVERAGE, COVERAGE_DATA, out]
+    )
+    left = deadline - time.monotonic()
+    if left < 1.0:
+        return "no time left in the run's limit to export the coverage"
+    try:
+        done = subprocess.run(
+            command, env=env, cwd=job["work_dir"], capture_output=True, timeout=left, check=False
+        )
+    except subprocess.TimeoutExpired:
+        kill_sandbox_processes(job)
+        return "exporting the coverage timed out"
+    if done.returncode != 0:
+        return "exporting the coverage failed: " + tail_text(done.stderr, 1000)
+    return None
 
 
 COPY_PROJECT = "import shutil,sys;shutil.copytree(sys.argv[1],sys.argv[2],dirs_exist_ok=True)"
@@ -336,9 +480,15 @@ def oom_kills() -> int:
 
 
 def run_pytest(
-    job: Job, env: dict[str, str], output: CappedBuffer, timeout: float
+    job: Job,
+    env: dict[str, str],
+    output: CappedBuffer,
+    timeout: float,
+    prefix: list[str] | None = None,
 ) -> dict[str, object]:
-    cmd = as_sandbox_user(job, [sys.executable, "-m", "pytest", *job["pytest_args"]])
+    """pytest (under `prefix`, e.g. `-m coverage run …`, when given) as the sandbox user."""
+    pytest = [sys.executable, *(prefix or []), "-m", "pytest", *job["pytest_args"]]
+    cmd = as_sandbox_user(job, pytest)
     proc = subprocess.Popen(
         cmd,
         cwd=job["work_dir"],
@@ -583,19 +733,28 @@ def stop_service(proc: subprocess.Popen[bytes], grace: float) -> None:
 
 def read_junit(path: Path) -> bytes | None:
     """The report the sandbox user wrote: a regular file under the cap, reached by no link."""
+    return read_capped(path, JUNIT_LIMIT)
+
+
+def read_capped(path: Path, limit: int) -> bytes | None:
+    """A file the sandbox user wrote: a regular file under `limit`, reached by no link."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > JUNIT_LIMIT:
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
             return None
-        return handle.read(JUNIT_LIMIT)
+        return handle.read(limit)
 
 
 def write_results(
-    result: dict[str, object], output: str, junit: bytes | None, service_log: str = ""
+    result: dict[str, object],
+    output: str,
+    junit: bytes | None,
+    service_log: str = "",
+    coverage: bytes | None = None,
 ) -> None:
     with tarfile.open(fileobj=sys.stdout.buffer, mode="w|") as tar:
         add_bytes(tar, "result.json", json.dumps(result).encode())
@@ -604,6 +763,8 @@ def write_results(
             add_bytes(tar, "junit.xml", junit)
         if service_log:
             add_bytes(tar, "service.txt", service_log.encode())
+        if coverage is not None:
+            add_bytes(tar, "coverage.json", coverage)
     sys.stdout.buffer.flush()
 
 

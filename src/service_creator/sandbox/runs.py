@@ -31,6 +31,7 @@ from service_creator.sandbox.project import run_archive
 from service_creator.sandbox.results import REQUIREMENTS_ID, RawRun, build_report
 from service_creator.sandbox.runtime import resolve_runtime
 from service_creator.sandbox.service import plan_service, service_check
+from service_creator.sandbox.spectra import DEFAULT_COVERAGE, CoverageMode
 from service_creator.sandbox.venv import PYTHON
 from service_creator.sandbox.wheelhouse import collect_extras, missing
 
@@ -58,6 +59,7 @@ class WarmContainer:
 _extras_cache: dict[str, Extras] = {}
 _warm: dict[str, WarmContainer] = {}
 _warm_lock = threading.Lock()
+_last_failed: set[str] = set()  # workspaces (`workspace_key`) whose last run had failing tests
 
 
 @dataclass
@@ -82,10 +84,15 @@ def run_in_sandbox(
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
     overlay: Mapping[str, str] | None = None,
+    coverage: CoverageMode = DEFAULT_COVERAGE,
 ) -> TestReport:
     """Run the workspace's tests in the sandbox and interpret the results.
 
     `overlay` (workspace-relative path -> text) is tested instead of those files on disk.
+    `coverage` says when per-test line coverage is recorded to rank the lines a failing test
+    implicates (`report.localization`): "off", "first-pass" (always, in the one pass),
+    "on-failure" (a second pass after a failing one) or "auto" (the one pass while the
+    workspace's last run failed, else a second pass: a passing run costs nothing extra).
     """
     progress = progress or NoProgress()
     workspace = workspace.resolve()
@@ -103,7 +110,17 @@ def run_in_sandbox(
     name = f"run-{uuid.uuid4().hex[:12]}"
     runtime = resolve_runtime(client, settings)
     plan = plan_service(workspace, overlay)
-    job = sandbox.job(settings, name, wheels=bool(extras.wheels), runtime=runtime, service=plan.job)
+    key = workspace_key(workspace)
+    if coverage == "auto":
+        coverage = "first-pass" if key in _last_failed else "on-failure"
+    job = sandbox.job(
+        settings,
+        name,
+        wheels=bool(extras.wheels),
+        runtime=runtime,
+        service=plan.job,
+        coverage=coverage,
+    )
     archive = run_archive(workspace, name, job, extras.wheels, overlay)
     if should_stop():
         raise sandbox.cancelled_error()
@@ -120,6 +137,10 @@ def run_in_sandbox(
     progress.report(STEPS, STEPS, "reading the results")
     report = build_report(raw, workspace)
     report.runtime = runtime
+    if report.outcome == "failed":
+        _last_failed.add(key)
+    else:
+        _last_failed.discard(key)
     return report
 
 
