@@ -37,7 +37,7 @@ test-runsc: $(STAMP) sandbox-ready
 # generate and test through it (tests/real_model, collected only with SERVICE_CREATOR_REAL_MODEL=1).
 test-real-model: $(STAMP) sandbox-ready
 	PYTHON=$(BIN)/python bash scripts/real-model.sh
-	SERVICE_CREATOR_REAL_MODEL=1 $(BIN)/python -m pytest -s tests/real_model
+	SERVICE_CREATOR_REAL_MODEL=1 $(BIN)/python -m pytest -s --basetemp=/tmp/service-creator-real-model tests/real_model
 
 # Real clients the tests drive: the MCP Inspector (pinned, npm); Debian's Neovim (0.7) and Emacs
 # with eglot (apt, as root; elsewhere their tests skip unless SERVICE_CREATOR_REQUIRE_NEOVIM=1 or
