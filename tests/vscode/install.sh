@@ -37,6 +37,8 @@ esac
 
 # npm_config_yes: node-pty's install script runs `npx node-gyp`, which would ask on a terminal
 export npm_config_audit=false npm_config_fund=false npm_config_yes=true
+# what npm's cache holds is not asked for again; a stalled download is retried after a minute
+export npm_config_prefer_offline=true npm_config_fetch_timeout=60000 npm_config_fetch_retries=4
 npm ci --ignore-scripts
 npm rebuild argon2
 
