@@ -191,13 +191,13 @@ async def test_the_model_engine_is_chosen_from_the_settings(settings, tmp_path):
 
     engine = engine_for(settings, tmp_path)
     assert isinstance(engine, ModelEngine) and engine.name == "openai/fake-coder"
-    specs = engine.plan(_requirements())
+    specs = engine.plan(vfw_requirements())
     assert [s.path for s in specs][-1] == "API.md"
     assert "Settings" in {name for s in specs for name in s.uses.get("config.py", [])}  # seeded
     assert FILES  # the scripted project is importable
 
 
-def _requirements():
+def vfw_requirements():
     from service_creator.domain.requirements import Requirements
 
     return Requirements(
@@ -218,7 +218,7 @@ def test_the_plans_interfaces_shape_the_prompts(settings, tmp_path):
     the names it imports (and the types they mention); a test file sees the API it tests."""
     from service_creator.generation.offline.generator import render_project
 
-    req = _requirements()
+    req = vfw_requirements()
     engine = ModelEngine(settings, workspace=tmp_path, seed=render_project)
     engine.specs = engine.plan(req)
     specs = {s.path: s for s in engine.specs}

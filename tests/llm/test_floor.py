@@ -17,6 +17,7 @@ from fake_openai import Call, FakeOpenAI, Reply
 from project import SPECS, ScriptedModel, requested_path
 from test_cli_exit_codes import answers_file, cli
 from test_engine import generate as generate_small
+from test_engine import vfw_requirements
 
 from service_creator.domain.project import GeneratedFile
 from service_creator.domain.requirements import Requirements
@@ -159,22 +160,8 @@ def requirements_of(ws: Path) -> Requirements:
 # --- the floor itself -----------------------------------------------------------------------
 
 
-def demo_requirements() -> Requirements:
-    return Requirements(
-        service_type="vFirewall",
-        service_name="vfw-cisco",
-        vendors=["Cisco"],
-        features=["nat"],
-        pricing_model="monthly",
-        vendor_api="REST",
-        auth_methods=["api_key"],
-        logging=["json"],
-        deployment="both",
-    )
-
-
 def test_a_model_file_that_disagrees_with_a_fallback_falls_back_too():
-    requirements = demo_requirements()
+    requirements = vfw_requirements()
     specs = plan(requirements)
     seed = render_project(requirements)
     floor = Floor(specs, seed)

@@ -8,22 +8,17 @@ tests/lsp/drive_emacs.el."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from readme_snippets import snippet
+from readme_snippets import BREAK_FROM, drive_editor, snippet
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 SCRIPT = Path(__file__).with_name("drive_emacs.el")
-PREFER = "vFirewall,Cisco,Monthly,REST,Traffic filtering,API key,JSON logs,Both,Yes"
-BREAK_FROM = 'assert response.json()["status"] == "ok"'
-BREAK_TO = 'assert response.json()["status"] == "broken"'
 DELAY_SECONDS = 3  # per answer: the person, not a wait of the test
 JSONRPC_TIMEOUT = 10  # jsonrpc-default-request-timeout
 
@@ -56,30 +51,12 @@ def test_the_readme_setup_runs_the_workflow_at_human_speed(
     setup = home / "service-creator.el"
     setup.write_text(snippet("### Emacs", "elisp"))
     out = home / "out.json"
-    venv_bin = Path(sys.executable).parent  # where `service-creator` is
-    env = {
-        **os.environ,
-        "HOME": str(home),
-        "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}",
-        "SC_DELAY": str(DELAY_SECONDS),
-        "SC_PREFER": PREFER,
-        "SC_PLANT_FILE": "test_suite.py",
-        "SC_BREAK_FROM": BREAK_FROM,
-        "SC_BREAK_TO": BREAK_TO,
-        "SC_OUT": str(out),
-        "SERVICE_CREATOR_MODEL": "offline",
-    }
-    done = subprocess.run(
+    result, done = drive_editor(
         [emacs, "--batch", "-l", str(setup), "-l", str(SCRIPT)],
-        env=env,
-        cwd=workspace,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=900,
+        workspace,
+        out,
+        {"HOME": str(home), "SC_DELAY": str(DELAY_SECONDS)},
     )
-    assert out.exists(), f"emacs wrote no result (exit {done.returncode}): {done.stderr[-4000:]}"
-    result = json.loads(out.read_text())
     shown = {k: v for k, v in result.items() if k in ("error", "prompts", "diagnostics")}
     assert done.returncode == 0, f"{shown}\n{done.stderr[-4000:]}"
 

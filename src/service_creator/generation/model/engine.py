@@ -99,6 +99,7 @@ class ModelEngine:
         self.llm = LLM(settings, self.ledger)
         self.context_mode = context
         self.seed = seed
+        self._offline: tuple[Requirements, list[GeneratedFile]] | None = None
         self.index = ContextIndex()
         self.specs: list[FileSpec] = []
         self._texts: dict[str, str] = {}
@@ -111,9 +112,18 @@ class ModelEngine:
         """The project's plan with its interfaces from the seed (generation/plan.py; none without a
         seed), plus API.md."""
         specs = plan(requirements)
-        if self.seed is not None:
-            specs = with_interfaces(specs, self.seed(requirements))
+        if (offline := self.offline_project(requirements)) is not None:
+            specs = with_interfaces(specs, offline)
         return [*specs, API_DOC]
+
+    def offline_project(self, requirements: Requirements) -> list[GeneratedFile] | None:
+        """The seed's project for `requirements` (the plan's interfaces, and the floor), made
+        once for them."""
+        if self.seed is None:
+            return None
+        if self._offline is None or self._offline[0] != requirements:
+            self._offline = (requirements, self.seed(requirements))
+        return self._offline[1]
 
     # --- one file ----------------------------------------------------------------------------
 
@@ -207,7 +217,8 @@ class ModelEngine:
         code = [s for s in specs if s.path != API_DOC.path]  # the README too, from its deps
         total = len(specs)
         repairs: dict[str, int] = {}
-        floor = Floor(code, self.seed(requirements)) if self.seed is not None else None
+        offline = self.offline_project(requirements)
+        floor = Floor(code, offline) if offline is not None else None
         with self.ledger.stage("pipeline"):
             generation = await generate(
                 code,
@@ -243,7 +254,7 @@ class ModelEngine:
                     on_file_done(total, total, "documentation")
         withhold_invalid(generation)  # a document written again may fail its check
         if not generation.cancelled and floor is not None:
-            floor.fall_back(generation, floor.missing(generation, {}))
+            await asyncio.to_thread(floor.fall_back, generation, floor.missing(generation, {}))
         generation.by_model = [  # API.md is ours, from the final symbol tables
             f.path for f in generation.files if f.path not in {*generation.fallbacks, API_DOC.path}
         ]
@@ -263,14 +274,12 @@ class ModelEngine:
         up, the files built on those are written again on the offline versions; when it is not,
         those built on a version that did not parse fall back too. Then whatever disagrees
         across files falls back (floor.py)."""
-        fallen = self._took(
-            generation, floor.fall_back(generation, floor.missing(generation, repairs))
-        )
+        fallen = await self._offline_for(floor, generation, floor.missing(generation, repairs))
         if fallen and generation.stopped is None:
             redo = [s for s in floor.dependents(fallen) if s.path not in generation.fallbacks]
             await self._regenerate(redo, requirements, generation, None)
             withhold_invalid(generation)
-            self._took(generation, floor.fall_back(generation, floor.missing(generation, {})))
+            await self._offline_for(floor, generation, floor.missing(generation, {}))
         elif fallen:
             stale = {
                 path: f"written on a version of {', '.join(sorted(deps & set(fallen)))} that "
@@ -278,10 +287,16 @@ class ModelEngine:
                 for path, deps in self.built_on_broken.items()
                 if deps & set(fallen) and path not in generation.fallbacks
             }
-            self._took(generation, floor.fall_back(generation, stale))
+            await self._offline_for(floor, generation, stale)
         before = set(generation.fallbacks)
-        floor.agree(generation)
+        await asyncio.to_thread(floor.agree, generation)  # validates what falls back
         self._took(generation, [p for p in generation.fallbacks if p not in before])
+
+    async def _offline_for(
+        self, floor: Floor, generation: Generation, reasons: dict[str, str]
+    ) -> list[str]:
+        """The offline versions of `reasons`' files in place (validated off the event loop)."""
+        return self._took(generation, await asyncio.to_thread(floor.fall_back, generation, reasons))
 
     def _took(self, generation: Generation, paths: list[str]) -> list[str]:
         """`paths` changed in `generation` after being written (a repair, a fallback, written
