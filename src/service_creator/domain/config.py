@@ -17,6 +17,7 @@ from service_creator.domain.errors import ConfigError
 
 ENV_PREFIX = "SERVICE_CREATOR_"
 M = TypeVar("M", bound=BaseModel)
+DEFAULT_SUSPICIOUS_LINES = 3
 STAGES = ("interview", "codegen", "tests", "docs", "review")
 # a reply's cap in tokens per stage: the largest file of the offline project for the demo's
 # answers x 1.5 (test_suite.py 7,980 tokens; api_endpoints.py 3,915; README.md 1,262: tiktoken
@@ -83,6 +84,12 @@ class Settings(BaseModel):
     )
     repair_rounds: int = Field(
         default=3, ge=0, le=3, description="Model repair rounds per generation"
+    )
+    suspicious_lines: int = Field(
+        default=DEFAULT_SUSPICIOUS_LINES,
+        ge=0,
+        le=10,
+        description="Suspicious project lines marked per failing test (0: none)",
     )
     sandbox: SandboxSettings = SandboxSettings()
 

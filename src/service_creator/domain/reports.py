@@ -131,6 +131,7 @@ class TestReport(WireModel):
     )
 
 
+SUSPICIOUS_CODE = "suspicious-line"  # a finding's code on a line a failing test implicates
 FindingSource = Literal["service-creator", "ruff", "consistency", "deploy-check"]
 Severity = Literal["error", "warning", "info"]
 
@@ -143,3 +144,6 @@ class Finding(WireModel):
     code: str | None = None
     test_id: str | None = None
     related: list[Location] = []
+    score: float | None = Field(
+        default=None, description="A suspicious line's score (code suspicious-line)"
+    )

@@ -23,7 +23,7 @@ from typing import TypeVar
 from pydantic import ValidationError
 
 from service_creator.domain.atomic import atomic_write
-from service_creator.domain.config import Settings
+from service_creator.domain.config import DEFAULT_SUSPICIOUS_LINES, Settings
 from service_creator.domain.confine import STATE_DIR, state_dir
 from service_creator.domain.errors import CancelledByUser, SandboxError, UnsafeFileError
 from service_creator.domain.ports import Progress
@@ -112,13 +112,16 @@ async def run_tests(
     )
     report = await in_thread(lambda cancel: work(cancel=cancel))
     await asyncio.to_thread(save_report, inp.workspace.path, report)
-    return tests_output(report)
+    return tests_output(report, settings.suspicious_lines)
 
 
-def tests_output(report: TestReport) -> RunTestsOutput:
-    return RunTestsOutput(
-        report=report, findings=report_findings(report), exit_code=exit_status(report)
-    )
+def tests_output(
+    report: TestReport, suspicious_lines: int = DEFAULT_SUSPICIOUS_LINES
+) -> RunTestsOutput:
+    """The report, its findings (with `suspicious_lines` ranked lines per failing test) and
+    the exit status."""
+    findings = report_findings(report, suspicious_lines)
+    return RunTestsOutput(report=report, findings=findings, exit_code=exit_status(report))
 
 
 # --- the last report -----------------------------------------------------------------------
@@ -144,10 +147,12 @@ def load_report(workspace: Path) -> TestReport | None:
     return None
 
 
-def last_tests(workspace: WorkspacePath) -> RunTestsOutput | None:
+def last_tests(
+    workspace: WorkspacePath, suspicious_lines: int = DEFAULT_SUSPICIOUS_LINES
+) -> RunTestsOutput | None:
     """The workspace's last test run, as `run_tests` returned it."""
     report = load_report(workspace.path)
-    return None if report is None else tests_output(report)
+    return None if report is None else tests_output(report, suspicious_lines)
 
 
 async def build_sandbox(

@@ -15,12 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
+from service_creator.domain.config import DEFAULT_SUSPICIOUS_LINES
 from service_creator.domain.errors import UnsafeFileError
 from service_creator.domain.reports import (
+    SUSPICIOUS_CODE,
     Finding,
     Location,
     Outcome,
     ServiceCheck,
+    SuspiciousLine,
     TestCase,
     TestReport,
 )
@@ -294,14 +297,18 @@ def definition(node_id: str, workspace: Path | None) -> Location | None:
 # --- findings ---------------------------------------------------------------------------------
 
 
-def report_findings(report: TestReport) -> list[Finding]:
-    """Each failing test: a finding at the test and one at the project frame, linked both ways;
-    a failed service check: one at the line it points to."""
+def report_findings(
+    report: TestReport, suspicious_lines: int = DEFAULT_SUSPICIOUS_LINES
+) -> list[Finding]:
+    """Each failing test: a finding at the test and one at the project frame, linked both ways,
+    and a warning on each of its `suspicious_lines` most suspicious project lines (linked to
+    the test's finding); a failed service check: one at the line it points to."""
+    ranked = ranked_lines(report)
     findings: list[Finding] = []
     for case in report.tests:
         if case.outcome in ("passed", "skipped"):
             continue
-        findings += case_findings(case)
+        findings += case_findings(case, ranked.get(case.id, [])[:suspicious_lines])
     service = report.service
     if service is not None and service.outcome == "failed" and service.location is not None:
         verb = "did not start" if not service.started else "failed when called"
@@ -315,27 +322,72 @@ def report_findings(report: TestReport) -> list[Finding]:
     return findings
 
 
-def case_findings(case: TestCase) -> list[Finding]:
+def ranked_lines(report: TestReport) -> dict[str, list[SuspiciousLine]]:
+    """Each failing test's suspicious lines, most suspicious first."""
+    if report.localization is None:
+        return {}
+    return {entry.test_id: entry.lines for entry in report.localization.tests}
+
+
+def case_findings(case: TestCase, suspicious: list[SuspiciousLine] | None = None) -> list[Finding]:
+    """The test's finding, its project frame's and one per suspicious line not already marked
+    (the frame's finding says its score instead)."""
     at_test, at_source = case.location, case.source_location
     code = finding_code(case)
     message = f"{case.id}: {case.message}" if case.message else f"{case.id} {case.outcome}"
+    marked = {same_line(loc) for loc in (at_test, at_source) if loc is not None}
+    extra = [s for s in suspicious or [] if same_line(s.location) not in marked]
+    frame_rank = next(
+        (
+            s
+            for s in suspicious or []
+            if at_source and same_line(s.location) == same_line(at_source)
+        ),
+        None,
+    )
     found: list[Finding] = []
     if at_test is not None:
         related = [at_source] if at_source is not None and at_source != at_test else []
+        related += [s.location for s in extra]
         found.append(
             Finding(location=at_test, message=message, code=code, test_id=case.id, related=related)
         )
     if at_source is not None and at_source != at_test:
+        frame_message = f"{case.message or case.outcome} (in {case.id})"
+        if frame_rank is not None:
+            frame_message += f"; {suspicion(frame_rank)}: {frame_rank.why}"
         found.append(
             Finding(
                 location=at_source,
-                message=f"{case.message or case.outcome} (in {case.id})",
+                message=frame_message,
                 code=code,
                 test_id=case.id,
                 related=[at_test] if at_test is not None else [],
             )
         )
+    found += [suspicious_finding(case, line) for line in extra]
     return found
+
+
+def suspicious_finding(case: TestCase, line: SuspiciousLine) -> Finding:
+    return Finding(
+        location=line.location,
+        message=f"{suspicion(line)} for {case.id}: {line.why}",
+        severity="warning",
+        code=SUSPICIOUS_CODE,
+        test_id=case.id,
+        score=line.score,
+        related=[case.location] if case.location is not None else [],
+    )
+
+
+def suspicion(line: SuspiciousLine) -> str:
+    """`suspicious (0.71)`: the score, as every front door words it."""
+    return f"suspicious ({line.score:.2f})"
+
+
+def same_line(location: Location) -> tuple[str, int]:
+    return location.path, location.line
 
 
 def finding_code(case: TestCase) -> str:

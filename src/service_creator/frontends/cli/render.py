@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from service_creator.domain.reports import Finding, ServiceCheck, TestReport
+from service_creator.domain.reports import SUSPICIOUS_CODE, Finding, ServiceCheck, TestReport
 from service_creator.operations.io import GenerateOutput, SandboxInfoOutput
 
 
@@ -19,11 +19,27 @@ def render_report(report: TestReport, findings: list[Finding]) -> str:
         lines.append(report.message)
     if report.service is not None:
         lines.append(render_service(report.service))
+    suspicious = [f for f in findings if f.code == SUSPICIOUS_CODE]
+    shown: set[str] = set()
     for finding in findings:
+        if finding.code == SUSPICIOUS_CODE:
+            continue
         where = f"{finding.location.path}:{finding.location.line}"
         first, *_ = finding.message.splitlines() or [""]
         lines.append(f"  {where}: {first}")
+        test_id = finding.test_id
+        if test_id is not None and test_id not in shown:
+            shown.add(test_id)
+            lines += [render_suspicious(f) for f in suspicious if f.test_id == test_id]
     return "\n".join(lines)
+
+
+def render_suspicious(finding: Finding) -> str:
+    """`    service_manager.py:63 suspicious (0.71): run by the 1 failing test and ...`"""
+    where = f"{finding.location.path}:{finding.location.line}"
+    score = f" suspicious ({finding.score:.2f})" if finding.score is not None else ""
+    why = finding.message.split(f" for {finding.test_id}: ", 1)[-1]
+    return f"    {where}{score}: {why}"
 
 
 def render_service(service: ServiceCheck) -> str:
