@@ -49,6 +49,20 @@ class CallRecord(BaseModel):
     at: datetime = Field(default_factory=now)
 
 
+class FixFocus(BaseModel):
+    """What a fix showed the model of the file it fixes: the failing test's most suspicious
+    lines (`path:line`) and the functions that hold them, sent instead of the whole file."""
+
+    path: str = Field(description="The file fixed")
+    lines: list[str] = Field(default=[], description="The suspicious lines shown, e.g. a.py:63")
+    functions: list[str] = Field(
+        default=[], description="The functions sent (and replaced): `name` or `Class.name`"
+    )
+    whole_file: bool = Field(
+        default=False, description="True when the whole file was sent (no function held them)"
+    )
+
+
 class LedgerData(BaseModel):
     id: str
     kind: LedgerKind = "generation"
@@ -65,6 +79,10 @@ class LedgerData(BaseModel):
         default=[], description="Files whose failure repeated unchanged"
     )
     stopped: str | None = Field(default=None, description="Why the work stopped early, if it did")
+    focus: FixFocus | None = Field(
+        default=None,
+        description="A fix's focus; None: the whole file was sent without suspicious lines",
+    )
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float | None = Field(default=None, description="Sum of the known costs")
@@ -150,6 +168,10 @@ class Ledger:
     def repair_round(self) -> None:
         with self._lock:
             self.data.repair_rounds += 1
+
+    def focus(self, focus: FixFocus) -> None:
+        with self._lock:
+            self.data.focus = focus
 
     def stop(self, reason: str) -> None:
         with self._lock:

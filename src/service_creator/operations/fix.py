@@ -5,9 +5,14 @@ every run's; when there is none, the tests are run first). What it implicates
 (operations/fix_target.py): the failing frame in the project's own source, else the test's file and
 the files it is built on. The offline engine restores each of those whose content differs from
 its templates' (a real repair when the user broke one). A model is asked to fix one file: the
-failing source file, else the one candidate the user changed, else the test; with the failure,
-the test and the symbol tables of the files it is built on. The new files go through the Writer;
-the tests run again and the new report is returned (and saved).
+file of the test's most suspicious line when the run localized the failure, else the failing
+source file, else the one candidate the user changed, else the test; with the failure and the
+symbol tables of the files it is built on. With suspicious lines in functions of a Python file,
+the prompt is focused: those lines, the functions that hold them, the rest of the file as a
+symbol table and the failing test's function; the model returns the functions it changed and
+they are spliced into the file (codeintel/functions.py). Otherwise it sees the whole file (and
+test file) and returns the whole file. Either way the result is validated, and the new files go
+through the Writer; the tests run again and the new report is returned (and saved).
 """
 
 from __future__ import annotations
@@ -15,12 +20,21 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 
+from service_creator.codeintel.functions import (
+    FunctionUnit,
+    SpliceError,
+    function_units,
+    replace_functions,
+)
+from service_creator.codeintel.outline import render_table
+from service_creator.codeintel.symbols import symbols
 from service_creator.domain.config import Settings
 from service_creator.domain.errors import ServiceCreatorError
 from service_creator.domain.ports import Progress, Writer
 from service_creator.domain.project import FileSpec, GeneratedFile
-from service_creator.domain.reports import TestCase, TestReport
+from service_creator.domain.reports import Finding, Location, SuspiciousLine, TestCase, TestReport
 from service_creator.domain.requirements import Requirements
 from service_creator.domain.workspace_path import WorkspacePath
 from service_creator.generation.model.engine import ModelEngine
@@ -29,9 +43,9 @@ from service_creator.generation.plan import plan
 from service_creator.generation.validate import blocks, validate
 from service_creator.generation.workspace import FilesystemWriter, Workspace
 from service_creator.interview.interview import Interview
-from service_creator.llm.ledger import Ledger
+from service_creator.llm.ledger import FixFocus, Ledger
 from service_creator.llm.reply import fence_for
-from service_creator.operations.fix_target import candidates, model_target
+from service_creator.operations.fix_target import candidates, model_target, suspicious_lines
 from service_creator.operations.interview import open_session
 from service_creator.operations.io import FixFailureInput, FixFailureOutput, RunTestsInput
 from service_creator.operations.testing import load_report, run_tests, tests_output
@@ -65,11 +79,13 @@ async def fix_failure(
     writer: Writer | None = None,
     *,
     run_tests: TestRunner = sandbox_tests,
+    focused: bool = True,
 ) -> FixFailureOutput:
     """Fix the file the failing test `inp.test_id` implicates, then run the tests again.
 
     Everything happens in `inp.workspace`, the folder the caller resolved (never the one a
-    session file names)."""
+    session file names). `focused=False` sends a model the whole file even when the run ranked
+    suspicious lines (the benchmark's baseline)."""
     workspace = inp.workspace.path
     site = Workspace(workspace)
     session, _ = await asyncio.to_thread(open_session, inp, settings, create=False)
@@ -98,23 +114,19 @@ async def fix_failure(
             offline_restore, candidates(case, specs), requirements, site
         )
     else:
-        spec = await asyncio.to_thread(model_target, case, specs, site)
+        lines = suspicious_lines(report, case.id) if focused else []
+        spec = await asyncio.to_thread(model_target, case, specs, site, lines)
         progress.report(1, 3, f"Asking {settings.model_for('review')} to fix {spec.path}")
-        current = await asyncio.to_thread(site.read, spec.path)
-        content = await model_fix(spec, requirements, case, report, site, current, settings)
-        fixed, findings = await asyncio.to_thread(
-            validate, spec, GeneratedFile(path=spec.path, content=content)
-        )
-        problem = next((f for f in findings if blocks(f)), None)
-        if problem is not None:  # nothing invalid is written: the user's file stays as it is
+        fixed = await fixed_by_model(spec, requirements, case, report, site, settings, lines)
+        if isinstance(fixed, Finding):  # nothing invalid is written: the user's file stays
             return FixFailureOutput(
                 workspace=str(workspace),
                 test_id=case.id,
                 engine=settings.model,
                 report=report,
-                findings=[problem],
+                findings=[fixed],
                 message=f"The model's fix of {spec.path} was not written: line "
-                f"{problem.location.line}: {problem.message}",
+                f"{fixed.location.line}: {fixed.message}",
             )
         files = [fixed]
     if not files:
@@ -173,6 +185,62 @@ def find_case(report: TestReport, test_id: str) -> TestCase | None:
     return None
 
 
+@dataclass(frozen=True)
+class Focus:
+    """What a model's fix is shown of the file it fixes: the failing test's suspicious lines,
+    and the functions of the file that hold them (none: the whole file is sent)."""
+
+    lines: list[SuspiciousLine]
+    functions: list[FunctionUnit]
+
+    def ledger_entry(self, path: str) -> FixFocus | None:
+        if not self.lines:
+            return None
+        return FixFocus(
+            path=path,
+            lines=[f"{s.location.path}:{s.location.line}" for s in self.lines],
+            functions=[f.name for f in self.functions],
+            whole_file=not self.functions,
+        )
+
+
+def focus_on(spec: FileSpec, lines: list[SuspiciousLine], current: str) -> Focus:
+    """The functions of `spec` that hold its suspicious lines, in the file's order; none when a
+    line of it is outside every function (or the file is not Python): then the whole file."""
+    own = [s.location.line for s in lines if s.location.path == spec.path]
+    if not own or spec.language != "python" or not current:
+        return Focus(lines=lines, functions=[])
+    units = function_units(current)
+    holding = [next((u for u in units if u.start <= line <= u.end), None) for line in own]
+    if any(u is None for u in holding):
+        return Focus(lines=lines, functions=[])
+    names = {u.name for u in holding if u is not None}
+    return Focus(lines=lines, functions=[u for u in units if u.name in names])
+
+
+async def fixed_by_model(
+    spec: FileSpec,
+    requirements: Requirements,
+    case: TestCase,
+    report: TestReport,
+    site: Workspace,
+    settings: Settings,
+    lines: list[SuspiciousLine],
+) -> GeneratedFile | Finding:
+    """The model's fix of `spec`, validated; or why it is not to be written."""
+    current = await asyncio.to_thread(site.read, spec.path)
+    focus = focus_on(spec, lines, current or "")
+    try:
+        content = await model_fix(spec, requirements, case, report, site, current, settings, focus)
+    except SpliceError as exc:
+        first = focus.functions[0].start if focus.functions else 1
+        return Finding(location=Location(path=spec.path, line=first), message=str(exc))
+    fixed, findings = await asyncio.to_thread(
+        validate, spec, GeneratedFile(path=spec.path, content=content)
+    )
+    return next((f for f in findings if blocks(f)), fixed)
+
+
 async def model_fix(
     spec: FileSpec,
     requirements: Requirements,
@@ -181,8 +249,10 @@ async def model_fix(
     site: Workspace,
     current: str | None,
     settings: Settings,
+    focus: Focus,
 ) -> str:
-    """Ask the `review` stage's model to fix `spec` for the failing test (fix_failure.j2)."""
+    """Ask the `review` stage's model to fix `spec` for the failing test (fix_failure.j2): the
+    new content of the file, the model's functions spliced in when the prompt was focused."""
 
     ledger = Ledger(
         site.root,
@@ -190,26 +260,76 @@ async def model_fix(
         budget_tokens=settings.budget_tokens,
         budget_usd=settings.budget_usd,
     )
+    if (entry := focus.ledger_entry(spec.path)) is not None:
+        ledger.focus(entry)
     engine = ModelEngine(settings, workspace=site.root, ledger=ledger)
+    prompt = fix_prompt(engine, spec, case, report, site, current or "", focus)
+    try:
+        code = await engine.ask_file(spec, engine.messages(requirements, spec, prompt), "review")
+    finally:
+        ledger.save()
+    if not focus.functions:
+        return code
+    content, _ = replace_functions(current or "", [f.name for f in focus.functions], code)
+    return content
+
+
+def fix_prompt(
+    engine: ModelEngine,
+    spec: FileSpec,
+    case: TestCase,
+    report: TestReport,
+    site: Workspace,
+    current: str,
+    focus: Focus,
+) -> str:
+    """The fix's prompt: focused on `focus.functions` when there are some, else the whole file
+    (and the whole test file)."""
     for path in spec.depends_on:
         text = site.read(path)
         if text is not None:
             engine.remember(GeneratedFile(path=path, content=text))
     test_file = case.id.split("::")[0]
-    prompt = render(
+    test_text = (site.read(test_file) or "") if test_file != spec.path else ""
+    functions = focus.functions
+    return render(
         "fix_failure.j2",
         test_id=case.id,
         path=spec.path,
         failure=failure_text(case, report),
-        content=current or "",
-        test_source=(site.read(test_file) or "") if test_file != spec.path else "",
+        suspicious=suspicious_text(focus.lines, site),
+        functions="\n".join(
+            f"# {spec.path}, lines {f.start}-{f.end}: {f.name}\n{f.text(current)}"
+            for f in functions
+        ),
+        names=[f.name for f in functions],
+        outline=render_table(symbols(spec.path, current), header=False) if functions else "",
+        content=current,
+        test_source=test_function(case.id, test_text) if functions else test_text,
         context=engine.context_for(spec),
         fence=fence_for(spec.language),
     )
-    try:
-        return await engine.ask_file(spec, engine.messages(requirements, spec, prompt), "review")
-    finally:
-        ledger.save()
+
+
+def suspicious_text(lines: list[SuspiciousLine], site: Workspace) -> str:
+    """One line each: `path:line (score): why` and the line's text."""
+    texts: dict[str, list[str]] = {}
+    shown: list[str] = []
+    for s in lines:
+        path, number = s.location.path, s.location.line
+        if path not in texts:
+            texts[path] = (site.read(path) or "").split("\n")
+        source = texts[path][number - 1].strip() if number <= len(texts[path]) else ""
+        shown.append(f"{path}:{number} ({s.score:.2f}, {s.why}): {source}")
+    return "\n".join(shown)
+
+
+def test_function(test_id: str, test_text: str) -> str:
+    """The failing test's function (`test_x` or `TestC::test_x`, parameters stripped) in its
+    file; the whole file when it is not found there."""
+    name = ".".join(test_id.split("::")[1:]).split("[")[0]
+    unit = next((u for u in function_units(test_text) if u.name == name), None)
+    return unit.text(test_text) if unit is not None else test_text
 
 
 def failure_text(case: TestCase, report: TestReport) -> str:

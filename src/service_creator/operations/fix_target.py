@@ -1,16 +1,22 @@
 """Which generated file(s) a failing test implicates.
 
-The failing frame in the project's own source, when the traceback has one. Otherwise (the assert
-failed in the test itself) the candidates are the test's file and every file it is built on,
-transitively; among them the files the user changed since we wrote them are the likely culprits.
+For a model's fix: the file of the test's most suspicious line, when the run localized the
+failure (sandbox/localize.py). Otherwise the failing frame in the project's own source, when
+the traceback has one. Otherwise (the assert failed in the test itself) the candidates are the
+test's file and every file it is built on, transitively; among them the files the user changed
+since we wrote them are the likely culprits.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from service_creator.domain.errors import ServiceCreatorError
 from service_creator.domain.project import FileSpec
-from service_creator.domain.reports import TestCase
+from service_creator.domain.reports import SuspiciousLine, TestCase, TestReport
 from service_creator.generation.workspace import Workspace, sha256_of
+
+FOCUS_LINES = 5  # of a failing test's suspicious lines, the ones a model's fix is shown
 
 
 def candidates(case: TestCase, specs: list[FileSpec]) -> list[FileSpec]:
@@ -50,9 +56,28 @@ def changed_by_user(site: Workspace, paths: list[str]) -> list[str]:
     return changed
 
 
-def model_target(case: TestCase, specs: list[FileSpec], site: Workspace) -> FileSpec:
-    """The one file a model is asked to fix: the failing source file; else the one file the
-    user changed among the candidates; else the test's file."""
+def suspicious_lines(
+    report: TestReport, test_id: str, top: int = FOCUS_LINES
+) -> list[SuspiciousLine]:
+    """The `top` lines the run's localization ranks for the test, most suspicious first."""
+    if report.localization is None:
+        return []
+    found = next((t for t in report.localization.tests if t.test_id == test_id), None)
+    return found.lines[:top] if found is not None else []
+
+
+def model_target(
+    case: TestCase,
+    specs: list[FileSpec],
+    site: Workspace,
+    lines: Sequence[SuspiciousLine] = (),
+) -> FileSpec:
+    """The one file a model is asked to fix: the file of the most suspicious of `lines`; else
+    the failing source file; else the one file the user changed among the candidates; else
+    the test's file."""
+    by_path = {s.path: s for s in specs}
+    if lines and lines[0].location.path in by_path:
+        return by_path[lines[0].location.path]
     found = candidates(case, specs)
     if len(found) == 1:
         return found[0]
