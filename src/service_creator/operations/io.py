@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from service_creator.domain.node_ids import NodeIds
 from service_creator.domain.reports import Finding, TestReport
 from service_creator.domain.requirements import (
     AnswerValue,
@@ -64,6 +65,11 @@ class RunTestsInput(WireModel):
         gt=0,
         le=3600,
         description="Wall-clock limit in seconds (default from settings)",
+    )
+    tests: NodeIds | None = Field(
+        default=None,
+        description="Run only these tests (pytest node ids, e.g. tests/test_suite.py::test_x): "
+        "the report holds them; the findings and the last report keep the others' last results",
     )
 
 
