@@ -10,14 +10,16 @@ from service_creator.domain.wire import WireModel
 
 
 class FileSpec(WireModel):
-    """One file of the plan: where it goes, what it is, which files it is built on, and which
-    names it imports from each of them (`uses`: the plan's interfaces, generation/plan.py)."""
+    """One file of the plan: where it goes, what it is, which files it is built on, which
+    names it imports from each of them (`uses`: the plan's interfaces, generation/plan.py), and
+    which requirements its content reads (`reads`: fields of `Requirements`)."""
 
     path: str
     purpose: str
     language: Literal["python", "javascript", "yaml", "dockerfile", "sql", "markdown", "text"]
     depends_on: list[str] = []
     uses: dict[str, list[str]] = {}
+    reads: list[str] = []
 
 
 class GeneratedFile(WireModel):

@@ -12,6 +12,13 @@ together; the caller supplies it (a `Seed`: operations/generate.py passes the of
 project). A model then writes each file knowing which names other files will import from it
 (`exports`), and sees of each dependency what it imports from it (codeintel/views.py), except
 in a test file, which sees the files it tests (`under_test`) whole.
+
+The reads: which requirements (fields of `Requirements`; each interview question answers one,
+`requirement_of`) each file's content reads. A change of requirements regenerates the files that
+read a changed one and, since a file is written against the files it is built on, every file
+built on those, transitively (`files_touched`); the others are not rendered again. The table is
+declared here and checked against the offline templates (tests/unit/test_plan_reads.py renders
+every file under changed answers: only the files declared to read a changed requirement differ).
 """
 
 from __future__ import annotations
@@ -24,36 +31,62 @@ from service_creator.domain.project import FileSpec, GeneratedFile
 from service_creator.domain.requirements import Requirements
 from service_creator.domain.testfiles import is_test_file
 
+EVERY_REQUIREMENT = list(Requirements.model_fields)
+
 _ALL: tuple[FileSpec, ...] = (
-    FileSpec(path="requirements.txt", purpose="Python dependencies", language="text"),
-    FileSpec(path="pyproject.toml", purpose="ruff, black and pytest settings", language="text"),
-    FileSpec(path="config.py", purpose="Settings from the environment", language="python"),
+    FileSpec(
+        path="requirements.txt",
+        purpose="Python dependencies",
+        language="text",
+        reads=["vendor_api"],
+    ),
+    FileSpec(
+        path="pyproject.toml",
+        purpose="ruff, black and pytest settings",
+        language="text",
+        reads=["description", "service_name", "service_type", "vendor_api", "vendors"],
+    ),
+    FileSpec(
+        path="config.py",
+        purpose="Settings from the environment",
+        language="python",
+        reads=[
+            *("api_docs_url", "auth_methods", "description", "logging", "price"),
+            *("pricing_model", "products", "service_name", "service_type", "tiers"),
+            *("vendor_api", "vendors"),
+        ],
+    ),
     FileSpec(
         path="models.py",
         purpose="Domain models and their persistence (applies database_schema.sql)",
         language="python",
+        reads=["logging", "service_type"],
     ),
     FileSpec(
         path="database_schema.sql",
         purpose="SQL schema of the service's state: the tables behind the domain models",
         language="sql",
         depends_on=["models.py"],
+        reads=["logging", "service_name", "vendors"],
     ),
     FileSpec(
         path="schemas.py",
         purpose="Pydantic request and response schemas of the API",
         language="python",
+        reads=["features", "logging", "pricing_model", "service_type", "vendors"],
     ),
     FileSpec(
         path="vendor_integration.py",
         purpose="Client for the vendor device API, with a simulated device",
         language="python",
+        reads=["api_docs_url", "features", "products", "service_type", "vendor_api", "vendors"],
     ),
     FileSpec(
         path="service_manager.py",
         purpose="Provisioning, update, delete, status and billing",
         language="python",
         depends_on=["config.py", "models.py", "schemas.py", "vendor_integration.py"],
+        reads=["logging", "price", "pricing_model", "service_type"],
     ),
     FileSpec(
         path="api_endpoints.py",
@@ -66,6 +99,7 @@ _ALL: tuple[FileSpec, ...] = (
             "vendor_integration.py",
             "service_manager.py",
         ],
+        reads=["auth_methods", "logging", "pricing_model", "service_name", "service_type"],
     ),
     FileSpec(
         path="test_suite.py",
@@ -78,42 +112,67 @@ _ALL: tuple[FileSpec, ...] = (
             "vendor_integration.py",
             "api_endpoints.py",
         ],
+        reads=[
+            "auth_methods",
+            "features",
+            "logging",
+            "price",
+            "pricing_model",
+            "products",
+            "service_name",
+            "service_type",
+            "vendor_api",
+            "vendors",
+        ],
     ),
     FileSpec(
         path="portal_integration.js",
         purpose="Customer portal client for the API",
         language="javascript",
         depends_on=["api_endpoints.py", "schemas.py"],
+        reads=[
+            "auth_methods",
+            "logging",
+            "pricing_model",
+            "service_name",
+            "service_type",
+            "vendors",
+        ],
     ),
     FileSpec(
         path="README.md",
         purpose="What the service does and how to run it",
         language="markdown",
         depends_on=["api_endpoints.py", "config.py"],
+        reads=EVERY_REQUIREMENT,
     ),
     FileSpec(
         path="Dockerfile",
         purpose="Container image of the service",
         language="dockerfile",
         depends_on=["requirements.txt", "config.py"],
+        reads=["service_name"],
     ),
     FileSpec(
         path="docker-compose.yml",
         purpose="Local deployment",
         language="yaml",
         depends_on=["Dockerfile", "config.py"],
+        reads=["auth_methods", "deployment", "logging", "service_name", "vendors"],
     ),
     FileSpec(
         path="kubernetes.yaml",
         purpose="Kubernetes deployment, service and config",
         language="yaml",
         depends_on=["Dockerfile", "config.py"],
+        reads=["auth_methods", "deployment", "logging", "price", "service_name"],
     ),
     FileSpec(
         path=".github/workflows/ci.yml",
         purpose="CI: lint and test",
         language="yaml",
         depends_on=["requirements.txt", "pyproject.toml"],
+        reads=["service_name"],
     ),
 )
 
@@ -163,3 +222,38 @@ def under_test(spec: FileSpec, specs: list[FileSpec]) -> set[str]:
     by_path = {s.path: s for s in specs}
     built_on = {d for path in spec.depends_on if path in by_path for d in by_path[path].depends_on}
     return set(spec.depends_on) - built_on
+
+
+def requirement_of(question_id: str) -> str | None:
+    """The requirement an interview question's answer sets (`product_<vendor>`: `products`), or
+    None for a question that sets none (the confirmation)."""
+    if question_id.startswith("product_"):
+        return "products"
+    return question_id if question_id in Requirements.model_fields else None
+
+
+def changed_requirements(old: Requirements, new: Requirements) -> set[str]:
+    """The requirements whose values differ between `old` and `new`."""
+    return {name for name in Requirements.model_fields if getattr(old, name) != getattr(new, name)}
+
+
+def files_touched(
+    old: Requirements, new: Requirements, specs: list[FileSpec] | None = None
+) -> set[str]:
+    """The files of `specs` (default: `plan(new)`) to regenerate when `old` becomes `new`: the
+    files that read a changed requirement, the files the old plan did not have, and every file
+    built on one of those, transitively."""
+    specs = plan(new) if specs is None else specs
+    changed = changed_requirements(old, new)
+    added = {spec.path for spec in plan(new)} - {spec.path for spec in plan(old)}
+    touched = {spec.path for spec in specs if changed & set(spec.reads) or spec.path in added}
+    built_on_by: dict[str, set[str]] = {}
+    for spec in specs:
+        for dependency in spec.depends_on:
+            built_on_by.setdefault(dependency, set()).add(spec.path)
+    waiting = list(touched)
+    while waiting:
+        for dependent in built_on_by.get(waiting.pop(), set()) - touched:
+            touched.add(dependent)
+            waiting.append(dependent)
+    return touched
