@@ -16,6 +16,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Sequence
 from typing import NotRequired, Protocol, TypedDict
 
 import docker
@@ -249,7 +250,9 @@ def job(
     runtime: str = RUNC,
     service: ServiceJob | None = None,
     coverage: str = "off",
+    select: Sequence[str] = (),
 ) -> Job:
+    """The runner's job; `select`: checked node ids (domain/node_ids.py), to run only those."""
     uid, gid = sandbox_ids(settings.sandbox)
     return {
         "memory_watch": memory_watch(settings, runtime),
@@ -263,7 +266,7 @@ def job(
         "timeout": settings.sandbox.timeout,
         "output_limit": settings.sandbox.output_limit,
         "wheels": wheels,
-        "pytest_args": PYTEST_ARGS,
+        "pytest_args": [*PYTEST_ARGS, *select],
         "service": service,
         "coverage": coverage,
     }

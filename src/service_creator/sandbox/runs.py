@@ -11,7 +11,7 @@ import logging
 import tempfile
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from service_creator.sandbox.pip_requirements import Refused, read_project_requi
 from service_creator.sandbox.project import run_archive
 from service_creator.sandbox.results import REQUIREMENTS_ID, RawRun, build_report
 from service_creator.sandbox.runtime import resolve_runtime
+from service_creator.sandbox.selection import selected_tests
 from service_creator.sandbox.service import plan_service, service_check
 from service_creator.sandbox.spectra import DEFAULT_COVERAGE, CoverageMode
 from service_creator.sandbox.venv import PYTHON
@@ -85,6 +86,7 @@ def run_in_sandbox(
     cancel: threading.Event | None = None,
     overlay: Mapping[str, str] | None = None,
     coverage: CoverageMode = DEFAULT_COVERAGE,
+    select: Sequence[str] = (),
 ) -> TestReport:
     """Run the workspace's tests in the sandbox and interpret the results.
 
@@ -93,12 +95,14 @@ def run_in_sandbox(
     implicates (`report.localization`): "off", "first-pass" (always, in the one pass),
     "on-failure" (a second pass after a failing one) or "auto" (the one pass while the
     workspace's last run failed, else a second pass: a passing run costs nothing extra).
+    `select` (pytest node ids) runs only those tests, without coverage or the service check.
     """
     progress = progress or NoProgress()
     workspace = workspace.resolve()
     if not workspace.is_dir():
         raise SandboxError(f"no such workspace folder: {workspace}")
     warm = settings.sandbox.warm if warm is None else warm
+    select = selected_tests(workspace, select, overlay)
 
     def should_stop() -> bool:
         return progress.cancelled or (cancel is not None and cancel.is_set())
@@ -111,15 +115,18 @@ def run_in_sandbox(
     runtime = resolve_runtime(client, settings)
     plan = plan_service(workspace, overlay)
     key = workspace_key(workspace)
-    if coverage == "auto":
+    if select:  # one test's spectrum ranks nothing; the suite's last ranking stands
+        coverage = "off"
+    elif coverage == "auto":
         coverage = "first-pass" if key in _last_failed else "on-failure"
     job = sandbox.job(
         settings,
         name,
         wheels=bool(extras.wheels),
         runtime=runtime,
-        service=plan.job,
+        service=None if select else plan.job,
         coverage=coverage,
+        select=select,
     )
     archive = run_archive(workspace, name, job, extras.wheels, overlay)
     if should_stop():
@@ -137,7 +144,9 @@ def run_in_sandbox(
     progress.report(STEPS, STEPS, "reading the results")
     report = build_report(raw, workspace)
     report.runtime = runtime
-    if report.outcome == "failed":
+    if select:
+        pass  # the other tests' outcomes are unknown
+    elif report.outcome == "failed":
         _last_failed.add(key)
     else:
         _last_failed.discard(key)
