@@ -1,7 +1,8 @@
 """The test operation: run a workspace's tests in the Docker sandbox; build the sandbox image.
 
 Every run's report is saved as the workspace's last (`.service-creator/last_report.json`): the
-findings a front door shows later and the failure a fix repairs are read from it.
+findings a front door shows later and the failure a fix repairs are read from it. A run of
+selected tests is merged into it: the tests it did not run keep their last results.
 
 Docker work is blocking, so it runs in a worker thread; the event loop stays free. Progress
 reports are handed back to the loop's thread. Cancelling (the `Progress` says so, or the
@@ -40,7 +41,7 @@ from service_creator.operations.io import (
 from service_creator.sandbox.docker import docker_client
 from service_creator.sandbox.doctor import sandbox_info as engine_info
 from service_creator.sandbox.image import build_image
-from service_creator.sandbox.results import report_findings
+from service_creator.sandbox.results import merged_report, report_findings
 from service_creator.sandbox.runs import close_warm, run_in_sandbox
 
 log = logging.getLogger(__name__)
@@ -109,10 +110,20 @@ async def run_tests(
         warm=inp.warm,
         progress=ThreadProgress(progress, loop),
         overlay=overlay,
+        select=inp.tests or (),
     )
     report = await in_thread(lambda cancel: work(cancel=cancel))
-    await asyncio.to_thread(save_report, inp.workspace.path, report)
-    return tests_output(report, settings.suspicious_lines)
+    last = await asyncio.to_thread(save_run, inp.workspace.path, report, inp.tests)
+    output = tests_output(last, settings.suspicious_lines)
+    return output.model_copy(update={"report": report, "exit_code": exit_status(report)})
+
+
+def save_run(workspace: Path, report: TestReport, selected: list[str] | None) -> TestReport:
+    """Save the run as the workspace's last, merged into the last one when it ran a selection
+    (the other tests keep their results); the saved report."""
+    last = merged_report(load_report(workspace), report) if selected else report
+    save_report(workspace, last)
+    return last
 
 
 def tests_output(

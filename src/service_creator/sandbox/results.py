@@ -294,6 +294,53 @@ def definition(node_id: str, workspace: Path | None) -> Location | None:
     return Location(path=file, line=line)
 
 
+def merged_report(previous: TestReport | None, selected: TestReport) -> TestReport:
+    """The suite's last report with a selected run's tests in place of their last results:
+    what the workspace's last report becomes, so the tests not re-run keep their findings.
+
+    The suite's ranking stands for the tests that still fail (one test's spectrum ranks
+    nothing); a run that could not start leaves the last report as it was.
+    """
+    if previous is None:
+        return selected
+    if selected.outcome == "sandbox_error":
+        return previous
+    fresh = {case.id: case for case in selected.tests}
+    known = {case.id for case in previous.tests}
+    tests = [fresh.get(case.id, case) for case in previous.tests]
+    tests += [case for case in selected.tests if case.id not in known]
+    failing = {case.id for case in tests if case.outcome in ("failed", "error")}
+    localization = previous.localization
+    if localization is not None:
+        kept = [entry for entry in localization.tests if entry.test_id in failing]
+        localization = localization.model_copy(update={"tests": kept})
+    return previous.model_copy(
+        update={
+            "outcome": merged_outcome(previous, selected, tests),
+            "tests": tests,
+            "passed": sum(t.outcome == "passed" for t in tests),
+            "failed": sum(t.outcome == "failed" for t in tests),
+            "errors": sum(t.outcome == "error" for t in tests),
+            "skipped": sum(t.outcome == "skipped" for t in tests),
+            "output": selected.output,
+            "message": selected.message,
+            "runtime": selected.runtime,
+            "localization": localization if failing else None,
+        }
+    )
+
+
+def merged_outcome(previous: TestReport, selected: TestReport, tests: list[TestCase]) -> Outcome:
+    if selected.outcome in ("timeout", "oom"):
+        return selected.outcome
+    if any(t.outcome == "failed" for t in tests):
+        return "failed"
+    service = previous.service
+    if any(t.outcome == "error" for t in tests) or (service and service.outcome == "failed"):
+        return "error"
+    return "passed"
+
+
 # --- findings ---------------------------------------------------------------------------------
 
 
