@@ -6,6 +6,11 @@
   `<root>/.service-creator/manifest.json`, so a regenerate never overwrites a file the user
   changed: ours goes beside it as `<name>.new` and the file is reported as a conflict. The
   `.new` is recorded too: one the user has edited since is kept like any other edited file.
+- The base: the last text we generated for each file, kept in `<root>/.service-creator/base/`,
+  so that an update merges our new text with the user's edits three ways (operations/update.py).
+  A file kept aside as `.new` leaves its base as it was: the user's file still grew from it.
+  Every path into the state folder goes through `state_file`, which refuses any link on the
+  way: a crafted path or a planted symlink never leads out of it.
 - `FilesystemWriter` is the `Writer` port for the CLI and MCP front doors.
 """
 
@@ -20,7 +25,7 @@ import stat
 import threading
 from collections.abc import Iterable
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -42,6 +47,7 @@ from service_creator.domain.wire import now
 log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "manifest.json"
+BASE_DIR = "base"
 CONFLICT_SUFFIX = ".new"
 MAX_BESIDE = 8  # `.new.new…` beside a file whose `.new` files the user has all edited
 MAX_FILE_BYTES = 16 << 20  # a file on disk bigger than this is not one we wrote
@@ -145,6 +151,44 @@ class Workspace:
     def path(self, relative: str, *, internal: bool = False) -> Path:
         return confine(self.root, relative, internal=internal)
 
+    def state_file(self, relative: str) -> Path:
+        """`<root>/.service-creator/<relative>`, refused unless it is exactly that path: no `..`,
+        and no symlink anywhere on the way (a link inside the state folder that points at the
+        user's files is refused too, not followed)."""
+        inside = f"{STATE_DIR}/{normalize_relative(relative, internal=True)}"
+        path = confine(self.root, inside, internal=True)
+        if path != self.root.joinpath(*PurePosixPath(inside).parts):
+            raise refuse(inside, "a symlink in the state folder leads elsewhere")
+        return path
+
+    def base_path(self, relative: str) -> Path:
+        """Where the base (the last text we generated) of the workspace file `relative` is kept."""
+        return self.state_file(f"{BASE_DIR}/{normalize_relative(relative)}")
+
+    def read_base(self, relative: str) -> str | None:
+        """The last text we generated for `relative`, or None when none is kept."""
+        try:
+            return read_regular_file(self.base_path(relative), limit=MAX_FILE_BYTES).decode()
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise WorkspaceError(
+                f"could not read the base of {shown_path(relative)}: {exc}"
+            ) from exc
+
+    def save_bases(self, paths_and_contents: Iterable[tuple[str, str]]) -> None:
+        for relative, content in paths_and_contents:
+            atomic_write(self.base_path(relative), content)
+
+    def current_bytes(self, relative: str) -> bytes | None:
+        """The bytes of the workspace file `relative` (None when absent); a folder, FIFO or huge
+        file there is an error."""
+        key = normalize_relative(relative)
+        try:
+            return _read_current(key, self.path(key))
+        except _NotOurs:
+            raise refuse(key, "it is not a regular file") from None
+
     def load_manifest(self) -> Manifest:
         path = self.manifest_path
         try:
@@ -189,11 +233,14 @@ class Workspace:
         ]
 
     def record_written(self, paths_and_contents: Iterable[tuple[str, str]]) -> None:
-        """Record that these contents are now on disk, written by us or by an editor."""
+        """Record that these contents are now on disk, written by us or by an editor; each is
+        the base of its file, but a `.new` beside the user's file (whose base stays)."""
         with self._lock:
             manifest = self.load_manifest()
             changed = False
-            for relative, content in paths_and_contents:
+            written = list(paths_and_contents)
+            self.save_bases((p, c) for p, c in written if not p.endswith(CONFLICT_SUFFIX))
+            for relative, content in written:
                 key = normalize_relative(relative)
                 digest = sha256_of(content)
                 entry = manifest.files.get(key)
