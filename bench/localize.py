@@ -1,0 +1,542 @@
+"""The mutation benchmark of fault localization: how high the faulty line ranks.
+
+    .venv/bin/python bench/localize.py [--seed 18] [--mutants 220] [--quick] [--out FILE]
+    .venv/bin/python bench/localize.py --analyze FILE     # the ranks again, from a saved run
+
+It renders the 20 service type x vendor projects of the offline engine (the answers of
+tests/e2e/cases.py), then in each applies single-line mutations to the project code, never to
+the tests: an arithmetic or comparison operator swapped, a number changed by one, a returned
+value replaced by None, a condition negated, a call's last argument dropped. The sites are
+found with `ast`; a mutant rewrites exactly one line. Only lines some test runs are mutated (a
+probe run per project, with an always-failing test added through the overlay, records every
+test's coverage); the candidates are shuffled with the seed and tried in that order, each in the
+project's warm sandbox container with the mutant as the overlay (the project's files are never
+written), until the project has its share of mutants that make at least one test fail
+(collection errors do not count). The projects' Dockerfiles are blanked in the overlay so no
+service check runs: it does not feed the ranking, and the benchmark is long enough.
+
+The rank of a mutant: its mutated line's 1-based position in a failing test's full ranking
+(every line the test ran, `localize(..., limit=None)`), the best over the failing tests, as a
+user reading each failure's list sees it. A mutant whose line no failing test ran is a miss (not
+in any top-k; its rank for the mean is one past the longest of the failing tests' rankings).
+Every spectrum is kept in the saved run, so formulas and tie-breaks are compared on the same
+coverage without running anything again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+SEED = 18
+MUTANTS = 220  # at least 200 kept, spread over the 20 projects
+TRIES_PER_PROJECT = 80  # candidates tried at most per project
+KINDS = ("operator", "constant", "return", "condition", "argument")
+PROBE = "tests/test_zz_localize_probe.py"
+PROBE_TEST = "def test_zz_localize_probe():\n    assert False, 'the benchmark probe'\n"
+SWAPS: dict[type[ast.AST], str] = {
+    ast.Add: "-",
+    ast.Sub: "+",
+    ast.Mult: "/",
+    ast.Div: "*",
+    ast.FloorDiv: "*",
+    ast.Mod: "//",
+    ast.Lt: "<=",
+    ast.LtE: "<",
+    ast.Gt: ">=",
+    ast.GtE: ">",
+    ast.Eq: "!=",
+    ast.NotEq: "==",
+}
+OPERATOR_TEXT: dict[type[ast.AST], str] = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+}
+
+
+# --- mutants (pure) -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One line of one file rewritten."""
+
+    path: str  # workspace-relative POSIX path
+    line: int  # 1-based
+    kind: str  # operator, constant, return, condition, argument
+    before: str  # the line as it was
+    after: str  # the line as the mutant has it
+
+
+def mutants_of(path: str, source: str) -> list[Mutant]:
+    """Every single-line mutant of a Python file, in source order."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    lines = source.splitlines()
+    found: list[Mutant] = []
+    skipped = docstring_lines(tree)
+    for node in ast.walk(tree):
+        for kind, line, col, end, text in sites(node, lines):
+            if line in skipped:
+                continue
+            before = lines[line - 1]
+            after = before[:col] + text + before[end:]
+            if after != before and compiles(lines, line, after):
+                found.append(Mutant(path, line, kind, before, after))
+    return sorted(set(found), key=lambda m: (m.line, m.kind, m.after))
+
+
+Site = tuple[str, int, int, int, str]  # kind, line, start column, end column, replacement
+
+
+def sites(node: ast.AST, lines: Sequence[str]) -> Iterator[Site]:
+    if isinstance(node, ast.BinOp) and type(node.op) in SWAPS:
+        yield from operator_site(node.left, node.right, node.op, lines)
+    elif isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in SWAPS:
+        yield from operator_site(node.left, node.comparators[0], node.ops[0], lines)
+    elif isinstance(node, ast.Constant) and on_one_line(node):
+        value: object = node.value
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            yield ("constant", node.lineno, node.col_offset, end_col(node), repr(value + 1))
+    elif isinstance(node, ast.Return) and node.value is not None and on_one_line(node.value):
+        if not (isinstance(node.value, ast.Constant) and node.value.value is None):
+            value_node = node.value
+            yield ("return", value_node.lineno, value_node.col_offset, end_col(value_node), "None")
+    elif isinstance(node, ast.If | ast.While) and on_one_line(node.test):
+        test = node.test
+        text = segment(lines, test)
+        yield ("condition", test.lineno, test.col_offset, end_col(test), f"not ({text})")
+    elif isinstance(node, ast.Call) and on_one_line(node):
+        yield from argument_site(node)
+
+
+def operator_site(
+    left: ast.expr, right: ast.expr, op: ast.AST, lines: Sequence[str]
+) -> Iterator[Site]:
+    """The operator between `left` and `right`, swapped, when both ends are on one line."""
+    if left.end_lineno != right.lineno or left.end_col_offset is None:
+        return
+    line = lines[right.lineno - 1]
+    start, stop = left.end_col_offset, right.col_offset
+    between = line[start:stop]
+    symbol = OPERATOR_TEXT[type(op)]
+    offset = between.find(symbol)
+    if offset < 0 or between.strip().strip("()") != symbol:
+        return
+    yield ("operator", right.lineno, start + offset, start + offset + len(symbol), SWAPS[type(op)])
+
+
+def argument_site(call: ast.Call) -> Iterator[Site]:
+    """The call without its last argument (positional or keyword, whichever ends last)."""
+    arguments: list[ast.expr | ast.keyword] = [*call.args, *call.keywords]
+    arguments.sort(key=lambda a: (a.lineno, a.col_offset))
+    if not arguments:
+        return
+    last = arguments[-1]
+    if last.end_col_offset is None:
+        return
+    start = arguments[-2].end_col_offset if len(arguments) > 1 else last.col_offset
+    if start is None:
+        return
+    yield ("argument", call.lineno, start, last.end_col_offset, "")
+
+
+def on_one_line(node: ast.expr | ast.stmt) -> bool:
+    return node.lineno == node.end_lineno and node.end_col_offset is not None
+
+
+def end_col(node: ast.expr | ast.stmt) -> int:
+    return node.end_col_offset if node.end_col_offset is not None else node.col_offset
+
+
+def segment(lines: Sequence[str], node: ast.expr) -> str:
+    return lines[node.lineno - 1][node.col_offset : end_col(node)]
+
+
+def docstring_lines(tree: ast.Module) -> set[int]:
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                first = body[0]
+                found.update(range(first.lineno, (first.end_lineno or first.lineno) + 1))
+    return found
+
+
+def compiles(lines: Sequence[str], number: int, after: str) -> bool:
+    text = "\n".join([*lines[: number - 1], after, *lines[number:]]) + "\n"
+    try:
+        compile(text, "<mutant>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def apply(source: str, mutant: Mutant) -> str:
+    lines = source.splitlines(keepends=True)
+    ending = lines[mutant.line - 1][len(mutant.before) :]
+    lines[mutant.line - 1] = mutant.after + ending
+    return "".join(lines)
+
+
+def candidates(
+    sources: dict[str, str], ran: set[tuple[str, int]], seed: int, project: str
+) -> list[Mutant]:
+    """The project's mutants on lines some test runs: each kind shuffled with the seed, then
+    the kinds taken in turn (call arguments outnumber the other sites five to one)."""
+    by_kind: dict[str, list[Mutant]] = {kind: [] for kind in KINDS}
+    for path in sorted(sources):
+        for mutant in mutants_of(path, sources[path]):
+            if (path, mutant.line) in ran:
+                by_kind[mutant.kind].append(mutant)
+    shuffle = random.Random(f"{seed}:{project}").shuffle
+    for kind in KINDS:
+        shuffle(by_kind[kind])
+    queues = [by_kind[kind] for kind in KINDS]
+    return [q[i] for i in range(max(map(len, queues), default=0)) for q in queues if i < len(q)]
+
+
+# --- ranks (pure) -------------------------------------------------------------------------------
+
+Ranking = list[tuple[str, int]]  # a failing test's lines, most suspicious first
+
+
+def rank_in(rankings: Sequence[Ranking], line: tuple[str, int]) -> int | None:
+    """The best 1-based position of `line` among the failing tests' rankings; None: no test
+    that failed ran it."""
+    positions = [r.index(line) + 1 for r in rankings if line in r]
+    return min(positions) if positions else None
+
+
+def miss_rank(rankings: Sequence[Ranking]) -> int:
+    return max((len(r) for r in rankings), default=0) + 1
+
+
+@dataclass
+class Score:
+    """Top-k hit rates and the mean rank of one way of ranking, over the mutants."""
+
+    ranks: list[int | None] = field(default_factory=list[int | None])
+    misses: list[int] = field(default_factory=list[int])  # the rank a miss counts as
+
+    def add(self, rank: int | None, miss: int) -> None:
+        self.ranks.append(rank)
+        self.misses.append(miss)
+
+    def top(self, k: int) -> float:
+        hits = sum(1 for r in self.ranks if r is not None and r <= k)
+        return hits / len(self.ranks) if self.ranks else 0.0
+
+    def mean(self) -> float:
+        counted = [r if r is not None else m for r, m in zip(self.ranks, self.misses, strict=True)]
+        return statistics.fmean(counted) if counted else 0.0
+
+    def missed(self) -> int:
+        return sum(1 for r in self.ranks if r is None)
+
+
+# --- the sandbox side ---------------------------------------------------------------------------
+
+
+@dataclass
+class Record:
+    """One kept mutant: where, and the spectrum its run recorded (JSON-ready)."""
+
+    project: str
+    mutant: Mutant
+    failed: list[str]
+    passed: list[str]
+    coverage: dict[str, list[tuple[str, int]]]
+    frames: dict[str, list[tuple[str, int]]]
+    computes: list[tuple[str, int]]
+    reported: int | None  # the rank in the run's own report (Ochiai, tie-break, top 10)
+    seconds: float  # the whole sandbox run
+    failures: dict[str, dict[str, object]] = field(default_factory=dict[str, dict[str, object]])
+    # failing test id -> its message and the test line it failed at (for tie-break studies)
+
+
+def spectrum_from(record: Record):  # type: ignore[no-untyped-def]
+    from service_creator.sandbox.localize import Spectrum
+
+    return Spectrum(
+        coverage={t: frozenset((p, n) for p, n in lines) for t, lines in record.coverage.items()},
+        failed=frozenset(record.failed),
+        passed=frozenset(record.passed),
+        frames={t: [(p, n) for p, n in f] for t, f in record.frames.items()},
+        computes=frozenset((p, n) for p, n in record.computes),
+    )
+
+
+def rankings(record: Record, formula: str, tie_break: bool) -> list[Ranking]:
+    from service_creator.sandbox.localize import localize
+
+    found = localize(spectrum_from(record), formula, tie_break=tie_break, limit=None)  # type: ignore[arg-type]
+    return [[(s.location.path, s.location.line) for s in t.lines] for t in found.tests]
+
+
+WAYS = [("ochiai", True), ("ochiai", False), ("dstar", True), ("dstar", False)]
+
+
+def summary(records: Sequence[Record]) -> str:
+    out = [
+        f"{len(records)} mutants in {len({r.project for r in records})} projects",
+        "| formula | tie-break | top-1 | top-3 | top-5 | mean rank | not ranked |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for formula, tie_break in WAYS:
+        score = Score()
+        for record in records:
+            ranked = rankings(record, formula, tie_break)
+            score.add(rank_in(ranked, (record.mutant.path, record.mutant.line)), miss_rank(ranked))
+        out.append(
+            f"| {formula} | {'yes' if tie_break else 'no'} | {score.top(1):.1%} | "
+            f"{score.top(3):.1%} | {score.top(5):.1%} | {score.mean():.2f} | {score.missed()} |"
+        )
+    kinds: dict[str, list[Record]] = {}
+    for record in records:
+        kinds.setdefault(record.mutant.kind, []).append(record)
+    out.append("\nOchiai with the tie-break, by kind of mutant:")
+    for kind, group in sorted(kinds.items()):
+        score = Score()
+        for record in group:
+            ranked = rankings(record, "ochiai", True)
+            score.add(rank_in(ranked, (record.mutant.path, record.mutant.line)), miss_rank(ranked))
+        out.append(
+            f"  {kind}: {len(group)} mutants, top-1 {score.top(1):.0%}, top-3 {score.top(3):.0%},"
+            f" mean rank {score.mean():.2f}"
+        )
+    seconds = [r.seconds for r in records]
+    if seconds:
+        out.append(
+            "\nsandbox run per mutant (warm, first-pass coverage): median "
+            f"{statistics.median(seconds):.2f} s"
+        )
+    return "\n".join(out)
+
+
+def projects(root: Path, names: Sequence[str]) -> dict[str, Path]:
+    """The offline engine's projects of the named combinations, rendered under `root`."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
+    from cases import CASES  # type: ignore[import-not-found]
+
+    from service_creator.generation.offline.generator import render_project
+
+    made: dict[str, Path] = {}
+    for name in names:
+        folder = root / name
+        for generated in render_project(CASES[name]):  # type: ignore[index]
+            target = folder / generated.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(generated.content)
+        made[name] = folder
+    return made
+
+
+def project_sources(folder: Path) -> dict[str, str]:
+    from service_creator.domain.testfiles import is_test_file
+
+    found: dict[str, str] = {}
+    for path in sorted(folder.rglob("*.py")):
+        relative = path.relative_to(folder).as_posix()
+        if not is_test_file(relative):
+            found[relative] = path.read_text()
+    return found
+
+
+class Capture:
+    """The sandbox's coverage answer of the last run, as `results.build_report` reads it."""
+
+    def __init__(self) -> None:
+        from service_creator.sandbox import results
+
+        self.last: tuple[bytes | None, object, list[object], str] | None = None
+        original: Callable[..., object] = results.localization
+
+        def keep(data: bytes | None, answer: object, tests: list[object], root: str) -> object:
+            self.last = (data, answer, tests, root)
+            return original(data, answer, tests, root)
+
+        results.localization = keep  # type: ignore[assignment]
+
+
+def sandbox_run(folder: Path, overlay: dict[str, str], capture: Capture) -> tuple[object, float]:
+    """The project's tests with `overlay`, in its warm container, coverage in the one pass."""
+    from service_creator.domain.config import Settings
+    from service_creator.sandbox.runs import run_in_sandbox
+
+    capture.last = None
+    begun = time.perf_counter()
+    report = run_in_sandbox(
+        folder, Settings.from_env(), warm=True, overlay=overlay, coverage="first-pass"
+    )
+    return report, time.perf_counter() - begun
+
+
+def spectrum_record(
+    project: str, mutant: Mutant, capture: Capture, report: object, seconds: float
+) -> Record | None:
+    from service_creator.domain.reports import TestReport
+    from service_creator.sandbox.spectra import spectrum
+
+    assert isinstance(report, TestReport)
+    if capture.last is None or capture.last[0] is None:
+        return None
+    data, _, tests, root = capture.last
+    found = spectrum(data, tests, root)  # type: ignore[arg-type]
+    failing = sorted(t for t in found.failed if t != PROBE_ID)
+    if not failing:
+        return None
+    reported = None
+    if report.localization is not None:
+        best = [
+            i
+            for t in report.localization.tests
+            for i, s in enumerate(t.lines, 1)
+            if (s.location.path, s.location.line) == (mutant.path, mutant.line)
+        ]
+        reported = min(best) if best else None
+    return Record(
+        project=project,
+        mutant=mutant,
+        failed=failing,
+        passed=sorted(found.passed),
+        coverage={t: sorted(lines) for t, lines in found.coverage.items() if t != PROBE_ID},
+        frames={t: list(f) for t, f in found.frames.items() if t != PROBE_ID},
+        computes=sorted(found.computes),
+        reported=reported,
+        seconds=seconds,
+        failures={
+            case.id: {
+                "message": case.message[:2000],
+                "at": [case.location.path, case.location.line] if case.location else None,
+            }
+            for case in report.tests
+            if case.id in failing
+        },
+    )
+
+
+PROBE_ID = f"{PROBE}::test_zz_localize_probe"
+
+
+def covered_lines(folder: Path, capture: Capture) -> set[tuple[str, int]]:
+    """Every project line some test of the project runs (the probe fails, so coverage is kept)."""
+    from service_creator.sandbox.spectra import spectrum
+
+    report, _ = sandbox_run(folder, {PROBE: PROBE_TEST, "Dockerfile": ""}, capture)
+    if capture.last is None or capture.last[0] is None:
+        raise SystemExit(f"{folder.name}: the probe run recorded no coverage: {report}")
+    data, _, tests, root = capture.last
+    found = spectrum(data, tests, root)  # type: ignore[arg-type]
+    unexpected = sorted(found.failed - {PROBE_ID})
+    if unexpected:
+        raise SystemExit(f"{folder.name}: tests fail before any mutation: {unexpected}")
+    return {line for lines in found.coverage.values() for line in lines}
+
+
+def mutate_project(
+    name: str, folder: Path, wanted: int, seed: int, capture: Capture, log: Callable[[str], None]
+) -> list[Record]:
+    sources = project_sources(folder)
+    ran = covered_lines(folder, capture)
+    kept: list[Record] = []
+    tried = 0
+    for mutant in candidates(sources, ran, seed, name):
+        if len(kept) >= wanted or tried >= TRIES_PER_PROJECT:
+            break
+        tried += 1
+        overlay = {mutant.path: apply(sources[mutant.path], mutant), "Dockerfile": ""}
+        report, seconds = sandbox_run(folder, overlay, capture)
+        record = spectrum_record(name, mutant, capture, report, seconds)
+        verdict = "killed" if record else "survived"
+        log(
+            f"{name} {mutant.path}:{mutant.line} {mutant.kind}: {verdict} ({seconds:.1f} s)"
+            + (f", reported rank {record.reported}" if record else "")
+        )
+        if record is not None:
+            kept.append(record)
+    log(f"{name}: {len(kept)} kept of {tried} tried")
+    return kept
+
+
+def save(records: Sequence[Record], out: Path) -> None:
+    out.write_text(json.dumps([asdict(r) for r in records]))
+
+
+def load(path: Path) -> list[Record]:
+    raw: list[dict[str, object]] = json.loads(path.read_text())
+    records: list[Record] = []
+    for item in raw:
+        mutant = Mutant(**item.pop("mutant"))  # type: ignore[arg-type]
+        records.append(Record(mutant=mutant, **item))  # type: ignore[arg-type]
+    return records
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--mutants", type=int, default=MUTANTS, help="mutants to keep in all")
+    parser.add_argument("--quick", action="store_true", help="2 projects, 3 mutants each")
+    parser.add_argument("--projects", nargs="*", help="combinations to use (default: all 20)")
+    parser.add_argument("--out", type=Path, help="save the spectra here (JSON)")
+    parser.add_argument("--analyze", type=Path, help="rank a saved run's spectra again")
+    options = parser.parse_args()
+    if options.analyze:
+        print(summary(load(options.analyze)))
+        return
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
+    from cases import COMBINATIONS  # type: ignore[import-not-found]
+
+    from service_creator.sandbox.image import build_image
+    from service_creator.sandbox.runs import close_warm
+
+    names: list[str] = options.projects or list(COMBINATIONS)  # type: ignore[arg-type]
+    wanted = options.mutants
+    if options.quick:
+        names, wanted = names[:2], 6
+    per_project = -(-wanted // len(names))
+    capture = Capture()
+    from service_creator.domain.config import Settings
+
+    print(f"sandbox image: {build_image(Settings.from_env())}", flush=True)
+    started = time.perf_counter()
+    records: list[Record] = []
+    with tempfile.TemporaryDirectory(prefix="bench-localize-") as scratch:
+        made = projects(Path(scratch), names)
+        for name, folder in made.items():
+            try:
+                records += mutate_project(
+                    name, folder, per_project, options.seed, capture, lambda s: print(s, flush=True)
+                )
+            finally:
+                close_warm(folder)
+            if options.out:
+                save(records, options.out)
+    print(f"\n{time.perf_counter() - started:.0f} s in all, seed {options.seed}\n")
+    print(summary(records))
+
+
+if __name__ == "__main__":
+    main()
