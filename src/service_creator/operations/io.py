@@ -55,6 +55,21 @@ class GenerateInput(SessionRef):
     pass
 
 
+class UpdateInput(SessionRef):
+    answers: dict[str, AnswerValue] = Field(
+        default_factory=dict[str, AnswerValue],
+        description="The answers to change: question id -> new answer (as in answer_question)",
+    )
+    conflicts: Literal["new", "markers"] = Field(
+        default="new",
+        description="Where a conflicting merge goes: beside your file as .new (default), or "
+        "into it with conflict markers",
+    )
+    undo: bool = Field(
+        default=False, description="Restore the files as they were before the last update"
+    )
+
+
 class RunTestsInput(WireModel):
     workspace: WorkspacePath = Field(description="Folder of the project whose tests to run")
     warm: bool | None = Field(
@@ -148,6 +163,38 @@ class GenerateOutput(WireModel):
     ledger: str | None = Field(
         default=None, description="The generation's token/cost ledger (models)"
     )
+    notes: list[str] = Field(default_factory=list[str], description=NOTES)
+
+
+class FileUpdate(WireModel):
+    path: str
+    status: Literal["regenerated", "merged", "conflict", "untouched"] = Field(
+        description="regenerated: replaced (you had not edited it); merged: your edits and the "
+        "new generation merged cleanly; conflict: both changed the same lines (see kept_as); "
+        "untouched: its text did not change"
+    )
+    rendered: bool = Field(description="Whether the update rendered it again")
+    kept_as: str | None = Field(
+        default=None, description="A conflict: the file holding the new generation"
+    )
+    diff: str = Field(default="", description="Unified diff of the file's change on disk")
+
+
+class UpdateOutput(WireModel):
+    session_id: str
+    workspace: str
+    engine: str
+    changed: list[str] = Field(
+        default_factory=list[str], description="The requirements whose values changed"
+    )
+    files: list[FileUpdate] = []
+    findings: list[Finding] = []
+    obsolete: list[str] = Field(
+        default_factory=list[str], description="Files the new answers no longer plan (kept)"
+    )
+    history: str | None = Field(default=None, description="The snapshot `--undo` restores")
+    restored: list[str] = Field(default_factory=list[str], description="undo: files put back")
+    deleted: list[str] = Field(default_factory=list[str], description="undo: files removed")
     notes: list[str] = Field(default_factory=list[str], description=NOTES)
 
 
