@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import TypeVar
 
@@ -36,6 +37,8 @@ from service_creator.operations.io import (
     RunTestsInput,
     RunTestsOutput,
     StartInterviewInput,
+    UpdateInput,
+    UpdateOutput,
 )
 from service_creator.operations.scripted import DEMO_ANSWERS
 
@@ -91,6 +94,45 @@ def fix(args: argparse.Namespace) -> int:
     return 0 if output.report.outcome == "passed" else 1
 
 
+def update(args: argparse.Namespace) -> int:
+    output = asyncio.run(run_update(args))
+    if args.json:
+        _emit_json(output)
+    else:
+        print_update(output)
+    return 1 if any(f.status == "conflict" for f in output.files) else 0
+
+
+def print_update(output: UpdateOutput) -> None:
+    """One line per file (regenerated | merged | conflict | untouched), then a summary."""
+    print_notes(output.notes)
+    if output.restored or output.deleted or not output.files:
+        for path in output.restored:
+            print(f"restored     {path}")
+        for path in output.deleted:
+            print(f"deleted      {path}")
+        print(f"undid the update {output.history}", file=sys.stderr)
+        return
+    for file in output.files:
+        beside = f" (new generation in {file.kept_as})" if file.kept_as else ""
+        print(f"{file.status:<12} {file.path}{beside}")
+    for finding in output.findings:
+        where = f"{finding.location.path}:{finding.location.line}"
+        print(f"{where}: {finding.message}", file=sys.stderr)
+    counts = Counter(f.status for f in output.files)
+    rendered = sum(f.rendered for f in output.files)
+    summary = ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts[s])
+    print(
+        f"changed {', '.join(output.changed) or 'nothing'}: {summary} "
+        f"({rendered} of {len(output.files)} files rendered again); "
+        "undo with `service-creator update --undo`",
+        file=sys.stderr,
+    )
+
+
+STATUSES = ("regenerated", "merged", "conflict", "untouched")
+
+
 def build(args: argparse.Namespace) -> int:
     print(asyncio.run(build_sandbox_image()))
     return 0
@@ -131,6 +173,7 @@ COMMAND_OF = {
     "GenerateInput": "generate",
     "RunTestsInput": "test",
     "FixFailureInput": "fix",
+    "UpdateInput": "update",
 }
 
 
@@ -174,6 +217,16 @@ async def run_sandbox_tests(args: argparse.Namespace) -> RunTestsOutput:
 async def run_fix(args: argparse.Namespace) -> FixFailureOutput:
     inp = _input(args, FixFailureInput)
     return await operations.fix_failure(inp, Settings.from_env(), _progress(args))
+
+
+async def run_update(args: argparse.Namespace) -> UpdateOutput:
+    """Change the `--set` answers in `--workspace`'s session and update its project; answers
+    the change makes the interview ask again are asked in a terminal, else named in the error."""
+    from service_creator.operations.update import update_service
+
+    inp = _input(args, UpdateInput)
+    asker = TerminalAsker() if sys.stdin.isatty() and not args.json else None
+    return await update_service(inp, Settings.from_env(), _progress(args), asker)
 
 
 async def build_sandbox_image() -> str:

@@ -1,21 +1,23 @@
 """A command's flags, derived from its operation's input model (operations/io.py).
 
 Each field becomes `--field-name` with the field's description as its help: a bool is a switch,
-a number is parsed as one, anything else is text (the model validates it). argparse takes a
-unique prefix of a flag, so `--session` names `--session-id`.
+a number is parsed as one, a choice of literals is a choice, a mapping is a repeated
+`--flag KEY=VALUE`, anything else is text (the model validates it). argparse takes a unique
+prefix of a flag, so `--session` names `--session-id`. `FLAG_NAMES` renames a field's flag.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Collection
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 DEFAULTS = {"workspace": "."}  # what the terminal means when a flag is left out
 METAVARS = {"workspace": "DIR", "session_id": "ID", "test_id": "TEST", "timeout": "SECONDS"}
+FLAG_NAMES = {"answers": "set"}  # update's answers: `--set ID=VALUE`, as git config and helm say
 
 
 def add_model_flags(
@@ -23,13 +25,30 @@ def add_model_flags(
 ) -> None:
     for name, field in model.model_fields.items():
         if name not in skip:
-            parser.add_argument(f"--{name.replace('_', '-')}", dest=name, **_options(name, field))
+            flag = FLAG_NAMES.get(name, name).replace("_", "-")
+            parser.add_argument(f"--{flag}", dest=name, **_options(name, field))
 
 
 def model_arguments(args: argparse.Namespace, model: type[BaseModel]) -> dict[str, Any]:
     """The parsed flags that are fields of `model` (left-out optional ones omitted)."""
     given = {name: getattr(args, name) for name in model.model_fields if hasattr(args, name)}
-    return {name: value for name, value in given.items() if value is not None}
+    return {
+        name: dict(value) if _is_mapping(model.model_fields[name]) else value
+        for name, value in given.items()
+        if value is not None
+    }
+
+
+def _is_mapping(field: FieldInfo) -> bool:
+    return get_origin(field.annotation) is dict
+
+
+def key_value(text: str) -> tuple[str, str]:
+    """`ID=VALUE` (the value may hold `=`), for a mapping's flag."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected ID=VALUE, got {text!r}")
+    return key.strip(), value
 
 
 def _options(name: str, field: FieldInfo) -> dict[str, Any]:
@@ -37,6 +56,11 @@ def _options(name: str, field: FieldInfo) -> dict[str, Any]:
     kinds = set(getattr(field.annotation, "__args__", ())) | {field.annotation}
     if bool in kinds:
         return {"action": "store_true", "default": None, "help": help_text}
+    if _is_mapping(field):
+        return {"action": "append", "type": key_value, "metavar": "ID=VALUE", "help": help_text}
+    if get_origin(field.annotation) is Literal:
+        choices = [str(choice) for choice in get_args(field.annotation)]
+        return {"choices": choices, "default": None, "help": help_text}
     options: dict[str, Any] = {"metavar": METAVARS.get(name, name.upper()), "default": None}
     if name in DEFAULTS:
         options["default"] = DEFAULTS[name]

@@ -83,6 +83,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     operation("generate", "generate the service project", "GenerateInput")
     operation("test", "run the project's tests in the Docker sandbox", "RunTestsInput")
     operation("fix", "repair what a failing test implicates, test again", "FixFailureInput")
+    operation("update", "change answers, regenerate what they touch, merge", "UpdateInput")
 
     sandbox = commands.add_parser("sandbox", help="manage the sandbox image")
     sandbox_commands = sandbox.add_subparsers(title="sandbox commands", metavar="COMMAND")

@@ -1,0 +1,282 @@
+"""The update operation: change answers after generation, regenerate only what they touch, and
+merge the new text with the user's edits.
+
+1. The new answers go through the interview (`answer_again`): answers that no longer fit are
+   dropped by the question graph and asked again through the `Asker`; without one the update
+   fails naming them. The rest are kept.
+2. The plan's reads (generation/plan.py `files_touched`) say which files to render again; only
+   those are given to the engine, so a model engine makes no call for the others.
+3. Each rendered file: unchanged text → untouched; the user's file is still what we generated
+   last (its base, or the manifest's hash) → replaced (regenerated); edited → merged three ways;
+   a merge that conflicts, or does not compile, goes beside as `.new` (or, asked, into the file
+   with markers).
+4. Before anything is written, what will change is kept (generation/history.py): `undo_update`
+   puts it back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+from dataclasses import dataclass, field
+
+from service_creator.domain.atomic import atomic_write
+from service_creator.domain.config import Settings
+from service_creator.domain.errors import InterviewIncompleteError, InvalidAnswerError
+from service_creator.domain.ports import Asker, Progress
+from service_creator.domain.project import FileSpec, GeneratedFile
+from service_creator.domain.reports import Finding
+from service_creator.domain.requirements import AnswerValue, Question
+from service_creator.generation.history import snapshot, undo_last
+from service_creator.generation.merge import merge_three
+from service_creator.generation.pipeline import Engine
+from service_creator.generation.plan import changed_requirements, files_touched
+from service_creator.generation.validate import blocks, validate
+from service_creator.generation.workspace import (
+    MANIFEST_NAME,
+    Workspace,
+    sha256_of,
+)
+from service_creator.interview.interview import Interview
+from service_creator.interview.sessions import SESSIONS
+from service_creator.operations.generate import engine_for
+from service_creator.operations.interview import open_session
+from service_creator.operations.io import FileUpdate, UpdateInput, UpdateOutput
+
+MAX_ASKS = 20  # an adaptive interview asks a few again; a loop past this is a bug, not a user
+
+
+async def update_service(
+    inp: UpdateInput,
+    settings: Settings,
+    progress: Progress,
+    asker: Asker | None = None,
+    engine: Engine | None = None,
+) -> UpdateOutput:
+    """Change the answers in `inp.answers` and update the generated project (or, with
+    `inp.undo`, take the last update back)."""
+    if inp.undo:
+        return await undo_update(inp, settings)
+    workspace = inp.workspace.path
+    session, store = await asyncio.to_thread(open_session, inp, settings, create=False)
+    interview = Interview(session)
+    old = interview.requirements()
+    await answer_again(interview, inp.answers, asker)
+    new = interview.requirements()
+    engine = engine or engine_for(settings, workspace)
+    specs = engine.plan(new)
+    touched = files_touched(old, new, specs)
+    rendering = [spec for spec in specs if spec.path in touched]
+    progress.report(0, len(rendering), f"Regenerating {len(rendering)} of {len(specs)} files")
+    generation = await engine.run(
+        rendering,
+        new,
+        on_file_done=lambda done, total, path: progress.report(done, total, path),
+        is_cancelled=lambda: progress.cancelled,
+        concurrency=settings.concurrency,
+    )
+    site = Workspace(workspace)
+    by_path = {spec.path: spec for spec in specs}
+    plans = await asyncio.to_thread(_plan_files, site, generation.files, by_path, inp.conflicts)
+    label = f"update {new.service_name}: {', '.join(sorted(changed_requirements(old, new)))}"
+    session_file = f"{SESSIONS.split('/', 1)[1]}/{session.id}.json"
+    stamp = await asyncio.to_thread(_write, site, plans, label, session_file)
+    session.status = "generated"
+    await asyncio.to_thread(store.save, session)
+    updates = {p.path: p.report for p in plans}
+    return UpdateOutput(
+        session_id=session.id,
+        workspace=str(workspace),
+        engine=engine.name,
+        changed=sorted(changed_requirements(old, new)),
+        files=[
+            updates.get(s.path) or FileUpdate(path=s.path, status="untouched", rendered=False)
+            for s in specs
+        ],
+        findings=[*generation.findings, *(f for p in plans for f in p.findings)],
+        obsolete=sorted({s.path for s in engine.plan(old)} - by_path.keys()),
+        history=stamp,
+        notes=[*store.notes, *(f"{p} not written: {r}" for p, r in generation.not_written.items())],
+    )
+
+
+async def undo_update(inp: UpdateInput, settings: Settings) -> UpdateOutput:
+    """Put back, byte for byte, what the last update changed (files, bases, the session)."""
+    session, _ = await asyncio.to_thread(open_session, inp, settings, create=False)
+    undone = await asyncio.to_thread(undo_last, Workspace(inp.workspace.path))
+    return UpdateOutput(
+        session_id=session.id,
+        workspace=str(inp.workspace.path),
+        engine="none",
+        history=undone.stamp,
+        restored=undone.restored,
+        deleted=undone.deleted,
+        notes=[f"undid {undone.label}"],
+    )
+
+
+# --- the answers ---------------------------------------------------------------------------
+
+
+async def answer_again(
+    interview: Interview, answers: dict[str, AnswerValue], asker: Asker | None
+) -> None:
+    """Give the interview each new answer once its question applies, then ask what it asks
+    again (an answer that no longer fits); confirm the summary. Without an asker, a question
+    left to ask is an error naming it and the `--set` that answers it."""
+    pending = dict(answers)
+    for _ in range(MAX_ASKS + len(answers)):
+        applying = _applying(interview)
+        ready = next((question_id for question_id in pending if question_id in applying), None)
+        if ready is not None:
+            interview.answer(pending.pop(ready), ready)
+            continue
+        question = interview.current()
+        if question is None or question.id == "confirm":
+            if pending:  # a question this interview does not ask: its own clear error
+                interview.answer(*_first(pending))
+            break
+        await _ask(interview, question, asker)
+    if interview.current() is not None:
+        interview.answer(True, "confirm")
+
+
+def _applying(interview: Interview) -> set[str]:
+    """The questions that can be answered now (answered ones included), but the summary."""
+    answers = interview.session.answers
+    now = [*interview.questions(), *interview.graph.ready(answers)]
+    return {question.id for question in now} - {"confirm"}
+
+
+def _first(pending: dict[str, AnswerValue]) -> tuple[AnswerValue, str]:
+    question_id = next(iter(pending))
+    return pending[question_id], question_id
+
+
+async def _ask(interview: Interview, question: Question, asker: Asker | None) -> None:
+    if asker is None:
+        raise InterviewIncompleteError(
+            f"the new answers make the interview ask '{question.id}' again: "
+            f"{question.text.splitlines()[0]}",
+            hint=f"add `--set {question.id}=VALUE` (or run the update in a terminal to be asked)",
+        )
+    problem = None
+    for _ in range(MAX_ASKS):
+        value = await asker.ask(question, problem)
+        if value is None:
+            raise InterviewIncompleteError(
+                f"the update was cancelled at '{question.id}'", hint="nothing was changed"
+            )
+        try:
+            interview.answer(value, question.id)
+            return
+        except InvalidAnswerError as exc:
+            problem = str(exc)
+    raise InterviewIncompleteError(f"no usable answer for '{question.id}'")
+
+
+# --- the files -----------------------------------------------------------------------------
+
+
+@dataclass
+class _FilePlan:
+    path: str
+    report: FileUpdate
+    target: str | None = None  # workspace-relative path to write `text` to; None: nothing
+    text: str = ""
+    base: str | None = None  # the file's new base, when it changes
+    ours: bool = False  # record `text` at `target` as ours in the manifest
+    findings: list[Finding] = field(default_factory=list[Finding])
+
+
+def _plan_files(
+    site: Workspace, files: list[GeneratedFile], specs: dict[str, FileSpec], conflicts: str
+) -> list[_FilePlan]:
+    manifest = site.load_manifest()
+    plans: list[_FilePlan] = []
+    for file in files:
+        current = site.current_bytes(file.path)
+        base = site.read_base(file.path)
+        entry = manifest.files.get(file.path)
+        ours = current is not None and (
+            (base is not None and current == base.encode())
+            or (entry is not None and entry.sha256 == sha256_of(current))
+        )
+        plans.append(_plan_one(site, file, specs[file.path], current, base, ours, conflicts))
+    return plans
+
+
+def _plan_one(
+    site: Workspace,
+    file: GeneratedFile,
+    spec: FileSpec,
+    current: bytes | None,
+    base: str | None,
+    ours: bool,
+    conflicts: str,
+) -> _FilePlan:
+    path, new = file.path, file.content
+    old_text = current.decode("utf-8", "replace") if current is not None else ""
+    if current == new.encode():
+        report = FileUpdate(path=path, status="untouched", rendered=True)
+        return _FilePlan(path, report, base=new if base != new else None)
+    if current is None or ours:
+        report = _report(path, "regenerated", old_text, new)
+        return _FilePlan(path, report, target=path, text=new, base=new, ours=True)
+    if base is not None:
+        merged = merge_three(base, old_text, new)
+        findings = _findings(spec, path, merged.text) if merged.clean else []
+        if merged.clean and not any(blocks(f) for f in findings):
+            report = _report(path, "merged", old_text, merged.text)
+            return _FilePlan(
+                path, report, target=path, text=merged.text, base=new, findings=findings
+            )
+        if conflicts == "markers":
+            report = _report(path, "conflict", old_text, merged.text)
+            return _FilePlan(path, report, target=path, text=merged.text, base=new)
+    beside = site.beside(site.plan_changes([file])[0]).target.relative_to(site.root).as_posix()
+    report = FileUpdate(path=path, status="conflict", rendered=True, kept_as=beside)
+    report.diff = _diff(beside, "", new) if site.current_bytes(beside) is None else ""
+    return _FilePlan(path, report, target=beside, text=new, ours=True)
+
+
+def _findings(spec: FileSpec, path: str, text: str) -> list[Finding]:
+    """What the project's checks say of a merged file (it is not reformatted: it is yours)."""
+    return validate(spec, GeneratedFile(path=path, content=text))[1]
+
+
+def _report(path: str, status: str, old: str, new: str) -> FileUpdate:
+    report = FileUpdate.model_validate({"path": path, "status": status, "rendered": True})
+    report.diff = _diff(path, old, new)
+    return report
+
+
+def _diff(path: str, old: str, new: str) -> str:
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            fromfile=f"a/{path}",
+            tofile=f"b/{path}",
+        )
+    )
+
+
+def _write(site: Workspace, plans: list[_FilePlan], label: str, session_file: str) -> str:
+    """Keep what will change, then write: the files, their bases, what is ours in the manifest.
+    Returns the snapshot's stamp."""
+    writing = [p for p in plans if p.target is not None]
+    rebased = [p for p in plans if p.base is not None]
+    stamp = snapshot(
+        site,
+        label,
+        [p.target for p in writing if p.target is not None],
+        [MANIFEST_NAME, session_file, *(f"base/{p.path}" for p in rebased)],
+    )
+    for plan in writing:
+        assert plan.target is not None
+        atomic_write(site.path(plan.target), plan.text)
+    site.save_bases((p.path, p.base) for p in rebased if p.base is not None)
+    # the manifest knows what is ours; a merged file is not: it holds your edits
+    site.record_written([(p.target, p.text) for p in writing if p.ours and p.target])
+    return stamp
