@@ -15,6 +15,7 @@ COMMANDS = {
     "serviceCreator.answerQuestion",
     "serviceCreator.generate",
     "serviceCreator.runTests",
+    "serviceCreator.runTest",
     "serviceCreator.fixFailure",
     "serviceCreator.showSession",
 }

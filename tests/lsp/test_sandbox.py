@@ -60,11 +60,23 @@ async def test_failures_become_linked_diagnostics_with_actions_and_lenses(
     assert zero.data["testId"] == "tests/test_calc.py::test_divide_by_zero"
     assert zero.related_information[0].location.uri == source_uri
     assert zero.related_information[0].location.range.start.line == 1
-    in_source = code.client.diagnostics[source_uri]
-    assert [d.range.start.line for d in in_source] == [1]  # `return a / b`
-    assert in_source[0].related_information[0].location.uri == test_uri
-    assert in_source[0].related_information[0].location.range.start.line == 8
-    assert in_test[12].related_information is None  # no project frame for a plain assert
+    in_source = by_line(code.client.diagnostics[source_uri])
+    assert set(in_source) == {1, 5}  # `return a / b`; `return a + b`, suspicious
+    assert in_source[1].related_information[0].location.uri == test_uri
+    assert in_source[1].related_information[0].location.range.start.line == 8
+    assert in_source[1].code == "test-failed"  # the frame that raised: no second diagnostic
+    suspicious = in_source[5]
+    assert (suspicious.code, suspicious.severity) == (
+        "suspicious-line",
+        types.DiagnosticSeverity.Warning,
+    )
+    assert suspicious.data["testId"] == "tests/test_calc.py::test_wrong_sum"
+    assert [r.message for r in suspicious.related_information] == ["the failing assertion"]
+    assert suspicious.related_information[0].location.range.start.line == 12
+    # a plain assert has no project frame: its link is to the suspicious line
+    (to_suspicious,) = in_test[12].related_information
+    assert to_suspicious.location.range.start.line == 5
+    assert to_suspicious.message.startswith("suspicious line (")
     assert code.statuses[-1]["text"] == "Tests: 1 passed, 2 failed"
     # progress went begin → report(s) → end, and ended with the summary
     (kinds,) = code.progress_kinds().values()
@@ -80,13 +92,16 @@ async def test_failures_become_linked_diagnostics_with_actions_and_lenses(
     titles = [a.title for a in actions]
     assert titles == [
         "Fix with model: tests/test_calc.py::test_divide_by_zero",
+        "Re-run this test: tests/test_calc.py::test_divide_by_zero",
         "Re-run sandbox tests",
     ]
     assert actions[0].command.command == "serviceCreator.fixFailure"
     assert list(actions[0].command.arguments) == [
         {"workspace": str(code.root), "testId": "tests/test_calc.py::test_divide_by_zero"}
     ]
-    assert actions[1].command.command == "serviceCreator.runTests"
+    assert actions[1].command.command == "serviceCreator.runTest"
+    assert list(actions[1].command.arguments) == list(actions[0].command.arguments)
+    assert actions[2].command.command == "serviceCreator.runTests"
 
     lenses = await code.client.text_document_code_lens_async(
         types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=test_uri))

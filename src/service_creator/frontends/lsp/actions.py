@@ -1,7 +1,9 @@
 """Code actions on our diagnostics, and a "Run in sandbox" code lens on each test function.
 
-- On a `service-creator` diagnostic of a failing test: "Fix with model" (runs
-  `serviceCreator.fixFailure` with its `testId`) and "Re-run sandbox tests".
+- On a `service-creator` diagnostic of a failing test (its assertion, its project frame, its
+  suspicious lines): "Fix with model" (runs `serviceCreator.fixFailure` with its `testId`),
+  "Re-run this test" (`serviceCreator.runTest`: that test alone; the others' diagnostics stay)
+  and "Re-run sandbox tests".
 - On each `def test_...` (top level, or in a `Test...` class) of a test file in a workspace
   folder: "Run in sandbox" (`serviceCreator.runTests`; the sandbox runs the whole suite, and
   the test's result shows as diagnostics). Test functions are found with
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 
 FIX_FAILURE = "serviceCreator.fixFailure"
 RUN_TESTS = "serviceCreator.runTests"
+RUN_TEST = "serviceCreator.runTest"
 OUR_SOURCE = "service-creator"
 
 
@@ -50,6 +53,16 @@ def actions_for(
                 is_preferred=True,
                 command=types.Command(
                     title="Fix with model", command=FIX_FAILURE, arguments=[argument]
+                ),
+            )
+        )
+        actions.append(
+            types.CodeAction(
+                title=f"Re-run this test: {test_id}",
+                kind=types.CodeActionKind.QuickFix,
+                diagnostics=[diagnostic],
+                command=types.Command(
+                    title="Re-run this test", command=RUN_TEST, arguments=[argument]
                 ),
             )
         )

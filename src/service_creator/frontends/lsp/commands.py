@@ -19,14 +19,17 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from pydantic import Field
 from pygls.exceptions import JsonRpcException
 from pygls.uris import to_fs_path
 
 from service_creator import operations
 from service_creator.domain.config import Settings
 from service_creator.domain.errors import ServiceCreatorError, WorkspaceError
+from service_creator.domain.node_ids import NodeId
 from service_creator.domain.ports import Progress
 from service_creator.domain.reports import TestReport
+from service_creator.domain.wire import WireModel
 from service_creator.domain.workspace_path import WorkspacePath
 from service_creator.frontends.lsp.asker import LspAsker
 from service_creator.frontends.lsp.configuration import editor_settings
@@ -195,14 +198,32 @@ async def generate(ls: ServiceCreatorServer, *arguments: Any) -> Any:
 
 async def run_tests(ls: ServiceCreatorServer, *arguments: Any) -> Any:
     async with running(ls, "runTests", RunTestsInput, arguments, exclusive=True) as run:
-        async with LspProgress(ls, run.job, "Service Creator: sandbox tests") as progress:
-            output = await operations.run_tests(
-                run.input, run.settings, progress, unsaved(ls, run.root)
-            )
-            progress.end_message = report_summary(output.report)
-        ls.diagnostics.replace(run.root, TESTS, output.findings)
-        ls.status(f"Tests: {report_summary(output.report)}", tooltip=output.report.message or None)
-        return encode(output)
+        return encode(await tests_in_sandbox(ls, run, run.input))
+
+
+class RunTestInput(WireModel):
+    """`serviceCreator.runTest`'s argument: the workspace and the one test to run."""
+
+    workspace: WorkspacePath
+    test_id: NodeId = Field(description="The test's pytest node id, from its diagnostic")
+
+
+async def run_test(ls: ServiceCreatorServer, *arguments: Any) -> Any:
+    """Run one test ("Re-run this test"): its diagnostics are replaced, the others' kept."""
+    async with running(ls, "runTest", RunTestInput, arguments, exclusive=True) as run:
+        inp = RunTestsInput(workspace=run.input.workspace, tests=[run.input.test_id])
+        return encode(await tests_in_sandbox(ls, run, inp))
+
+
+async def tests_in_sandbox(ls: ServiceCreatorServer, run: Run, inp: RunTestsInput) -> Any:
+    """Run the tests, show the findings (of the whole suite, for a selection) as diagnostics."""
+    title = f"Service Creator: {inp.tests[0]}" if inp.tests else "Service Creator: sandbox tests"
+    async with LspProgress(ls, run.job, title) as progress:
+        output = await operations.run_tests(inp, run.settings, progress, unsaved(ls, run.root))
+        progress.end_message = report_summary(output.report)
+    ls.diagnostics.replace(run.root, TESTS, output.findings)
+    ls.status(f"Tests: {report_summary(output.report)}", tooltip=output.report.message or None)
+    return output
 
 
 async def fix_failure(ls: ServiceCreatorServer, *arguments: Any) -> Any:

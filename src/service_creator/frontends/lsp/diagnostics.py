@@ -4,8 +4,9 @@ Each workspace keeps two groups: `tests` (the last sandbox run) and `generate` (
 consistency findings of the last generation). Replacing a group republishes every document it
 touched before or touches now, so a passing run clears the old failures; regenerating a file
 drops its test failures. A diagnostic carries `data: {testId, workspace}` for the code actions,
-and points to its counterpart (the failing test ↔ the failing project line) through
-`relatedInformation`. Hovering a line with a finding shows the findings' messages.
+and points to its counterparts (the failing assertion ↔ the failing project line and the
+suspicious lines, "suspicious line (0.71)") through `relatedInformation`. Hovering a line with
+a finding shows the findings' messages.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
+from service_creator.domain.reports import SUSPICIOUS_CODE
 from service_creator.domain.testfiles import is_test_file
 
 if TYPE_CHECKING:
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# a suspicious line's score by (workspace, test id, path, line)
+Scores = dict[tuple[Path, str, str, int], float]
 TESTS = "tests"
 GENERATE = "generate"
 SEVERITY = {
@@ -65,10 +69,11 @@ class DiagnosticsStore:
         ]
 
     def publish(self, uris: Iterable[str]) -> None:
+        scores = self._scores()
         for uri in sorted(uris):
             lines = _Lines(self.ls)
             diagnostics = [
-                self.to_diagnostic(root, f, lines)
+                self.to_diagnostic(root, f, lines, scores)
                 for (root, _), findings in self._groups.items()
                 for f in findings
                 if _uri(root, f.location) == uri
@@ -80,16 +85,16 @@ class DiagnosticsStore:
                 )
             )
 
-    def to_diagnostic(self, root: Path, finding: Finding, lines: _Lines) -> types.Diagnostic:
+    def to_diagnostic(
+        self, root: Path, finding: Finding, lines: _Lines, scores: Scores | None = None
+    ) -> types.Diagnostic:
         data: dict[str, str] = {"workspace": str(root)}
         if finding.test_id:
             data["testId"] = finding.test_id
         related = [
             types.DiagnosticRelatedInformation(
                 location=types.Location(uri=_uri(root, loc), range=lines.range(root, loc)),
-                message="the failing test"
-                if is_test_file(loc.path)
-                else "where it failed in the project's source",
+                message=_points_at(root, finding, loc, scores or {}),
             )
             for loc in finding.related
         ]
@@ -105,6 +110,25 @@ class DiagnosticsStore:
 
     def _uris(self, root: Path, findings: Iterable[Finding]) -> set[str]:
         return {_uri(root, f.location) for f in findings}
+
+    def _scores(self) -> Scores:
+        """The suspicious lines' scores, by workspace, test and line."""
+        return {
+            (root, f.test_id, f.location.path, f.location.line): f.score
+            for (root, _), findings in self._groups.items()
+            for f in findings
+            if f.code == SUSPICIOUS_CODE and f.test_id is not None and f.score is not None
+        }
+
+
+def _points_at(root: Path, finding: Finding, location: Location, scores: Scores) -> str:
+    """What a related location is, as its relatedInformation says."""
+    score = scores.get((root, finding.test_id or "", location.path, location.line))
+    if score is not None:
+        return f"suspicious line ({score:.2f})"
+    if is_test_file(location.path):
+        return "the failing assertion"
+    return "where it failed in the project's source"
 
 
 def _uri(root: Path, location: Location) -> str:

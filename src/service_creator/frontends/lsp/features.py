@@ -27,6 +27,7 @@ COMMANDS = (
     "show_session",
     "generate",
     "run_tests",
+    "run_test",
     "fix_failure",
 )
 
