@@ -12,7 +12,7 @@ from service_creator.domain.errors import WorkspaceError
 from service_creator.domain.project import GeneratedFile
 from service_creator.generation.history import snapshot, stamps, undo_last
 from service_creator.generation.merge import merge_three
-from service_creator.generation.workspace import Workspace
+from service_creator.generation.workspace import Workspace, base_key
 
 
 def test_a_generate_keeps_the_base_of_each_file_and_a_new_beside_yours_keeps_it(tmp_path: Path):
@@ -32,7 +32,9 @@ def test_undo_puts_back_bytes_deletes_what_the_update_created_and_drops_the_snap
     site = Workspace(tmp_path)
     (tmp_path / "kept.py").write_bytes(b"x = 1\r\n\xff\xfe odd bytes\n")
     site.save_bases([("kept.py", "x = 1\n")])
-    first = snapshot(site, "first", ["kept.py", "made.py"], ["base/kept.py", "base/made.py"])
+    first = snapshot(
+        site, "first", ["kept.py", "made.py"], [base_key("kept.py"), base_key("made.py")]
+    )
     (tmp_path / "kept.py").write_text("x = 2\n")
     (tmp_path / "made.py").write_text("made\n")
     site.save_bases([("kept.py", "x = 2\n"), ("made.py", "made\n")])

@@ -444,7 +444,7 @@ def test_manifest_round_trip_and_atomic_save(root: Path) -> None:
     assert list(manifest.files) == ["a.py"]
     ws.save_manifest(manifest)
     assert ws.load_manifest() == manifest
-    assert files_in(root / ".service-creator") == {"manifest.json", "base/a.py"}  # no temp file
+    assert files_in(root / ".service-creator") == {"manifest.json", "base/a.py.kept"}  # no temp
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,7 @@ from service_creator.domain.atomic import atomic_write
 from service_creator.domain.confine import normalize_relative, refuse
 from service_creator.domain.errors import WorkspaceError
 from service_creator.domain.safe_files import read_regular_file
-from service_creator.generation.workspace import MAX_FILE_BYTES, Workspace
+from service_creator.generation.workspace import KEPT_SUFFIX, MAX_FILE_BYTES, Workspace
 
 HISTORY_DIR = "history"
 INDEX_NAME = "index.json"
@@ -78,13 +78,17 @@ def snapshot(site: Workspace, label: str, files: Iterable[str], state: Iterable[
         current = site.current_bytes(key)
         index.files[key] = current is not None
         if current is not None:
-            atomic_write(site.state_file(f"{HISTORY_DIR}/{stamp}/files/{key}"), current)
+            atomic_write(
+                site.state_file(f"{HISTORY_DIR}/{stamp}/files/{key}{KEPT_SUFFIX}"), current
+            )
     for relative in dict.fromkeys(state):
         key = _state_key(relative)
         current = _read(site.state_file(key))
         index.state[key] = current is not None
         if current is not None:
-            atomic_write(site.state_file(f"{HISTORY_DIR}/{stamp}/state/{key}"), current)
+            atomic_write(
+                site.state_file(f"{HISTORY_DIR}/{stamp}/state/{key}{KEPT_SUFFIX}"), current
+            )
     # the index last: a snapshot without one was never finished, and undo skips it
     index_path = site.state_file(f"{HISTORY_DIR}/{stamp}/{INDEX_NAME}")
     atomic_write(index_path, index.model_dump_json(indent=2) + "\n")
@@ -121,7 +125,7 @@ def undo_last(site: Workspace) -> Undone:
         key = normalize_relative(key)
         target = site.path(key)
         if existed:
-            atomic_write(target, _kept(site, f"{HISTORY_DIR}/{stamp}/files/{key}"))
+            atomic_write(target, _kept(site, f"{HISTORY_DIR}/{stamp}/files/{key}{KEPT_SUFFIX}"))
             undone.restored.append(key)
         elif _remove(target):
             undone.deleted.append(key)
@@ -129,7 +133,7 @@ def undo_last(site: Workspace) -> Undone:
         key = _state_key(key)
         target = site.state_file(key)
         if existed:
-            atomic_write(target, _kept(site, f"{HISTORY_DIR}/{stamp}/state/{key}"))
+            atomic_write(target, _kept(site, f"{HISTORY_DIR}/{stamp}/state/{key}{KEPT_SUFFIX}"))
         else:
             _remove(target)
     shutil.rmtree(site.state_file(f"{HISTORY_DIR}/{stamp}"))

@@ -6,7 +6,8 @@
   `<root>/.service-creator/manifest.json`, so a regenerate never overwrites a file the user
   changed: ours goes beside it as `<name>.new` and the file is reported as a conflict. The
   `.new` is recorded too: one the user has edited since is kept like any other edited file.
-- The base: the last text we generated for each file, kept in `<root>/.service-creator/base/`,
+- The base: the last text we generated for each file, kept in `<root>/.service-creator/base/`
+  (`a.py` as `a.py.kept`),
   so that an update merges our new text with the user's edits three ways (operations/update.py).
   A file kept aside as `.new` leaves its base as it was: the user's file still grew from it.
   Every path into the state folder goes through `state_file`, which refuses any link on the
@@ -48,6 +49,9 @@ log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "manifest.json"
 BASE_DIR = "base"
+# what a copy under the state folder is named after: `a.py` kept as `a.py.kept`, so that no tool
+# of the project (ruff, black, pytest, each walking the folder) takes it for a source file
+KEPT_SUFFIX = ".kept"
 CONFLICT_SUFFIX = ".new"
 MAX_BESIDE = 8  # `.new.new…` beside a file whose `.new` files the user has all edited
 MAX_FILE_BYTES = 16 << 20  # a file on disk bigger than this is not one we wrote
@@ -114,6 +118,11 @@ def result_of(changes: Iterable[PlannedChange]) -> WriteResult:
     return result
 
 
+def base_key(relative: str) -> str:
+    """Where the base of the workspace file `relative` is, relative to the state folder."""
+    return f"{BASE_DIR}/{normalize_relative(relative)}{KEPT_SUFFIX}"
+
+
 class _NotOurs(Exception):
     """On disk at a generated path: a folder, a FIFO, a device, or a file too big to be ours."""
 
@@ -163,7 +172,7 @@ class Workspace:
 
     def base_path(self, relative: str) -> Path:
         """Where the base (the last text we generated) of the workspace file `relative` is kept."""
-        return self.state_file(f"{BASE_DIR}/{normalize_relative(relative)}")
+        return self.state_file(base_key(relative))
 
     def read_base(self, relative: str) -> str | None:
         """The last text we generated for `relative`, or None when none is kept."""

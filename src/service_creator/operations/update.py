@@ -35,6 +35,7 @@ from service_creator.generation.validate import blocks, validate
 from service_creator.generation.workspace import (
     MANIFEST_NAME,
     Workspace,
+    base_key,
     sha256_of,
 )
 from service_creator.interview.interview import Interview
@@ -271,7 +272,7 @@ def _write(site: Workspace, plans: list[_FilePlan], label: str, session_file: st
         site,
         label,
         [p.target for p in writing if p.target is not None],
-        [MANIFEST_NAME, session_file, *(f"base/{p.path}" for p in rebased)],
+        [MANIFEST_NAME, session_file, *(base_key(p.path) for p in rebased)],
     )
     for plan in writing:
         assert plan.target is not None
