@@ -58,7 +58,7 @@ async def failure_in_findings_then_fixed(client, workspace) -> None:
 
     found = (await client.call_tool("get_findings", {"session_id": sid})).structured_content
     assert (found["test_outcome"], found["failed"]) == ("failed", 1)
-    (finding,) = [f for f in found["findings"] if f["test_id"]]
+    (finding,) = [f for f in found["findings"] if f["code"] == "test-failed"]
     assert finding["test_id"] == BROKEN_TEST
     assert finding["location"] == {"path": "test_suite.py", "line": line, "column": 1}
     assert "299" in finding["message"]

@@ -14,7 +14,7 @@ TOOLS = {
     "get_session": (set(), SESSION, True),
     "generate_service": (set(), SESSION, False),
     "get_job": ({"job_id"}, {"wait_seconds"}, True),
-    "run_tests": (set(), SESSION, False),
+    "run_tests": (set(), SESSION | {"tests"}, False),
     "get_findings": (set(), SESSION, True),
     "fix_failure": ({"test_id"}, SESSION, False),
 }

@@ -85,6 +85,8 @@ def findings_view(entry: OpenSession) -> FindingsView:
         findings += tests.findings
         view |= {"test_outcome": report.outcome, "passed": report.passed}
         view |= {"failed": report.failed, "errors": report.errors}
+        if report.localization is not None:
+            view["suspicious_lines"] = report.localization.tests
         message = f"Last test run: {report.outcome}, {report.passed} passed, {report.failed} failed"
     else:
         message = "No test run yet: call run_tests."

@@ -52,6 +52,7 @@ from service_creator.frontends.mcp.views import (
     GenerateJob,
     JobBase,
     JobView,
+    RunTestsArguments,
     ServerOptions,
     TestsJob,
 )
@@ -275,22 +276,24 @@ async def generate_service(ctx: Context, **arguments: Any) -> GenerateJob | Inpu
     return await _start(ctx, app, entry, "generate_service", work, remember, view=GenerateJob)
 
 
-@takes(SessionRef, optional=("workspace",))
+@takes(RunTestsArguments, optional=("workspace",))
 @asks_roots
 async def run_tests(ctx: Context, **arguments: Any) -> TestsJob | InputRequiredResult:
     """Run the generated project's tests in an isolated Docker sandbox (no network, limited
-    memory and time) and report the outcome.
+    memory and time) and report the outcome; `tests` runs only those (test_id values).
 
     Returns within about 25 s with the result, or 'running' with a job_id to follow with
-    get_job. Failing tests become findings with file and line: read them with get_findings.
+    get_job. Failing tests become findings with file and line, and the project lines each
+    one implicates (suspicious lines, ranked): read them with get_findings.
     """
     app, _, entry, site = await _session(ctx, arguments)
+    inp = RunTestsInput(workspace=site, tests=arguments.get("tests"))
 
     async def work(progress: JobProgress) -> BaseModel:
-        return await operations.run_tests(RunTestsInput(workspace=site), app.settings, progress)
+        return await operations.run_tests(inp, app.settings, progress)
 
     def remember(out: RunTestsOutput) -> None:
-        entry.tests = out
+        entry.tests = None if inp.tests else out  # a selection: the merged run, on disk
 
     return await _start(ctx, app, entry, "run_tests", work, remember, view=TestsJob)
 
@@ -339,7 +342,8 @@ async def get_job(
 @asks_roots
 async def get_findings(ctx: Context, **arguments: Any) -> FindingsView | InputRequiredResult:
     """The problems found in the session's project, each with a workspace-relative file and
-    line: failing tests from the last run_tests (with their test_id, for fix_failure), then
+    line: failing tests from the last run_tests (with their test_id, for fix_failure) and the
+    project lines each one implicates (suspicious_lines: ranked, with score and why), then
     the generation's own findings (ruff, consistency checks)."""
     _, _, entry, _ = await _session(ctx, arguments)
     return await asyncio.to_thread(content.findings_view, entry)

@@ -14,10 +14,16 @@ from typing import TYPE_CHECKING
 from pydantic import Field
 
 from service_creator.domain.errors import ConfigError
-from service_creator.domain.reports import Finding, Outcome
+from service_creator.domain.node_ids import NodeIds
+from service_creator.domain.reports import Finding, Outcome, TestLocalization
 from service_creator.domain.wire import WireModel
 from service_creator.frontends.mcp.jobs import JobKind, JobStatus
-from service_creator.operations.io import FixFailureOutput, GenerateOutput, RunTestsOutput
+from service_creator.operations.io import (
+    FixFailureOutput,
+    GenerateOutput,
+    RunTestsOutput,
+    SessionRef,
+)
 
 if TYPE_CHECKING:
     from service_creator.operations.generate import Engine
@@ -98,6 +104,16 @@ RESULT_FIELD: dict[str, str] = {
 }
 
 
+class RunTestsArguments(SessionRef):
+    """run_tests's parameters: the session, and the tests to run when not all of them."""
+
+    tests: NodeIds | None = Field(
+        default=None,
+        description="Run only these tests (test_id values from get_findings); the other "
+        "tests keep their last results",
+    )
+
+
 class FindingsView(WireModel):
     session_id: str
     test_outcome: Outcome | None = Field(None, description="Outcome of the last test run, if any")
@@ -107,5 +123,11 @@ class FindingsView(WireModel):
     findings: list[Finding] = Field(
         description="Failing tests (source 'service-creator', with test_id) and generation "
         "findings (ruff, consistency), each with a workspace-relative file and line"
+    )
+    suspicious_lines: list[TestLocalization] = Field(
+        default=[],
+        description="Per failing test, the project lines it implicates, most suspicious first "
+        "(spectrum score from per-test coverage, and why); the top ones are also findings "
+        "with code 'suspicious-line'",
     )
     message: str
