@@ -29,6 +29,7 @@ from service_creator.domain.reports import Finding
 from service_creator.domain.requirements import AnswerValue, Question
 from service_creator.generation.history import snapshot, undo_last
 from service_creator.generation.merge import merge_three
+from service_creator.generation.model.engine import ModelEngine
 from service_creator.generation.pipeline import Engine
 from service_creator.generation.plan import changed_requirements, files_touched
 from service_creator.generation.validate import blocks, validate
@@ -68,6 +69,8 @@ async def update_service(
     specs = engine.plan(new)
     touched = files_touched(old, new, specs)
     rendering = [spec for spec in specs if spec.path in touched]
+    site = Workspace(workspace)
+    await asyncio.to_thread(_show_kept_files, engine, site, specs, touched)
     progress.report(0, len(rendering), f"Regenerating {len(rendering)} of {len(specs)} files")
     generation = await engine.run(
         rendering,
@@ -76,7 +79,6 @@ async def update_service(
         is_cancelled=lambda: progress.cancelled,
         concurrency=settings.concurrency,
     )
-    site = Workspace(workspace)
     by_path = {spec.path: spec for spec in specs}
     plans = await asyncio.to_thread(_plan_files, site, generation.files, by_path, inp.conflicts)
     label = f"update {new.service_name}: {', '.join(sorted(changed_requirements(old, new)))}"
@@ -114,6 +116,18 @@ async def undo_update(inp: UpdateInput, settings: Settings) -> UpdateOutput:
         deleted=undone.deleted,
         notes=[f"undid {undone.label}"],
     )
+
+
+def _show_kept_files(
+    engine: Engine, site: Workspace, specs: list[FileSpec], touched: set[str]
+) -> None:
+    """A model engine writes each file against the files it is built on: those not rendered
+    again are shown to it as they are in the workspace (the user's edits included)."""
+    if not isinstance(engine, ModelEngine):
+        return
+    for spec in specs:
+        if spec.path not in touched and (text := site.read(spec.path)) is not None:
+            engine.remember(GeneratedFile(path=spec.path, content=text))
 
 
 # --- the answers ---------------------------------------------------------------------------
