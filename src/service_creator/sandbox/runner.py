@@ -67,12 +67,9 @@ POLL_INTERVAL = 0.05
 RESPONSE_LIMIT = 1 << 16
 LOOPBACK = "127.0.0.1"
 COVERAGE_LIMIT = 8 << 20
-COVERAGE_DATA = "/tmp/.sandbox-coverage"
 COVERAGE_RC = """\
 [run]
-data_file = {data}
 source = {work}
-dynamic_context = test_function
 omit =
     */test_*.py
     */*_test.py
@@ -80,13 +77,30 @@ omit =
     */tests/*
     */test/*
 """
-# Run as the sandbox user (coverage is in the sandbox's venv): the per-test line sets as JSON,
-# {"contexts": {"test_module.test_name": {"/work/file.py": [lines]}}, "computes": {"/work/
-# file.py": [lines]}}, where `computes` are the run lines whose statement has an operator
-# (arithmetic, comparison, boolean, augmented assignment): the ranking's tie-break.
-EXPORT_COVERAGE = """\
+# pytest under `coverage`, run as the sandbox user (coverage is in the sandbox's venv) in one
+# process: `python -c TRACED_PYTEST RCFILE OUT EXPORT -- PYTEST_ARGS...`. The tracer's
+# context is switched to each test's node id around its setup, call and teardown (a plugin:
+# no per-call check as with coverage's `dynamic_context`), the data stays in memory, and the
+# per-test line sets are written as JSON to OUT when EXPORT says ("failed": only when tests
+# failed; "always"): {"contexts": {node id: {"/work/file.py": [lines]}}, "computes":
+# {"/work/file.py": [lines]}}, where `computes` are the run lines whose statement has an
+# operator (arithmetic, comparison, boolean, augmented assignment): the ranking's tie-break.
+TRACED_PYTEST = """\
 import ast, json, sys
-from coverage import CoverageData
+
+import coverage
+import pytest
+
+rcfile, out, export = sys.argv[1:4]
+cov = coverage.Coverage(data_file=None, config_file=rcfile)
+
+
+class Plugin:
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        cov.switch_context(item.nodeid)
+        yield
+        cov.switch_context("")
 
 
 def operator(node):
@@ -114,18 +128,27 @@ def computing(path, wanted):
     return sorted(found)
 
 
-data = CoverageData(basename=sys.argv[1])
-data.read()
-contexts, computes = {}, {}
-for path in sorted(data.measured_files()):
-    ran = data.contexts_by_lineno(path)
-    for line, names in sorted(ran.items()):
-        for name in names:
-            if name:
-                contexts.setdefault(name, {}).setdefault(path, []).append(line)
-    computes[path] = computing(path, set(ran))
-with open(sys.argv[2], "w") as out:
-    json.dump({"contexts": contexts, "computes": computes}, out)
+def write(data):
+    contexts, computes = {}, {}
+    for path in sorted(data.measured_files()):
+        ran = data.contexts_by_lineno(path)
+        for line, names in sorted(ran.items()):
+            for name in names:
+                if name:
+                    contexts.setdefault(name, {}).setdefault(path, []).append(line)
+        computes[path] = computing(path, set(ran))
+    with open(out, "w") as written:
+        json.dump({"contexts": contexts, "computes": computes}, written)
+
+
+cov.start()
+try:
+    status = int(pytest.main(sys.argv[5:], plugins=[Plugin()]))
+finally:
+    cov.stop()
+if export == "always" or status == 1:
+    write(cov.get_data())
+sys.exit(status)
 """
 TESTS_FAILED = 1  # pytest's exit status when tests ran and some failed
 
@@ -230,28 +253,32 @@ def run_project(
     mode = job.get("coverage", "off")
     rc = Path(run_dir, "coveragerc")
     if mode != "off":
-        rc.write_text(COVERAGE_RC.format(data=COVERAGE_DATA, work=job["work_dir"]))
-    traced = mode == "first-pass"
+        rc.write_text(COVERAGE_RC.format(work=job["work_dir"]))
     oom_before = oom_kills()
     begun = time.monotonic()
-    pytest = coverage_prefix(rc) if traced else []
+    pytest = traced(job, rc, "failed") if mode == "first-pass" else PYTEST
     result.update(run_pytest(job, env, output, deadline - time.monotonic(), pytest))
     result["oom_killed"] = bool(result.get("oom_killed")) or oom_kills() > oom_before
     if mode == "off" or result.get("exit_code") != TESTS_FAILED or result.get("timed_out"):
         return
     report: dict[str, object] = {"mode": mode}
     result["coverage"] = report
-    if traced:
-        report["pytest_seconds"] = time.monotonic() - begun
-    else:
+    if mode == "on-failure":
         second_pass(job, run_dir, env, rc, report, deadline)
-    if "error" not in report:
-        report["error"] = export_coverage(job, env, deadline)
+    else:
+        report["pytest_seconds"] = time.monotonic() - begun
+    if "error" not in report and not Path(job["out_dir"], "coverage.json").is_file():
+        report["error"] = "the traced pytest wrote no coverage"
     report["seconds"] = time.monotonic() - begun
 
 
-def coverage_prefix(rc: Path) -> list[str]:
-    return ["-m", "coverage", "run", f"--rcfile={rc}"]
+PYTEST = ["-m", "pytest"]
+
+
+def traced(job: Job, rc: Path, export: str) -> list[str]:
+    """The arguments before pytest's to run it under coverage (`TRACED_PYTEST`)."""
+    out = str(Path(job["out_dir"], "coverage.json"))
+    return ["-c", TRACED_PYTEST, str(rc), out, export, "--"]
 
 
 def second_pass(
@@ -263,7 +290,7 @@ def second_pass(
     deadline: float,
 ) -> None:
     """The tests again under coverage, in a fresh copy of the project; its output and JUnit
-    report are dropped (the first pass's are the run's)."""
+    report are dropped (the first pass's are the run's), its coverage always exported."""
     begun = time.monotonic()
     problem = empty(Path(job["work_dir"]))
     copied = as_sandbox_user(
@@ -277,33 +304,13 @@ def second_pass(
     quiet = CappedBuffer(4096)
     second = job.copy()
     second["pytest_args"] = args
-    ended = run_pytest(second, env, quiet, deadline - time.monotonic(), coverage_prefix(rc))
+    command = traced(job, rc, "always")
+    ended = run_pytest(second, env, quiet, deadline - time.monotonic(), command)
     report["pytest_seconds"] = time.monotonic() - begun
     if ended.get("timed_out") or ended.get("oom_killed"):
         report["error"] = "the coverage pass was stopped: " + (
             "time limit" if ended.get("timed_out") else "memory"
         )
-
-
-def export_coverage(job: Job, env: dict[str, str], deadline: float) -> str | None:
-    """`coverage.json` from the data file, written by the sandbox user (whose file it is)."""
-    out = str(Path(job["out_dir"], "coverage.json"))
-    command = as_sandbox_user(
-        job, [sys.executable, "-I", "-c", EXPORT_COVERAGE, COVERAGE_DATA, out]
-    )
-    left = deadline - time.monotonic()
-    if left < 1.0:
-        return "no time left in the run's limit to export the coverage"
-    try:
-        done = subprocess.run(
-            command, env=env, cwd=job["work_dir"], capture_output=True, timeout=left, check=False
-        )
-    except subprocess.TimeoutExpired:
-        kill_sandbox_processes(job)
-        return "exporting the coverage timed out"
-    if done.returncode != 0:
-        return "exporting the coverage failed: " + tail_text(done.stderr, 1000)
-    return None
 
 
 COPY_PROJECT = "import shutil,sys;shutil.copytree(sys.argv[1],sys.argv[2],dirs_exist_ok=True)"
@@ -484,10 +491,10 @@ def run_pytest(
     env: dict[str, str],
     output: CappedBuffer,
     timeout: float,
-    prefix: list[str] | None = None,
+    command: list[str] = PYTEST,
 ) -> dict[str, object]:
-    """pytest (under `prefix`, e.g. `-m coverage run …`, when given) as the sandbox user."""
-    pytest = [sys.executable, *(prefix or []), "-m", "pytest", *job["pytest_args"]]
+    """pytest (`command`: `-m pytest`, or `traced(…)` under coverage) as the sandbox user."""
+    pytest = [sys.executable, *command, *job["pytest_args"]]
     cmd = as_sandbox_user(job, pytest)
     proc = subprocess.Popen(
         cmd,

@@ -24,6 +24,7 @@ from service_creator.domain.errors import SandboxError
 from service_creator.domain.ports import NoProgress, Progress
 from service_creator.domain.reports import Location, TestCase, TestReport
 from service_creator.sandbox import docker as sandbox
+from service_creator.sandbox import last_run
 from service_creator.sandbox.execution import execute, raw_run
 from service_creator.sandbox.image import ensure_image, forget_image, installed_packages
 from service_creator.sandbox.pip_requirements import Refused, read_project_requirements
@@ -60,7 +61,6 @@ class WarmContainer:
 _extras_cache: dict[str, Extras] = {}
 _warm: dict[str, WarmContainer] = {}
 _warm_lock = threading.Lock()
-_last_failed: set[str] = set()  # workspaces (`workspace_key`) whose last run had failing tests
 
 
 @dataclass
@@ -94,8 +94,9 @@ def run_in_sandbox(
     `coverage` says when per-test line coverage is recorded to rank the lines a failing test
     implicates (`report.localization`): "off", "first-pass" (always, in the one pass),
     "on-failure" (a second pass after a failing one) or "auto" (the one pass while the
-    workspace's last run failed, else a second pass: a passing run costs nothing extra).
-    `select` (pytest node ids) runs only those tests, without coverage or the service check.
+    workspace's last run failed, on disk: `last_run.py`; else a second pass: a passing run
+    costs nothing extra). `select` (pytest node ids) runs only those tests, without the service
+    check, and without coverage unless `coverage` names a mode.
     """
     progress = progress or NoProgress()
     workspace = workspace.resolve()
@@ -114,11 +115,10 @@ def run_in_sandbox(
     name = f"run-{uuid.uuid4().hex[:12]}"
     runtime = resolve_runtime(client, settings)
     plan = plan_service(workspace, overlay)
-    key = workspace_key(workspace)
-    if select:  # one test's spectrum ranks nothing; the suite's last ranking stands
+    if select and coverage == "auto":  # one test's spectrum ranks nothing
         coverage = "off"
     elif coverage == "auto":
-        coverage = "first-pass" if key in _last_failed else "on-failure"
+        coverage = "first-pass" if last_run.last_failed(workspace) else "on-failure"
     job = sandbox.job(
         settings,
         name,
@@ -144,12 +144,8 @@ def run_in_sandbox(
     progress.report(STEPS, STEPS, "reading the results")
     report = build_report(raw, workspace)
     report.runtime = runtime
-    if select:
-        pass  # the other tests' outcomes are unknown
-    elif report.outcome == "failed":
-        _last_failed.add(key)
-    else:
-        _last_failed.discard(key)
+    if not select:  # with a selection, the other tests' outcomes are unknown
+        last_run.remember(workspace, failed=report.outcome == "failed")
     return report
 
 

@@ -1,10 +1,10 @@
 """The sandbox's per-test coverage (`coverage.json`, written by the sandbox user: untrusted) →
 a `Spectrum` of project lines per test → the run's `Localization`.
 
-`coverage`'s `test_function` dynamic context names a test `module.Class.function` (the module
-as imported, so without the folders rootdir-relative ids have); it is matched to the JUnit test
-ids by the module's last name and the qualified name. Parametrized cases share one context:
-each gets the lines of all of them. Only project files that are not tests count.
+The runner names each test's context by its pytest node id, which is the JUnit test id. A
+context named as `coverage`'s own `test_function` dynamic context names a test (`module.Class.
+function`, the module as imported) is matched by the module's last name and the qualified
+name, its parametrized cases sharing its lines. Only project files that are not tests count.
 """
 
 from __future__ import annotations
@@ -94,14 +94,19 @@ def test_key(test_id: str) -> tuple[str, str] | None:
 
 
 def context_tests(contexts: Iterable[str], tests: list[TestCase]) -> dict[str, list[str]]:
-    """Each context's test ids (a context matches by module name and qualified name)."""
+    """Each context's test ids: its own when it is a node id, else those of the module's last
+    name and the qualified name."""
     by_key: dict[tuple[str, str], list[str]] = {}
     for case in tests:
         key = test_key(case.id)
         if key is not None:
             by_key.setdefault(key, []).append(case.id)
+    node_ids = {case.id for case in tests}
     matched: dict[str, list[str]] = {}
     for context in contexts:
+        if context in node_ids:
+            matched[context] = [context]
+            continue
         parts = context.split(".")
         for split in range(1, len(parts)):
             ids = by_key.get((parts[split - 1], ".".join(parts[split:])))
