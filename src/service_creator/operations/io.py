@@ -70,6 +70,21 @@ class UpdateInput(SessionRef):
     )
 
 
+class ChangeRequirementInput(SessionRef):
+    question_id: str = Field(description="The interview question whose answer changes")
+    answer: AnswerValue = Field(description="Its new answer (as in answer_question)")
+    more_answers: dict[str, AnswerValue] = Field(
+        default_factory=dict[str, AnswerValue],
+        description="Answers to the questions the change makes the interview ask again "
+        "(question id -> answer); the error of a call without them names them",
+    )
+    conflicts: Literal["new", "markers"] = Field(
+        default="new",
+        description="Where a conflicting merge goes: beside your file as .new (default), or "
+        "into it with conflict markers",
+    )
+
+
 class RunTestsInput(WireModel):
     workspace: WorkspacePath = Field(description="Folder of the project whose tests to run")
     warm: bool | None = Field(
