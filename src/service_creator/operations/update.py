@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from service_creator.domain.atomic import atomic_write
 from service_creator.domain.config import Settings
 from service_creator.domain.errors import InterviewIncompleteError, InvalidAnswerError
-from service_creator.domain.ports import Asker, Progress
+from service_creator.domain.ports import Asker, NoProgress, Progress
 from service_creator.domain.project import FileSpec, GeneratedFile
 from service_creator.domain.reports import Finding
 from service_creator.domain.requirements import AnswerValue, Question
@@ -43,7 +43,12 @@ from service_creator.interview.interview import Interview
 from service_creator.interview.sessions import SESSIONS
 from service_creator.operations.generate import engine_for
 from service_creator.operations.interview import open_session
-from service_creator.operations.io import FileUpdate, UpdateInput, UpdateOutput
+from service_creator.operations.io import (
+    ChangeRequirementInput,
+    FileUpdate,
+    UpdateInput,
+    UpdateOutput,
+)
 
 MAX_ASKS = 20  # an adaptive interview asks a few again; a loop past this is a bug, not a user
 
@@ -101,6 +106,19 @@ async def update_service(
         history=stamp,
         notes=[*store.notes, *(f"{p} not written: {r}" for p, r in generation.not_written.items())],
     )
+
+
+async def change_requirement(inp: ChangeRequirementInput, settings: Settings) -> UpdateOutput:
+    """One answer changed (and those it makes the interview ask again), the project updated:
+    `update_service` for a caller that cannot be asked (the MCP tool)."""
+    answers = {inp.question_id: inp.answer, **inp.more_answers}
+    update = UpdateInput(
+        workspace=inp.workspace,
+        session_id=inp.session_id,
+        answers=answers,
+        conflicts=inp.conflicts,
+    )
+    return await update_service(update, settings, NoProgress())
 
 
 async def undo_update(inp: UpdateInput, settings: Settings) -> UpdateOutput:
@@ -173,7 +191,8 @@ async def _ask(interview: Interview, question: Question, asker: Asker | None) ->
         raise InterviewIncompleteError(
             f"the new answers make the interview ask '{question.id}' again: "
             f"{question.text.splitlines()[0]}",
-            hint=f"add `--set {question.id}=VALUE` (or run the update in a terminal to be asked)",
+            hint=f"answer it too: add `--set {question.id}=VALUE` (or run the update in a "
+            f"terminal to be asked); in the MCP tool, in more_answers",
         )
     problem = None
     for _ in range(MAX_ASKS):

@@ -58,6 +58,7 @@ from service_creator.frontends.mcp.views import (
 )
 from service_creator.operations.io import (
     AnswerQuestionInput,
+    ChangeRequirementInput,
     FixFailureInput,
     FixFailureOutput,
     GenerateInput,
@@ -67,6 +68,7 @@ from service_creator.operations.io import (
     RunTestsOutput,
     SessionRef,
     StartInterviewInput,
+    UpdateOutput,
 )
 
 INSTRUCTIONS = """\
@@ -349,6 +351,23 @@ async def get_findings(ctx: Context, **arguments: Any) -> FindingsView | InputRe
     return await asyncio.to_thread(content.findings_view, entry)
 
 
+@takes(ChangeRequirementInput, optional=("workspace",))
+@asks_roots
+async def change_requirement(ctx: Context, **arguments: Any) -> UpdateOutput | InputRequiredResult:
+    """Change one answer of a generated service and update its project: only the files the
+    answer touches are generated again; a file the user edited is merged with the new text
+    (a conflict is kept beside it as .new, or marked in it with conflicts='markers'). Returns
+    per file regenerated | merged | conflict | untouched, with a unified diff of each change.
+    Answers the change makes the interview ask again go in more_answers (the error names
+    them)."""
+    from service_creator.operations.update import change_requirement as change
+
+    app, _, entry, site = await _session(ctx, arguments)
+    with tool_errors():
+        inp = ChangeRequirementInput(**arguments | _named(entry, site))
+        return await change(inp, app.settings)
+
+
 # --- the server -----------------------------------------------------------------------------
 
 
@@ -363,6 +382,7 @@ TYPED_TOOLS: list[tuple[Any, type[BaseModel]]] = [
     (run_tests, TestsJob),
     (get_findings, FindingsView),
     (fix_failure, FixJob),
+    (change_requirement, UpdateOutput),
 ]
 
 
@@ -394,6 +414,9 @@ def build_server(
         get_findings: _hints("Show test failures", read_only=True, idempotent=True),
         fix_failure: _hints(
             "Fix a failing test", read_only=False, idempotent=False, open_world=True
+        ),
+        change_requirement: _hints(
+            "Change a requirement", read_only=False, idempotent=False, open_world=llm
         ),
     }
     tools = [
