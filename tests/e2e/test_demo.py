@@ -27,3 +27,6 @@ def test_demo_runs_end_to_end(sandbox_image, tmp_path):
     assert "test_suite.py:" in done.stdout  # the failure, at its line
     assert "Fixed service_manager.py" in done.stdout and "now passes" in done.stdout
     assert "(quantity * unit_price)" in (tmp_path / "service_manager.py").read_text()
+    manager = (tmp_path / "service_manager.py").read_text().splitlines()
+    bug = next(i for i, text in enumerate(manager, 1) if "(quantity * unit_price)" in text)
+    assert f"    service_manager.py:{bug} suspicious (" in done.stdout  # the bug's line, ranked
