@@ -45,7 +45,12 @@ from service_creator.generation.workspace import FilesystemWriter, Workspace
 from service_creator.interview.interview import Interview
 from service_creator.llm.ledger import FixFocus, Ledger
 from service_creator.llm.reply import fence_for
-from service_creator.operations.fix_target import candidates, model_target, suspicious_lines
+from service_creator.operations.fix_target import (
+    candidates,
+    focus_lines,
+    model_target,
+    suspicious_lines,
+)
 from service_creator.operations.interview import open_session
 from service_creator.operations.io import FixFailureInput, FixFailureOutput, RunTestsInput
 from service_creator.operations.testing import load_report, run_tests, tests_output
@@ -114,8 +119,9 @@ async def fix_failure(
             offline_restore, candidates(case, specs), requirements, site
         )
     else:
-        lines = suspicious_lines(report, case.id) if focused else []
-        spec = await asyncio.to_thread(model_target, case, specs, site, lines)
+        ranked = suspicious_lines(report, case.id) if focused else []
+        spec = await asyncio.to_thread(model_target, case, specs, site, ranked)
+        lines = focus_lines(ranked, spec.path)
         progress.report(1, 3, f"Asking {settings.model_for('review')} to fix {spec.path}")
         fixed = await fixed_by_model(spec, requirements, case, report, site, settings, lines)
         if isinstance(fixed, Finding):  # nothing invalid is written: the user's file stays
