@@ -57,7 +57,7 @@ class GenerateInput(SessionRef):
 
 class UpdateInput(SessionRef):
     answers: dict[str, AnswerValue] = Field(
-        default_factory=dict[str, AnswerValue],
+        default={},
         description="The answers to change: question id -> new answer (as in answer_question)",
     )
     conflicts: Literal["new", "markers"] = Field(
@@ -74,7 +74,7 @@ class ChangeRequirementInput(SessionRef):
     question_id: str = Field(description="The interview question whose answer changes")
     answer: AnswerValue = Field(description="Its new answer (as in answer_question)")
     more_answers: dict[str, AnswerValue] = Field(
-        default_factory=dict[str, AnswerValue],
+        default={},
         description="Answers to the questions the change makes the interview ask again "
         "(question id -> answer); the error of a call without them names them",
     )
