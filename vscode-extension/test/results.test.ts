@@ -82,6 +82,12 @@ describe('command results', () => {
 
   it('finds failing tests in our diagnostics', () => {
     const failures = failuresFromDiagnostics([
+      {
+        source: 'service-creator',
+        message: 'suspicious (0.71) for t.py::test_a: run by the 1 failing test',
+        code: 'suspicious-line',
+        data: { testId: 't.py::test_a' },
+      },
       { source: 'service-creator', message: 'assert 404 == 204', data: { testId: 't.py::test_a' } },
       { source: 'service-creator', message: 'same test, source line', data: { testId: 't.py::test_a' } },
       { source: 'service-creator', message: 'by code', code: { value: 't.py::test_b' } },

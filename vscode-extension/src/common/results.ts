@@ -198,13 +198,16 @@ export interface DiagnosticLike {
   data?: unknown;
 }
 
+/** The code of a warning on a line a failing test implicates (not the failure itself). */
+export const SUSPICIOUS_LINE = 'suspicious-line';
+
 /** The failing tests named by our diagnostics: `data.testId`, else the diagnostic's code. */
 export function failuresFromDiagnostics(diagnostics: Iterable<DiagnosticLike>): Failure[] {
   const seen = new Map<string, Failure>();
   for (const d of diagnostics) {
-    if (d.source !== 'service-creator') continue;
-    const fromData = isJson(d.data) && typeof d.data.testId === 'string' ? d.data.testId : undefined;
     const code = typeof d.code === 'object' ? d.code.value : d.code;
+    if (d.source !== 'service-creator' || code === SUSPICIOUS_LINE) continue;
+    const fromData = isJson(d.data) && typeof d.data.testId === 'string' ? d.data.testId : undefined;
     const testId = fromData ?? (typeof code === 'string' && code.includes('::') ? code : undefined);
     if (testId && !seen.has(testId)) seen.set(testId, { testId, message: d.message });
   }
