@@ -7,13 +7,16 @@ It renders the 20 service type x vendor projects of the offline engine (the answ
 tests/e2e/cases.py), then in each applies single-line mutations to the project code, never to
 the tests: an arithmetic or comparison operator swapped, a number changed by one, a returned
 value replaced by None, a condition negated, a call's last argument dropped. The sites are
-found with `ast`; a mutant rewrites exactly one line. Only lines some test runs are mutated (a
-probe run per project, with an always-failing test added through the overlay, records every
-test's coverage); the candidates are shuffled with the seed and tried in that order, each in the
-project's warm sandbox container with the mutant as the overlay (the project's files are never
-written), until the project has its share of mutants that make at least one test fail
-(collection errors do not count). The projects' Dockerfiles are blanked in the overlay so no
-service check runs: it does not feed the ranking, and the benchmark is long enough.
+found with `ast`; a mutant rewrites exactly one line. A probe run per project (an always-failing
+test added through the overlay, so the traced run keeps its coverage) records every test's lines
+in the unmutated project; only lines some test runs are mutated. The candidates of each kind are
+shuffled with the seed and the kinds taken in turn, each mutant run in the project's warm
+sandbox container with the mutated file as the overlay (the project's files are never written)
+and only the tests that run the mutated line selected: a test that does not run it runs the
+same code and ends the same, so the mutant's spectrum is its run's tests as recorded plus every
+other test as the probe recorded it. A mutant is kept when at least one test fails (collection
+errors do not count), until the project has its share. The Dockerfile is blanked in the
+overlay so no service check runs: it does not feed the ranking.
 
 The rank of a mutant: its mutated line's 1-based position in a failing test's full ranking
 (every line the test ran, `localize(..., limit=None)`), the best over the failing tests, as a
@@ -271,8 +274,7 @@ class Record:
     coverage: dict[str, list[tuple[str, int]]]
     frames: dict[str, list[tuple[str, int]]]
     computes: list[tuple[str, int]]
-    reported: int | None  # the rank in the run's own report (Ochiai, tie-break, top 10)
-    seconds: float  # the whole sandbox run
+    seconds: float  # the mutant's sandbox run
     failures: dict[str, dict[str, object]] = field(default_factory=dict[str, dict[str, object]])
     # failing test id -> its message and the test line it failed at (for tie-break studies)
 
@@ -381,51 +383,72 @@ class Capture:
         results.localization = keep  # type: ignore[assignment]
 
 
-def sandbox_run(folder: Path, overlay: dict[str, str], capture: Capture) -> tuple[object, float]:
-    """The project's tests with `overlay`, in its warm container, coverage in the one pass."""
+def sandbox_run(
+    folder: Path, overlay: dict[str, str], capture: Capture, select: Sequence[str] = ()
+) -> tuple[object, float]:
+    """The project's tests (or `select`) with `overlay`, in its warm container, traced."""
     from service_creator.domain.config import Settings
     from service_creator.sandbox.runs import run_in_sandbox
 
     capture.last = None
     begun = time.perf_counter()
     report = run_in_sandbox(
-        folder, Settings.from_env(), warm=True, overlay=overlay, coverage="first-pass"
+        folder,
+        Settings.from_env(),
+        warm=True,
+        overlay=overlay,
+        coverage="first-pass",
+        select=list(select),
     )
     return report, time.perf_counter() - begun
 
 
-def spectrum_record(
-    project: str, mutant: Mutant, capture: Capture, report: object, seconds: float
-) -> Record | None:
-    from service_creator.domain.reports import TestReport
+def captured_spectrum(capture: Capture):  # type: ignore[no-untyped-def]
     from service_creator.sandbox.spectra import spectrum
 
-    assert isinstance(report, TestReport)
     if capture.last is None or capture.last[0] is None:
         return None
     data, _, tests, root = capture.last
-    found = spectrum(data, tests, root)  # type: ignore[arg-type]
-    failing = sorted(t for t in found.failed if t != PROBE_ID)
-    if not failing:
+    return spectrum(data, tests, root)  # type: ignore[arg-type]
+
+
+def merged(probe, run):  # type: ignore[no-untyped-def]
+    """The whole suite's spectrum of a mutant: the tests the mutant's run ran, as it recorded
+    them; every other test as the probe run recorded it (a test that does not run the mutated
+    line runs the same code and ends the same)."""
+    from service_creator.sandbox.localize import Spectrum
+
+    ran = run.failed | run.passed
+    coverage = {t: lines for t, lines in probe.coverage.items() if t not in ran and t != PROBE_ID}
+    coverage.update(run.coverage)
+    return Spectrum(
+        coverage=coverage,
+        failed=run.failed,
+        passed=(probe.passed - ran) | run.passed,
+        frames=dict(run.frames),
+        computes=probe.computes | run.computes,
+    )
+
+
+def spectrum_record(
+    project: str, mutant: Mutant, probe: object, capture: Capture, report: object, seconds: float
+) -> Record | None:
+    from service_creator.domain.reports import TestReport
+
+    assert isinstance(report, TestReport)
+    run = captured_spectrum(capture)
+    if run is None or not run.failed:
         return None
-    reported = None
-    if report.localization is not None:
-        best = [
-            i
-            for t in report.localization.tests
-            for i, s in enumerate(t.lines, 1)
-            if (s.location.path, s.location.line) == (mutant.path, mutant.line)
-        ]
-        reported = min(best) if best else None
+    found = merged(probe, run)
+    failing = sorted(found.failed)
     return Record(
         project=project,
         mutant=mutant,
         failed=failing,
         passed=sorted(found.passed),
-        coverage={t: sorted(lines) for t, lines in found.coverage.items() if t != PROBE_ID},
-        frames={t: list(f) for t, f in found.frames.items() if t != PROBE_ID},
+        coverage={t: sorted(lines) for t, lines in found.coverage.items()},
+        frames={t: list(f) for t, f in found.frames.items()},
         computes=sorted(found.computes),
-        reported=reported,
         seconds=seconds,
         failures={
             case.id: {
@@ -441,26 +464,30 @@ def spectrum_record(
 PROBE_ID = f"{PROBE}::test_zz_localize_probe"
 
 
-def covered_lines(folder: Path, capture: Capture) -> set[tuple[str, int]]:
-    """Every project line some test of the project runs (the probe fails, so coverage is kept)."""
-    from service_creator.sandbox.spectra import spectrum
-
+def probe_run(folder: Path, capture: Capture):  # type: ignore[no-untyped-def]
+    """Every test's coverage of the unmutated project (the added probe fails, so it is kept)."""
     report, _ = sandbox_run(folder, {PROBE: PROBE_TEST, "Dockerfile": ""}, capture)
-    if capture.last is None or capture.last[0] is None:
+    found = captured_spectrum(capture)
+    if found is None:
         raise SystemExit(f"{folder.name}: the probe run recorded no coverage: {report}")
-    data, _, tests, root = capture.last
-    found = spectrum(data, tests, root)  # type: ignore[arg-type]
     unexpected = sorted(found.failed - {PROBE_ID})
     if unexpected:
         raise SystemExit(f"{folder.name}: tests fail before any mutation: {unexpected}")
-    return {line for lines in found.coverage.values() for line in lines}
+    return found
+
+
+def running(probe, line: tuple[str, int]) -> list[str]:  # type: ignore[no-untyped-def]
+    """The node ids of the tests that run `line` (its parametrized cases as one function)."""
+    ids = {t.split("[")[0] for t, lines in probe.coverage.items() if line in lines}
+    return sorted(ids - {PROBE_ID})
 
 
 def mutate_project(
     name: str, folder: Path, wanted: int, seed: int, capture: Capture, log: Callable[[str], None]
 ) -> list[Record]:
     sources = project_sources(folder)
-    ran = covered_lines(folder, capture)
+    probe = probe_run(folder, capture)
+    ran = {line for lines in probe.coverage.values() for line in lines}
     kept: list[Record] = []
     tried = 0
     for mutant in candidates(sources, ran, seed, name):
@@ -468,15 +495,18 @@ def mutate_project(
             break
         tried += 1
         overlay = {mutant.path: apply(sources[mutant.path], mutant), "Dockerfile": ""}
-        report, seconds = sandbox_run(folder, overlay, capture)
-        record = spectrum_record(name, mutant, capture, report, seconds)
-        verdict = "killed" if record else "survived"
-        log(
-            f"{name} {mutant.path}:{mutant.line} {mutant.kind}: {verdict} ({seconds:.1f} s)"
-            + (f", reported rank {record.reported}" if record else "")
-        )
+        select = running(probe, (mutant.path, mutant.line))
+        report, seconds = sandbox_run(folder, overlay, capture, select if len(select) < 200 else ())
+        record = spectrum_record(name, mutant, probe, capture, report, seconds)
+        rank = None
         if record is not None:
+            rank = rank_in(rankings(record, "ochiai", True), (mutant.path, mutant.line))
             kept.append(record)
+        verdict = f"killed, rank {rank}" if record else "survived"
+        log(
+            f"{name} {mutant.path}:{mutant.line} {mutant.kind}: {verdict}"
+            f" ({len(select)} tests, {seconds:.1f} s)"
+        )
     log(f"{name}: {len(kept)} kept of {tried} tried")
     return kept
 
