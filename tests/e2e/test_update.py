@@ -224,3 +224,16 @@ def test_undo_restores_every_byte_of_the_last_update(tmp_path: Path):
     nothing = cli("update", "--workspace", str(project), "--undo")
     assert nothing.returncode == 2 and "no update to undo" in nothing.stderr
     assert first["history"] != second["history"]
+
+
+def test_a_merge_that_does_not_compile_is_a_conflict_and_your_file_is_kept(tmp_path: Path):
+    project = generated(tmp_path / "ws")
+    manager = project / "service_manager.py"
+    yours = manager.read_text() + "\n\ndef half_written(:\n"  # your work in progress
+    manager.write_text(yours)
+    code, output, _ = update(project, "--set", "pricing_model=hourly")
+    assert code == 1
+    (report,) = [f for f in output["files"] if f["path"] == "service_manager.py"]
+    assert report["status"] == "conflict" and report["kept_as"] == "service_manager.py.new"
+    assert manager.read_text() == yours
+    compile((project / "service_manager.py.new").read_text(), "service_manager.py.new", "exec")

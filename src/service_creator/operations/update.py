@@ -260,7 +260,7 @@ def _plan_one(
     if base is not None:
         merged = merge_three(base, old_text, new)
         findings = _findings(spec, path, merged.text) if merged.clean else []
-        if merged.clean and not any(blocks(f) for f in findings):
+        if merged.clean and not any(_breaks(f) for f in findings):
             report = _report(path, "merged", old_text, merged.text)
             return _FilePlan(
                 path, report, target=path, text=merged.text, base=new, findings=findings
@@ -272,6 +272,12 @@ def _plan_one(
     report = FileUpdate(path=path, status="conflict", rendered=True, kept_as=beside)
     report.diff = _diff(beside, "", new) if site.current_bytes(beside) is None else ""
     return _FilePlan(path, report, target=beside, text=new, ours=True)
+
+
+def _breaks(finding: Finding) -> bool:
+    """Whether a merged file is broken (it does not parse as its kind): then it is a conflict.
+    A ruff finding is reported, and the merge written: the style of your code is yours."""
+    return blocks(finding) and finding.source != "ruff"
 
 
 def _findings(spec: FileSpec, path: str, text: str) -> list[Finding]:
