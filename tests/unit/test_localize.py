@@ -5,10 +5,13 @@ Pure data: no Docker, no coverage run."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from service_creator.domain.confine import STATE_DIR
 from service_creator.domain.reports import Location, TestCase
+from service_creator.sandbox import last_run
 from service_creator.sandbox.localize import (
     Counts,
     Line,
@@ -283,3 +286,67 @@ def test_the_traceback_frame_reaches_the_ranking() -> None:
     assert spectrum(json.dumps(data).encode(), tests, "/work").computes == {("parse.py", 31)}
     found = localization(json.dumps(data).encode(), {"seconds": 0}, tests, "/work")
     assert found is not None and found.tests[0].lines[0].location.line == 33
+
+
+def test_a_context_named_by_node_id_is_that_test_alone() -> None:
+    tests = [
+        case("tests/test_calc.py::test_p[1]", "passed"),
+        case("tests/test_calc.py::test_p[2]", "failed"),
+        case("tests/test_calc.py::TestDiv::test_zero", "failed"),
+    ]
+    contexts = [
+        "tests/test_calc.py::test_p[1]",
+        "tests/test_calc.py::test_p[2]",
+        "tests/test_calc.py::TestDiv::test_zero",
+        "tests/test_calc.py::test_gone",  # not in the report: left out
+    ]
+    assert context_tests(contexts, tests) == {
+        "tests/test_calc.py::test_p[1]": ["tests/test_calc.py::test_p[1]"],
+        "tests/test_calc.py::test_p[2]": ["tests/test_calc.py::test_p[2]"],
+        "tests/test_calc.py::TestDiv::test_zero": ["tests/test_calc.py::TestDiv::test_zero"],
+    }
+    data = {
+        "contexts": {
+            "tests/test_calc.py::test_p[1]": {"/work/app/calc.py": [1, 2]},
+            "tests/test_calc.py::test_p[2]": {"/work/app/calc.py": [1, 3]},
+        }
+    }
+    found = spectrum(json.dumps(data).encode(), tests, "/work")
+    assert found.coverage == {
+        "tests/test_calc.py::test_p[1]": lines("app/calc.py", 1, 2),
+        "tests/test_calc.py::test_p[2]": lines("app/calc.py", 1, 3),
+    }
+
+
+# --- the workspace's last run, remembered on disk (sandbox/last_run.py) -----------------------
+
+
+def test_a_failed_run_is_remembered_in_the_state_folder_until_one_passes(tmp_path: Path) -> None:
+    workspace = tmp_path / "w"
+    workspace.mkdir()
+    assert not last_run.last_failed(workspace)
+
+    last_run.remember(workspace, failed=True)
+    assert (workspace / STATE_DIR / last_run.MARKER).is_file()
+    assert last_run.last_failed(workspace)
+
+    last_run.remember(workspace, failed=False)
+    assert not (workspace / STATE_DIR / last_run.MARKER).exists()
+    assert not last_run.last_failed(workspace)
+
+
+def test_a_state_folder_that_leaves_the_workspace_is_not_written_the_process_remembers(
+    tmp_path: Path,
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    workspace = tmp_path / "w"
+    workspace.mkdir()
+    (workspace / STATE_DIR).symlink_to(outside)
+
+    last_run.remember(workspace, failed=True)
+    assert list(outside.iterdir()) == []
+    assert last_run.last_failed(workspace)
+
+    last_run.remember(workspace, failed=False)
+    assert not last_run.last_failed(workspace)
