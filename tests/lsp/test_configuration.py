@@ -20,6 +20,7 @@ def test_section_overrides_the_environment(monkeypatch) -> None:
             "apiBase": "",  # empty: the environment's value stays
             "sandbox": {"pidsLimit": 64, "timeout": 30, "baseImage": None},
             "python": "/usr/bin/python3",  # an extension-only setting: ignored
+            "suspiciousLines": 0,
         },
         warnings.append,
     )
@@ -29,6 +30,7 @@ def test_section_overrides_the_environment(monkeypatch) -> None:
     assert settings.api_base == "http://127.0.0.1:9/v1"
     assert (settings.sandbox.pids_limit, settings.sandbox.timeout) == (64, 30)
     assert settings.sandbox.memory == "256m"
+    assert settings.suspicious_lines == 0
     assert warnings == []
 
 

@@ -9,6 +9,7 @@ import pytest
 from lsp_editor import Editor
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from sample_project import SMALL_PROJECT
 
 BUG = ("(quantity * unit_price)", "(quantity + unit_price)")
 Summary = set[tuple[str, int, str, str]]
@@ -119,3 +120,19 @@ async def test_re_running_a_test_refuses_a_workspace_outside_the_folders(code: E
             "runTest", {"workspace": str(elsewhere), "testId": "tests/test_x.py::test_a"}
         )
     assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.docker
+async def test_the_editor_setting_turns_the_suspicious_lines_off(
+    sandbox_image: str, code: Editor
+) -> None:
+    for relative, text in SMALL_PROJECT.items():
+        (code.root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (code.root / relative).write_text(text)
+    code.client.set_configuration({"suspiciousLines": 0}, section="serviceCreator")
+
+    result = await code.command("runTests")
+
+    assert result["report"]["failed"] == 2
+    codes = [str(d.code) for ds in code.client.diagnostics.values() for d in ds]
+    assert "test-failed" in codes and "suspicious-line" not in codes
