@@ -8,7 +8,9 @@ import pytest
 from sandbox_helpers import ProjectFactory
 
 from service_creator.domain.config import Settings
+from service_creator.domain.confine import STATE_DIR
 from service_creator.domain.reports import Location
+from service_creator.sandbox import last_run
 from service_creator.sandbox.runs import run_in_sandbox
 from service_creator.sandbox.spectra import CoverageMode
 
@@ -110,3 +112,86 @@ def test_auto_traces_the_first_pass_while_the_workspace_fails(
         assert report.localization.tests[0].lines[0].location == BUG
         modes.append(report.localization.mode)
     assert modes == ["on-failure", "first-pass"]
+
+
+def test_the_last_failed_run_is_on_disk_and_a_passing_run_forgets_it(
+    sandbox_image: str, sandbox_settings: Settings, make_project: ProjectFactory
+) -> None:
+    files = {"app/__init__.py": "", "app/billing.py": BILLING, "tests/test_billing.py": TESTS}
+    workspace = make_project(files)
+    marker = workspace / STATE_DIR / last_run.MARKER
+
+    failed = run_in_sandbox(workspace, sandbox_settings, warm=True, coverage="auto")
+    assert failed.localization is not None and failed.localization.mode == "on-failure"
+    assert marker.is_file()  # what another process (the CLI's next run) reads
+
+    fixed = BILLING.replace("quantity + unit_price", "quantity * unit_price")
+    passed = run_in_sandbox(
+        workspace, sandbox_settings, warm=True, overlay={"app/billing.py": fixed}
+    )
+    assert (passed.outcome, passed.localization, marker.exists()) == ("passed", None, False)
+
+    again = run_in_sandbox(workspace, sandbox_settings, warm=True, coverage="auto")
+    assert again.localization is not None and again.localization.mode == "on-failure"
+
+
+PARAMETRIZED = """\
+import pytest
+
+from app.billing import line_amount
+
+
+@pytest.mark.parametrize("quantity, price, expected", [(2, 2, 4), (3, 5, 15), (-1, 1, None)])
+def test_amount(quantity, price, expected):
+    if expected is None:
+        with pytest.raises(ValueError):
+            line_amount(quantity, price)
+    else:
+        assert line_amount(quantity, price) == expected
+"""
+
+
+@pytest.mark.parametrize("mode", ["on-failure", "first-pass"])
+def test_parametrized_cases_have_their_own_lines(
+    mode: CoverageMode,
+    sandbox_image: str,
+    sandbox_settings: Settings,
+    make_project: ProjectFactory,
+) -> None:
+    workspace = make_project(
+        {"app/__init__.py": "", "app/billing.py": BILLING, "tests/test_billing.py": PARAMETRIZED}
+    )
+    report = run_in_sandbox(workspace, sandbox_settings, warm=False, coverage=mode)
+
+    assert (report.outcome, report.passed, report.failed) == ("failed", 2, 1)
+    found = report.localization
+    assert found is not None and found.passing == 2, report.message
+    (failing,) = found.tests
+    assert failing.test_id == "tests/test_billing.py::test_amount[3-5-15]"
+    top = failing.lines[0]
+    # the raising case never reaches the bug: it is run by 1 of the 2 passing cases, not both
+    assert (top.location, top.failing, top.passing) == (BUG, 1, 1)
+
+
+def test_a_selected_run_localizes_when_a_mode_is_named(
+    sandbox_image: str, sandbox_settings: Settings, make_project: ProjectFactory
+) -> None:
+    workspace = make_project(
+        {"app/__init__.py": "", "app/billing.py": BILLING, "tests/test_billing.py": TESTS}
+    )
+    chosen = [
+        FAILING,
+        "tests/test_billing.py::test_two_by_two",
+        "tests/test_billing.py::test_negative_quantity_is_refused",
+    ]
+
+    report = run_in_sandbox(
+        workspace, sandbox_settings, warm=True, select=chosen, coverage="first-pass"
+    )
+    assert (report.passed, report.failed) == (2, 1)
+    found = report.localization
+    assert found is not None and (found.failing, found.passing) == (1, 2)
+    assert found.tests[0].lines[0].location == BUG
+
+    plain = run_in_sandbox(workspace, sandbox_settings, warm=True, select=chosen)
+    assert (plain.failed, plain.localization) == (1, None)  # auto: no coverage for a selection
