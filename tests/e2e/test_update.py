@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -237,3 +238,30 @@ def test_a_merge_that_does_not_compile_is_a_conflict_and_your_file_is_kept(tmp_p
     assert report["status"] == "conflict" and report["kept_as"] == "service_manager.py.new"
     assert manager.read_text() == yours
     compile((project / "service_manager.py.new").read_text(), "service_manager.py.new", "exec")
+
+
+def test_in_a_terminal_the_answers_that_no_longer_fit_are_asked_again(tmp_path: Path):
+    project = generated(tmp_path / "ws")
+    primary, secondary = pty.openpty()  # stdin is a terminal, as when a person runs it
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SERVICE_CREATOR_")}
+    with subprocess.Popen(
+        [*CLI, "update", "--workspace", str(project), "--set", "service_type=vRouter"],
+        stdin=secondary,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean,
+    ) as running:
+        os.close(secondary)
+        os.write(primary, b"csr1000v\nbgp, qos\n")  # the product, then the features
+        out, err = running.communicate(timeout=300)
+    os.close(primary)
+    assert running.returncode == 0, err
+    assert "Which Cisco product should back the vRouter?" in err
+    assert "Which vRouter features" in err
+    assert "changed features, products, service_type" in err
+    session = json.loads(next((project / STATE / "sessions").glob("*.json")).read_text())
+    assert session["answers"]["features"] == ["bgp", "qos"]
+    assert session["answers"]["product_cisco"] == "csr1000v"
+    assert session["answers"]["pricing_model"] == "monthly"  # the rest kept
+    assert "merged" not in out and "regenerated  schemas.py" in out
