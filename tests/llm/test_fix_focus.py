@@ -95,6 +95,10 @@ async def test_the_fix_is_focused_on_the_suspicious_lines_and_their_functions(
     assert generated.replace(GOOD, BAD) not in prompt  # not the whole file
     outside = next(u for u in function_units(generated) if u.name == "ServiceManager._audited")
     assert outside.text(generated) not in prompt
+    # of the files it is built on, what the focused functions use: the repository's methods
+    # (`self.repository.get_instance`), not the request schemas service_manager.py imports
+    assert "class Repository" in prompt and "def get_instance(" in prompt
+    assert "# schemas.py" not in prompt and "class InstanceCreate" not in prompt
     tests = (tmp_path / "test_suite.py").read_text()
     assert "def test_billing_follows_the_monthly_model" in prompt and tests not in prompt
     focus = ledger_of(tmp_path).focus

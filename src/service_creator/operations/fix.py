@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
@@ -28,8 +29,9 @@ from service_creator.codeintel.functions import (
     function_units,
     replace_functions,
 )
-from service_creator.codeintel.outline import render_table
-from service_creator.codeintel.symbols import symbols
+from service_creator.codeintel.outline import is_private, render_table
+from service_creator.codeintel.symbols import SymbolTable, symbols
+from service_creator.codeintel.views import IDENTIFIER
 from service_creator.domain.config import Settings
 from service_creator.domain.errors import ServiceCreatorError
 from service_creator.domain.ports import Progress, Writer
@@ -59,6 +61,8 @@ from service_creator.resources import render
 log = logging.getLogger(__name__)
 
 FAILURE_CHARS = 6000  # of pytest's output, around the failing test
+ATTRIBUTE = re.compile(r"\.([A-Za-z_]\w*)")
+WHOLE_MODULE = "*"  # in imported_names: the module is imported, not names from it
 TestRunner = Callable[[WorkspacePath, Settings, Progress], Awaitable[TestReport]]
 
 
@@ -312,9 +316,63 @@ def fix_prompt(
         outline=render_table(symbols(spec.path, current), header=False) if functions else "",
         content=current,
         test_source=test_function(case.id, test_text) if functions else test_text,
-        context=engine.context_for(spec),
+        context=focused_context(
+            engine, spec, current, "\n".join(f.text(current) for f in functions)
+        )
+        if functions
+        else engine.context_for(spec),
         fence=fence_for(spec.language),
     )
+
+
+def focused_context(engine: ModelEngine, spec: FileSpec, current: str, code: str) -> str:
+    """What the files `spec` is built on define that `code` (the focused functions of `current`)
+    uses: of the names the file imports from each, those `code` names, or whose members it uses
+    as attributes (`self.repo.get(...)`: the imported classes with a `get`), with the types they
+    mention (codeintel/views.py). A module imported whole (`import models`) offers every name."""
+    words = set(IDENTIFIER.findall(code))
+    attributes = set(ATTRIBUTE.findall(code))
+    imported = imported_names(symbols(spec.path, current))
+    uses: dict[str, list[str]] = {}
+    for path in spec.depends_on:
+        table = engine.index.table(path)
+        offered = imported.get(path)
+        if table is None or offered is None:
+            continue
+        members: dict[str, set[str]] = {}
+        for symbol in table.symbols:
+            if symbol.parent:
+                members.setdefault(symbol.parent, set()).add(symbol.name)
+        named = [
+            s.name
+            for s in table.symbols
+            if not s.parent
+            and s.kind not in ("import", "export")
+            and (s.name in offered or (WHOLE_MODULE in offered and not is_private(s.name)))
+            and (s.name in words or members.get(s.name, set()) & attributes)
+        ]
+        if named:
+            uses[path] = list(dict.fromkeys(named))
+    return engine.context_for(spec.model_copy(update={"depends_on": list(uses), "uses": uses}))
+
+
+def imported_names(table: SymbolTable) -> dict[str, set[str]]:
+    """path of a project module (`a/b.py` for `a.b`): the names imported from it, or
+    `WHOLE_MODULE` for `import a.b`."""
+    found: dict[str, set[str]] = {}
+    for symbol in table.symbols:
+        if symbol.kind != "import":
+            continue
+        words = symbol.detail.split()
+        if len(words) >= 4 and words[0] == "from" and words[2] == "import":
+            found.setdefault(module_path(words[1]), set()).add(words[3])
+        elif len(words) >= 2 and words[0] == "import":
+            found.setdefault(module_path(words[1]), set()).add(WHOLE_MODULE)
+    return found
+
+
+def module_path(module: str) -> str:
+    return module.lstrip(".").replace(".", "/") + ".py"
 
 
 def suspicious_text(lines: list[SuspiciousLine], site: Workspace) -> str:
