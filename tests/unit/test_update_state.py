@@ -10,7 +10,7 @@ import pytest
 
 from service_creator.domain.errors import WorkspaceError
 from service_creator.domain.project import GeneratedFile
-from service_creator.generation.history import snapshot, stamps, undo_last
+from service_creator.generation.history import seal, snapshot, stamps, undo_last
 from service_creator.generation.merge import merge_three
 from service_creator.generation.workspace import Workspace, base_key
 
@@ -89,3 +89,22 @@ def test_the_merge_keeps_both_sides_and_marks_a_conflict_with_standard_markers()
     clash = merge_three(base, "a\nX\nc\nd\ne\n", "a\nY\nc\nd\ne\n")
     assert clash.conflicts == 1
     assert clash.text == "a\n<<<<<<< yours\nX\n=======\nY\n>>>>>>> generated\nc\nd\ne\n"
+
+
+def test_undo_refuses_to_lose_a_change_made_after_the_update(tmp_path: Path):
+    site = Workspace(tmp_path)
+    (tmp_path / "a.py").write_text("before\n")
+    stamp = snapshot(site, "update", ["a.py", "b.py"], [])
+    (tmp_path / "a.py").write_text("updated\n")
+    (tmp_path / "b.py").write_text("created\n")
+    seal(site, stamp, {"a.py": "updated\n", "b.py": "created\n"})
+    (tmp_path / "b.py").write_text("created, then yours\n")
+
+    with pytest.raises(WorkspaceError, match=r"you changed b\.py since the update"):
+        undo_last(site)
+    assert (tmp_path / "a.py").read_text() == "updated\n"  # nothing undone
+    assert (tmp_path / "b.py").read_text() == "created, then yours\n"
+
+    (tmp_path / "b.py").write_text("created\n")
+    assert undo_last(site).deleted == ["b.py"]
+    assert (tmp_path / "a.py").read_text() == "before\n"

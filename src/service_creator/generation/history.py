@@ -5,10 +5,11 @@ A snapshot is `<root>/.service-creator/history/<stamp>/`: `index.json` says whic
 files and which state files (the manifest, bases, the session) the update touches and whether
 each existed; the bytes of those that did are under `files/` and `state/`. Undo restores each
 that existed, deletes each that did not (a file the update created, a `.new` beside yours), and
-removes the snapshot, so the next undo takes back the update before. Every path read from the
-index is checked again (`normalize_relative`, `Workspace.path`, `Workspace.state_file`): a
-crafted index cannot make undo write or delete outside the workspace, in `.git/`, or in the
-history itself.
+removes the snapshot, so the next undo takes back the update before. A file you changed after
+the update (its bytes are not those the update wrote, `seal`) stops the undo: it would be lost.
+Every path read from the index is checked again (`normalize_relative`, `Workspace.path`,
+`Workspace.state_file`): a crafted index cannot make undo write or delete outside the workspace,
+in `.git/`, or in the history itself.
 """
 
 from __future__ import annotations
@@ -27,7 +28,12 @@ from service_creator.domain.atomic import atomic_write
 from service_creator.domain.confine import normalize_relative, refuse
 from service_creator.domain.errors import WorkspaceError
 from service_creator.domain.safe_files import read_regular_file
-from service_creator.generation.workspace import KEPT_SUFFIX, MAX_FILE_BYTES, Workspace
+from service_creator.generation.workspace import (
+    KEPT_SUFFIX,
+    MAX_FILE_BYTES,
+    Workspace,
+    sha256_of,
+)
 
 HISTORY_DIR = "history"
 INDEX_NAME = "index.json"
@@ -41,6 +47,7 @@ class Snapshot(BaseModel):
     created_at: datetime
     files: dict[str, bool] = {}
     state: dict[str, bool] = {}
+    after: dict[str, str] = {}  # workspace path -> sha256 of what the update left there
 
 
 class Undone(BaseModel):
@@ -95,6 +102,14 @@ def snapshot(site: Workspace, label: str, files: Iterable[str], state: Iterable[
     return stamp
 
 
+def seal(site: Workspace, stamp: str, written: dict[str, str]) -> None:
+    """Record what the update wrote (path -> text), so that undo knows a file changed since."""
+    index = _load(site, stamp)
+    index.after = {normalize_relative(path): sha256_of(text) for path, text in written.items()}
+    index_path = site.state_file(f"{HISTORY_DIR}/{stamp}/{INDEX_NAME}")
+    atomic_write(index_path, index.model_dump_json(indent=2) + "\n")
+
+
 def stamps(site: Workspace) -> list[str]:
     """The finished snapshots, oldest first."""
     folder = site.state_file(HISTORY_DIR)
@@ -120,6 +135,13 @@ def undo_last(site: Workspace) -> Undone:
         )
     stamp = found[-1]
     index = _load(site, stamp)
+    edited = _edited_since(site, index)
+    if edited:
+        raise WorkspaceError(
+            f"you changed {', '.join(edited)} since the update; undo would lose that",
+            hint="keep a copy of your changes, then put back what the update wrote "
+            "(or delete those files), and undo again",
+        )
     undone = Undone(stamp=stamp, label=index.label)
     for key, existed in index.files.items():
         key = normalize_relative(key)
@@ -138,6 +160,16 @@ def undo_last(site: Workspace) -> Undone:
             _remove(target)
     shutil.rmtree(site.state_file(f"{HISTORY_DIR}/{stamp}"))
     return undone
+
+
+def _edited_since(site: Workspace, index: Snapshot) -> list[str]:
+    """The files the update wrote whose bytes are no longer what it wrote (deleted ones too)."""
+    edited: list[str] = []
+    for key, digest in index.after.items():
+        current = site.current_bytes(normalize_relative(key))
+        if current is None or sha256_of(current) != digest:
+            edited.append(key)
+    return edited
 
 
 def _load(site: Workspace, stamp: str) -> Snapshot:

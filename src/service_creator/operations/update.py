@@ -27,7 +27,7 @@ from service_creator.domain.ports import Asker, NoProgress, Progress
 from service_creator.domain.project import FileSpec, GeneratedFile
 from service_creator.domain.reports import Finding
 from service_creator.domain.requirements import AnswerValue, Question
-from service_creator.generation.history import snapshot, undo_last
+from service_creator.generation.history import seal, snapshot, undo_last
 from service_creator.generation.merge import merge_three
 from service_creator.generation.model.engine import ModelEngine
 from service_creator.generation.pipeline import Engine
@@ -319,4 +319,5 @@ def _write(site: Workspace, plans: list[_FilePlan], label: str, session_file: st
     site.save_bases((p.path, p.base) for p in rebased if p.base is not None)
     # the manifest knows what is ours; a merged file is not: it holds your edits
     site.record_written([(p.target, p.text) for p in writing if p.ours and p.target])
+    seal(site, stamp, {p.target: p.text for p in writing if p.target})
     return stamp

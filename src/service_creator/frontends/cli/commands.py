@@ -116,6 +116,8 @@ def print_update(output: UpdateOutput) -> None:
     for file in output.files:
         beside = f" (new generation in {file.kept_as})" if file.kept_as else ""
         print(f"{file.status:<12} {file.path}{beside}")
+    for path in output.obsolete:
+        print(f"{'obsolete':<12} {path} (no longer planned; kept)")
     for finding in output.findings:
         where = f"{finding.location.path}:{finding.location.line}"
         print(f"{where}: {finding.message}", file=sys.stderr)
