@@ -138,9 +138,15 @@ def test_a_second_vendor_updates_integration_api_and_tests_and_keeps_your_edits(
     integration = project / "vendor_integration.py"
     mine = "\n\n# the user's note: the lab's FTDv is at 10.0.0.5\n"
     integration.write_text(integration.read_text() + mine)
+    dockerfile = project / "Dockerfile"  # rendered again (built on config.py), same text
+    yours = dockerfile.read_text() + "# the user's note: built by the lab's CI\n"
+    dockerfile.write_text(yours)
     code, output, stderr = update(project, "--set", "vendors=Cisco,Palo Alto")
     assert code == 0, stderr
     status = statuses(output)
+    (docker,) = [f for f in output["files"] if f["path"] == "Dockerfile"]
+    assert (docker["status"], docker["rendered"]) == ("untouched", True)
+    assert dockerfile.read_text() == yours
     assert status["vendor_integration.py"] == "merged"
     assert status["test_suite.py"] == status["schemas.py"] == "regenerated"
     text = integration.read_text()

@@ -22,7 +22,11 @@ from dataclasses import dataclass, field
 
 from service_creator.domain.atomic import atomic_write
 from service_creator.domain.config import Settings
-from service_creator.domain.errors import InterviewIncompleteError, InvalidAnswerError
+from service_creator.domain.errors import (
+    GenerationError,
+    InterviewIncompleteError,
+    InvalidAnswerError,
+)
 from service_creator.domain.ports import Asker, NoProgress, Progress
 from service_creator.domain.project import FileSpec, GeneratedFile
 from service_creator.domain.reports import Finding
@@ -30,7 +34,7 @@ from service_creator.domain.requirements import AnswerValue, Question
 from service_creator.generation.history import seal, snapshot, undo_last
 from service_creator.generation.merge import merge_three
 from service_creator.generation.model.engine import ModelEngine
-from service_creator.generation.pipeline import Engine
+from service_creator.generation.pipeline import Engine, Generation
 from service_creator.generation.plan import changed_requirements, files_touched
 from service_creator.generation.validate import blocks, validate
 from service_creator.generation.workspace import (
@@ -84,6 +88,7 @@ async def update_service(
         is_cancelled=lambda: progress.cancelled,
         concurrency=settings.concurrency,
     )
+    _refuse_partial(generation)
     by_path = {spec.path: spec for spec in specs}
     plans = await asyncio.to_thread(_plan_files, site, generation.files, by_path, inp.conflicts)
     label = f"update {new.service_name}: {', '.join(sorted(changed_requirements(old, new)))}"
@@ -104,7 +109,7 @@ async def update_service(
         findings=[*generation.findings, *(f for p in plans for f in p.findings)],
         obsolete=sorted({s.path for s in engine.plan(old)} - by_path.keys()),
         history=stamp,
-        notes=[*store.notes, *(f"{p} not written: {r}" for p, r in generation.not_written.items())],
+        notes=store.notes,
     )
 
 
@@ -134,6 +139,22 @@ async def undo_update(inp: UpdateInput, settings: Settings) -> UpdateOutput:
         deleted=undone.deleted,
         notes=[f"undid {undone.label}"],
     )
+
+
+def _refuse_partial(generation: Generation) -> None:
+    """An update is written whole or not at all: a stopped or cancelled run, or a file withheld
+    as invalid, would leave files behind the new answers, and the next update would not know."""
+    if generation.cancelled:
+        raise GenerationError("the update was cancelled", hint="nothing was written")
+    if generation.stopped is not None:
+        raise GenerationError(
+            f"the update stopped: {generation.stopped.message}", hint="nothing was written"
+        )
+    if generation.not_written:
+        path, why = next(iter(generation.not_written.items()))
+        raise GenerationError(
+            f"the update could not make a valid {path}: {why}", hint="nothing was written"
+        )
 
 
 def _show_kept_files(
@@ -259,6 +280,8 @@ def _plan_one(
         return _FilePlan(path, report, target=path, text=new, base=new, ours=True)
     if base is not None:
         merged = merge_three(base, old_text, new)
+        if merged.text == old_text:  # the new text changes nothing you kept: nothing to write
+            return _FilePlan(path, FileUpdate(path=path, status="untouched", rendered=True))
         findings = _findings(spec, path, merged.text) if merged.clean else []
         if merged.clean and not any(_breaks(f) for f in findings):
             report = _report(path, "merged", old_text, merged.text)
