@@ -519,6 +519,7 @@ def load(path: Path) -> list[Record]:
     raw: list[dict[str, object]] = json.loads(path.read_text())
     records: list[Record] = []
     for item in raw:
+        item.pop("reported", None)  # written by the first version
         mutant = Mutant(**item.pop("mutant"))  # type: ignore[arg-type]
         records.append(Record(mutant=mutant, **item))  # type: ignore[arg-type]
     return records

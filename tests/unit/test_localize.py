@@ -350,3 +350,19 @@ def test_a_state_folder_that_leaves_the_workspace_is_not_written_the_process_rem
 
     last_run.remember(workspace, failed=False)
     assert not last_run.last_failed(workspace)
+
+
+def test_a_passing_test_the_traced_pass_did_not_run_is_out_of_the_spectrum() -> None:
+    tests = [
+        case("t.py::test_bad", "failed"),
+        case("t.py::test_ran", "passed"),
+        case("t.py::test_not_traced", "passed"),
+    ]
+    data = {
+        "contexts": {"t.py::test_bad": {"/work/a.py": [1, 2]}, "t.py::test_ran": {}},
+        "tests": ["t.py::test_bad", "t.py::test_ran", 3],
+    }
+    found = spectrum(json.dumps(data).encode(), tests, "/work")
+    assert (found.failed, found.passed) == ({"t.py::test_bad"}, {"t.py::test_ran"})
+    without = spectrum(json.dumps({"contexts": data["contexts"]}).encode(), tests, "/work")
+    assert without.passed == {"t.py::test_ran", "t.py::test_not_traced"}

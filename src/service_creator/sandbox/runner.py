@@ -83,8 +83,9 @@ omit =
 # no per-call check as with coverage's `dynamic_context`), the data stays in memory, and the
 # per-test line sets are written as JSON to OUT when EXPORT says ("failed": only when tests
 # failed; "always"): {"contexts": {node id: {"/work/file.py": [lines]}}, "computes":
-# {"/work/file.py": [lines]}}, where `computes` are the run lines whose statement has an
-# operator (arithmetic, comparison, boolean, augmented assignment): the ranking's tie-break.
+# {"/work/file.py": [lines]}, "tests": [the node ids run]}, where `computes` are the run lines
+# whose statement has an operator (arithmetic, comparison, boolean, augmented assignment): the
+# ranking's tie-break.
 TRACED_PYTEST = """\
 import ast, json, sys
 
@@ -93,11 +94,13 @@ import pytest
 
 rcfile, out, export = sys.argv[1:4]
 cov = coverage.Coverage(data_file=None, config_file=rcfile)
+traced = []
 
 
 class Plugin:
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item, nextitem):
+        traced.append(item.nodeid)
         cov.switch_context(item.nodeid)
         yield
         cov.switch_context("")
@@ -138,7 +141,7 @@ def write(data):
                     contexts.setdefault(name, {}).setdefault(path, []).append(line)
         computes[path] = computing(path, set(ran))
     with open(out, "w") as written:
-        json.dump({"contexts": contexts, "computes": computes}, written)
+        json.dump({"contexts": contexts, "computes": computes, "tests": traced}, written)
 
 
 cov.start()
@@ -290,7 +293,9 @@ def second_pass(
     deadline: float,
 ) -> None:
     """The tests again under coverage, in a fresh copy of the project; its output and JUnit
-    report are dropped (the first pass's are the run's), its coverage always exported."""
+    report are dropped (the first pass's are the run's), its coverage always exported. All of
+    them: on the mutation benchmark, the failing tests with only the passing ones most like them
+    rank the faulty line lower (bench/localize.py, BENCHMARKS.md)."""
     begun = time.monotonic()
     problem = empty(Path(job["work_dir"]))
     copied = as_sandbox_user(

@@ -67,6 +67,15 @@ def read_computes(data: bytes | dict[str, object], root: str) -> frozenset[Line]
     return read_lines((load(data) if isinstance(data, bytes) else data).get("computes"), root)
 
 
+def read_traced(data: dict[str, object]) -> frozenset[str] | None:
+    """The node ids the traced pass ran (`tests`): a passing test it did not run (a second pass
+    that ended early) is no part of the spectrum. None when the export does not say."""
+    tests = data.get("tests")
+    if not isinstance(tests, list):
+        return None
+    return frozenset(t for t in cast(list[object], tests) if isinstance(t, str))
+
+
 def read_lines(files: object, root: str) -> frozenset[Line]:
     """{measured path: [line numbers]} as project lines; what is malformed is left out."""
     lines: set[Line] = set()
@@ -128,10 +137,12 @@ def spectrum(data: bytes, tests: list[TestCase], root: str) -> Spectrum:
         if case.outcome in FAILING and case.source_location is not None:
             where = case.source_location
             frames[case.id] = [(where.path, where.line)]
+    passed = frozenset(t.id for t in tests if t.outcome == "passed")
+    traced = read_traced(parsed)
     return Spectrum(
         coverage=coverage,
         failed=frozenset(t.id for t in tests if t.outcome in FAILING and "::" in t.id),
-        passed=frozenset(t.id for t in tests if t.outcome == "passed"),
+        passed=passed if traced is None else passed & traced,
         frames=frames,
         computes=read_computes(parsed, root),
     )
