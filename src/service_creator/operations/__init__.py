@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         run_tests,
         sandbox_info,
     )
+    from service_creator.operations.update import change_requirement, update_service
 
 WHERE = {
     "start_interview": "interview",
@@ -54,12 +55,15 @@ WHERE = {
     "session_status": "project",
     "test_functions": "project",
     "sandbox_tests": "fix",
+    "update_service": "update",
+    "change_requirement": "update",
 }
 
 __all__ = [
     "ScriptedAsker",
     "answer_question",
     "build_sandbox",
+    "change_requirement",
     "current_session",
     "fix_failure",
     "generate_service",
@@ -75,6 +79,7 @@ __all__ = [
     "session_status",
     "start_interview",
     "test_functions",
+    "update_service",
 ]
 
 

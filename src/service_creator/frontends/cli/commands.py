@@ -224,11 +224,9 @@ async def run_fix(args: argparse.Namespace) -> FixFailureOutput:
 async def run_update(args: argparse.Namespace) -> UpdateOutput:
     """Change the `--set` answers in `--workspace`'s session and update its project; answers
     the change makes the interview ask again are asked in a terminal, else named in the error."""
-    from service_creator.operations.update import update_service
-
     inp = _input(args, UpdateInput)
     asker = TerminalAsker() if sys.stdin.isatty() and not args.json else None
-    return await update_service(inp, Settings.from_env(), _progress(args), asker)
+    return await operations.update_service(inp, Settings.from_env(), _progress(args), asker)
 
 
 async def build_sandbox_image() -> str:

@@ -347,8 +347,8 @@ async def get_findings(ctx: Context, **arguments: Any) -> FindingsView | InputRe
     line: failing tests from the last run_tests (with their test_id, for fix_failure) and the
     project lines each one implicates (suspicious_lines: ranked, with score and why), then
     the generation's own findings (ruff, consistency checks)."""
-    _, _, entry, _ = await _session(ctx, arguments)
-    return await asyncio.to_thread(content.findings_view, entry)
+    app, _, entry, _ = await _session(ctx, arguments)
+    return await asyncio.to_thread(content.findings_view, entry, app.settings.suspicious_lines)
 
 
 @takes(ChangeRequirementInput, optional=("workspace",))
@@ -360,12 +360,10 @@ async def change_requirement(ctx: Context, **arguments: Any) -> UpdateOutput | I
     per file regenerated | merged | conflict | untouched, with a unified diff of each change.
     Answers the change makes the interview ask again go in more_answers (the error names
     them)."""
-    from service_creator.operations.update import change_requirement as change
-
     app, _, entry, site = await _session(ctx, arguments)
     with tool_errors():
         inp = ChangeRequirementInput(**arguments | _named(entry, site))
-        return await change(inp, app.settings)
+        return await operations.change_requirement(inp, app.settings)
 
 
 # --- the server -----------------------------------------------------------------------------
