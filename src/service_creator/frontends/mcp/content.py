@@ -21,6 +21,7 @@ from mcp.types import Resource
 from pydantic import BaseModel
 
 from service_creator import operations
+from service_creator.domain.config import DEFAULT_SUSPICIOUS_LINES
 from service_creator.domain.errors import ServiceCreatorError
 from service_creator.domain.workspace_path import WorkspacePath
 from service_creator.frontends.mcp.state import App, OpenSession, scope_of
@@ -63,10 +64,11 @@ def next_step(job: Job) -> str:
     return "Call run_tests to test the service in the sandbox."
 
 
-def last_tests(entry: OpenSession) -> RunTestsOutput | None:
-    """The session's last test run: this server's, else the one saved in the workspace."""
+def last_tests(entry: OpenSession, suspicious_lines: int) -> RunTestsOutput | None:
+    """The session's last test run: this server's, else the one saved in the workspace (its
+    findings with `suspicious_lines` ranked lines per failing test, as the settings say)."""
     if entry.tests is None:
-        entry.tests = operations.last_tests(entry.workspace)
+        entry.tests = operations.last_tests(entry.workspace, suspicious_lines)
     return entry.tests
 
 
@@ -76,10 +78,12 @@ def remember_fix(entry: OpenSession, fix: FixFailureOutput) -> None:
         entry.tests = None
 
 
-def findings_view(entry: OpenSession) -> FindingsView:
+def findings_view(
+    entry: OpenSession, suspicious_lines: int = DEFAULT_SUSPICIOUS_LINES
+) -> FindingsView:
     findings = []
     view: dict[str, Any] = {"session_id": entry.session_id}
-    tests = last_tests(entry)
+    tests = last_tests(entry, suspicious_lines)
     if tests is not None:
         report = tests.report
         findings += tests.findings
@@ -126,8 +130,8 @@ async def read_requirements(session_id: str, ctx: Context) -> str:
 
 
 async def read_report(session_id: str, ctx: Context) -> str:
-    _, entry, _ = _entry(ctx, session_id)
-    tests = await asyncio.to_thread(last_tests, entry)
+    app, entry, _ = _entry(ctx, session_id)
+    tests = await asyncio.to_thread(last_tests, entry, app.settings.suspicious_lines)
     if tests is None:
         raise ResourceError(f"Session '{session_id}' has no test run yet; call run_tests")
     return tests.model_dump_json(indent=2)
@@ -151,7 +155,7 @@ def _complete(entry: OpenSession) -> bool:
     return operations.session_status(ref) in ("complete", "generated")
 
 
-def _session_resources(entry: OpenSession) -> list[Resource]:
+def _session_resources(entry: OpenSession, suspicious_lines: int) -> list[Resource]:
     sid, base = entry.session_id, f"{BASE}/{entry.session_id}"
     found = []
     if _complete(entry):
@@ -163,7 +167,7 @@ def _session_resources(entry: OpenSession) -> list[Resource]:
                 mime_type="application/json",
             )
         )
-    if last_tests(entry) is not None:
+    if last_tests(entry, suspicious_lines) is not None:
         found.append(
             Resource(
                 uri=f"{base}/report",
@@ -193,7 +197,8 @@ async def list_session_resources(ctx: Any, call_next: Any) -> Any:
     headers = getattr(ctx.request, "headers", None)
     app: App = ctx.lifespan_context
     entries = [e for e in app.registry.sessions(scope_of(headers)) if _still_shared(e)]
-    found = [r for e in entries for r in await asyncio.to_thread(_session_resources, e)]
+    lines = app.settings.suspicious_lines
+    found = [r for e in entries for r in await asyncio.to_thread(_session_resources, e, lines)]
     if isinstance(result, BaseModel):
         return result.model_copy(update={"resources": [*result.resources, *found]})
     wire = [r.model_dump(mode="json", by_alias=True, exclude_none=True) for r in found]
