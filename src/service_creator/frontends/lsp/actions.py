@@ -56,6 +56,8 @@ def actions_for(
                 ),
             )
         )
+        if not test_id.split("::")[0].endswith(".py"):
+            continue  # not a test (a refused requirement): nothing to re-run alone
         actions.append(
             types.CodeAction(
                 title=f"Re-run this test: {test_id}",
