@@ -61,6 +61,10 @@ class FixFocus(BaseModel):
     whole_file: bool = Field(
         default=False, description="True when the whole file was sent (no function held them)"
     )
+    whole_file_after: str = Field(
+        default="",
+        description="Why the whole file was asked for after the focused reply (none: it was not)",
+    )
 
 
 class LedgerData(BaseModel):
@@ -172,6 +176,12 @@ class Ledger:
     def focus(self, focus: FixFocus) -> None:
         with self._lock:
             self.data.focus = focus
+
+    def whole_file_after(self, reason: str) -> None:
+        """The focused reply could not be used: the whole file is asked for, for `reason`."""
+        with self._lock:
+            if self.data.focus is not None:
+                self.data.focus.whole_file_after = reason
 
     def stop(self, reason: str) -> None:
         with self._lock:

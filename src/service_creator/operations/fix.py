@@ -9,10 +9,12 @@ file of the test's most suspicious line when the run localized the failure, else
 source file, else the one candidate the user changed, else the test; with the failure and the
 symbol tables of the files it is built on. With suspicious lines in functions of a Python file,
 the prompt is focused: those lines, the functions that hold them, the rest of the file as a
-symbol table and the failing test's function; the model returns the functions it changed and
-they are spliced into the file (codeintel/functions.py). Otherwise it sees the whole file (and
-test file) and returns the whole file. Either way the result is validated, and the new files go
-through the Writer; the tests run again and the new report is returned (and saved).
+symbol table and the failing test's function, the context cut to what those functions use;
+the model returns the functions it changed and they are spliced into the file
+(codeintel/functions.py); a reply with none of them is followed by one whole-file call.
+Otherwise it sees the whole file (and test file) and returns the whole file. Either way the
+result is validated, and the new files go through the Writer; the tests run again and the new
+report is returned (and saved).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from service_creator.domain.config import Settings
 from service_creator.domain.errors import ServiceCreatorError
 from service_creator.domain.ports import Progress, Writer
 from service_creator.domain.project import FileSpec, GeneratedFile
-from service_creator.domain.reports import Finding, Location, SuspiciousLine, TestCase, TestReport
+from service_creator.domain.reports import Finding, SuspiciousLine, TestCase, TestReport
 from service_creator.domain.requirements import Requirements
 from service_creator.domain.workspace_path import WorkspacePath
 from service_creator.generation.model.engine import ModelEngine
@@ -237,33 +239,11 @@ async def fixed_by_model(
     settings: Settings,
     lines: list[SuspiciousLine],
 ) -> GeneratedFile | Finding:
-    """The model's fix of `spec`, validated; or why it is not to be written."""
-    current = await asyncio.to_thread(site.read, spec.path)
-    focus = focus_on(spec, lines, current or "")
-    try:
-        content = await model_fix(spec, requirements, case, report, site, current, settings, focus)
-    except SpliceError as exc:
-        first = focus.functions[0].start if focus.functions else 1
-        return Finding(location=Location(path=spec.path, line=first), message=str(exc))
-    fixed, findings = await asyncio.to_thread(
-        validate, spec, GeneratedFile(path=spec.path, content=content)
-    )
-    return next((f for f in findings if blocks(f)), fixed)
-
-
-async def model_fix(
-    spec: FileSpec,
-    requirements: Requirements,
-    case: TestCase,
-    report: TestReport,
-    site: Workspace,
-    current: str | None,
-    settings: Settings,
-    focus: Focus,
-) -> str:
-    """Ask the `review` stage's model to fix `spec` for the failing test (fix_failure.j2): the
-    new content of the file, the model's functions spliced in when the prompt was focused."""
-
+    """The model's fix of `spec`, validated; or why it is not to be written. A focused reply
+    that defines none of the focused functions (the fault is elsewhere in the file: the
+    localization missed it) is followed by one call with the whole file."""
+    current = await asyncio.to_thread(site.read, spec.path) or ""
+    focus = focus_on(spec, lines, current)
     ledger = Ledger(
         site.root,
         kind="fix",
@@ -273,14 +253,44 @@ async def model_fix(
     if (entry := focus.ledger_entry(spec.path)) is not None:
         ledger.focus(entry)
     engine = ModelEngine(settings, workspace=site.root, ledger=ledger)
-    prompt = fix_prompt(engine, spec, case, report, site, current or "", focus)
     try:
-        code = await engine.ask_file(spec, engine.messages(requirements, spec, prompt), "review")
+        try:
+            content = await model_fix(
+                engine, spec, requirements, case, report, site, current, focus
+            )
+        except SpliceError as exc:
+            log.info("%s: %s; asking again with the whole file", spec.path, exc)
+            ledger.whole_file_after(str(exc))
+            whole = Focus(lines=focus.lines, functions=[])
+            content = await model_fix(
+                engine, spec, requirements, case, report, site, current, whole
+            )
     finally:
         ledger.save()
+    fixed, findings = await asyncio.to_thread(
+        validate, spec, GeneratedFile(path=spec.path, content=content)
+    )
+    return next((f for f in findings if blocks(f)), fixed)
+
+
+async def model_fix(
+    engine: ModelEngine,
+    spec: FileSpec,
+    requirements: Requirements,
+    case: TestCase,
+    report: TestReport,
+    site: Workspace,
+    current: str,
+    focus: Focus,
+) -> str:
+    """Ask the `review` stage's model to fix `spec` for the failing test (fix_failure.j2): the
+    new content of the file, the model's functions spliced in when the prompt was focused
+    (SpliceError when its reply defines none of them)."""
+    prompt = fix_prompt(engine, spec, case, report, site, current, focus)
+    code = await engine.ask_file(spec, engine.messages(requirements, spec, prompt), "review")
     if not focus.functions:
         return code
-    content, _ = replace_functions(current or "", [f.name for f in focus.functions], code)
+    content, _ = replace_functions(current, [f.name for f in focus.functions], code)
     return content
 
 
