@@ -195,3 +195,40 @@ def test_a_selected_run_localizes_when_a_mode_is_named(
 
     plain = run_in_sandbox(workspace, sandbox_settings, warm=True, select=chosen)
     assert (plain.failed, plain.localization) == (1, None)  # auto: no coverage for a selection
+
+
+LABELS = """\
+def label(code):
+    name = code.strip()
+    return name.upper()
+
+
+def size(code):
+    return len(code)
+"""
+LABEL_TESTS = """\
+from app.labels import label, size
+
+
+def test_label():
+    assert label(" a ") == "a"
+
+
+def test_size():
+    assert size("ab") == 2
+"""
+
+
+def test_a_returned_value_goes_before_the_line_that_fetched_it(
+    sandbox_image: str, sandbox_settings: Settings, make_project: ProjectFactory
+) -> None:
+    workspace = make_project(
+        {"app/__init__.py": "", "app/labels.py": LABELS, "tests/test_labels.py": LABEL_TESTS}
+    )
+    report = run_in_sandbox(workspace, sandbox_settings, warm=True, coverage="first-pass")
+
+    found = report.localization
+    assert found is not None and report.failed == 1, report.output
+    first, second = found.tests[0].lines[:2]
+    assert first.score == second.score  # both run by the failing test alone: the tie-break
+    assert [first.location.line, second.location.line] == [3, 2]

@@ -84,8 +84,8 @@ omit =
 # per-test line sets are written as JSON to OUT when EXPORT says ("failed": only when tests
 # failed; "always"): {"contexts": {node id: {"/work/file.py": [lines]}}, "computes":
 # {"/work/file.py": [lines]}, "tests": [the node ids run]}, where `computes` are the run lines
-# whose statement has an operator (arithmetic, comparison, boolean, augmented assignment): the
-# ranking's tie-break.
+# that make a value: a statement with an operator (arithmetic, comparison, boolean, augmented
+# assignment) or a return of a value; the ranking's tie-break.
 TRACED_PYTEST = """\
 import ast, json, sys
 
@@ -122,7 +122,7 @@ def computing(path, wanted):
     for node in ast.walk(tree):
         if not isinstance(node, ast.stmt) or node.lineno not in wanted:
             continue
-        if isinstance(node, ast.AugAssign):
+        if isinstance(node, ast.AugAssign) or (isinstance(node, ast.Return) and node.value):
             found.add(node.lineno)
             continue
         parts = [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr)]
