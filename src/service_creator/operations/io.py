@@ -58,7 +58,8 @@ class GenerateInput(SessionRef):
 class UpdateInput(SessionRef):
     answers: dict[str, AnswerValue] = Field(
         default={},
-        description="The answers to change: question id -> new answer (as in answer_question)",
+        description="The answers to change, each a question id and its new answer (an option id "
+        "or label, a list comma-separated, a number)",
     )
     conflicts: Literal["new", "markers"] = Field(
         default="new",
