@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import argparse
 import ast
+import dataclasses
+import functools
 import json
 import random
 import statistics
@@ -291,14 +293,95 @@ def spectrum_from(record: Record):  # type: ignore[no-untyped-def]
     )
 
 
-def rankings(record: Record, formula: str, tie_break: bool) -> list[Ranking]:
+def value_lines(source: str) -> tuple[set[int], set[int]]:
+    """(lines with an operator, lines returning a value) of a file: the runner's `computing`
+    (sandbox/runner.py), split in its two kinds to compare the tie-break with and without the
+    second."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set(), set()
+    operators: set[int] = set()
+    returns: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Return) and node.value is not None:
+            returns.add(node.lineno)
+        elif isinstance(node, ast.AugAssign):
+            operators.add(node.lineno)
+        elif isinstance(node, ast.stmt):
+            parts = [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr)]
+            if any(is_operator(n) for part in parts for n in ast.walk(part)):
+                operators.add(node.lineno)
+    return operators, returns
+
+
+def is_operator(node: ast.AST) -> bool:
+    if isinstance(node, ast.UnaryOp):
+        return isinstance(node.op, ast.Not)
+    return isinstance(node, ast.BinOp | ast.Compare | ast.BoolOp)
+
+
+@functools.cache
+def rendered_sources(project: str) -> dict[str, str]:
+    """The project files (not tests) of one combination, rendered again (deterministic)."""
+    from service_creator.domain.testfiles import is_test_file
+    from service_creator.generation.offline.generator import render_project
+
+    cases = e2e_cases()
+    return {
+        f.path: f.content
+        for f in render_project(cases.CASES[project])
+        if f.path.endswith(".py") and not is_test_file(f.path)
+    }
+
+
+def e2e_cases():  # type: ignore[no-untyped-def]
+    folder = str(Path(__file__).resolve().parents[1] / "tests" / "e2e")
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    import cases  # type: ignore[import-not-found]
+
+    return cases
+
+
+def tie_break_lines(record: Record, with_returns: bool) -> frozenset[tuple[str, int]]:
+    """The mutant's lines that make a value, as the runner classifies them (with or without
+    the returns); only lines some test ran matter."""
+    found: set[tuple[str, int]] = set()
+    for path, source in rendered_sources(record.project).items():
+        if path == record.mutant.path:
+            source = apply(source, record.mutant)
+        operators, returns = value_lines(source)
+        found.update((path, n) for n in operators | (returns if with_returns else set()))
+    return frozenset(found)
+
+
+def rankings(
+    record: Record, formula: str, tie_break: bool, with_returns: bool = True
+) -> list[Ranking]:
     from service_creator.sandbox.localize import localize
 
-    found = localize(spectrum_from(record), formula, tie_break=tie_break, limit=None)  # type: ignore[arg-type]
+    spectrum = spectrum_from(record)
+    if tie_break:
+        spectrum = dataclasses.replace(spectrum, computes=tie_break_lines(record, with_returns))
+    found = localize(spectrum, formula, tie_break=tie_break, limit=None)  # type: ignore[arg-type]
     return [[(s.location.path, s.location.line) for s in t.lines] for t in found.tests]
 
 
-WAYS = [("ochiai", True), ("ochiai", False), ("dstar", True), ("dstar", False)]
+# (formula, tie-break, returns count as making a value): the last is the tie-break before
+WAYS = [
+    ("ochiai", True, True),
+    ("ochiai", True, False),
+    ("ochiai", False, False),
+    ("dstar", True, True),
+    ("dstar", True, False),
+    ("dstar", False, False),
+]
+TIE_BREAKS = {
+    (True, True): "frames, then lines computing or returning a value",
+    (True, False): "frames, then lines computing with an operator (before)",
+    (False, False): "none",
+}
 
 
 def summary(records: Sequence[Record]) -> str:
@@ -307,13 +390,13 @@ def summary(records: Sequence[Record]) -> str:
         "| formula | tie-break | top-1 | top-3 | top-5 | mean rank | not ranked |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
-    for formula, tie_break in WAYS:
+    for formula, tie_break, with_returns in WAYS:
         score = Score()
         for record in records:
-            ranked = rankings(record, formula, tie_break)
+            ranked = rankings(record, formula, tie_break, with_returns)
             score.add(rank_in(ranked, (record.mutant.path, record.mutant.line)), miss_rank(ranked))
         out.append(
-            f"| {formula} | {'yes' if tie_break else 'no'} | {score.top(1):.1%} | "
+            f"| {formula} | {TIE_BREAKS[tie_break, with_returns]} | {score.top(1):.1%} | "
             f"{score.top(3):.1%} | {score.top(5):.1%} | {score.mean():.2f} | {score.missed()} |"
         )
     kinds: dict[str, list[Record]] = {}
@@ -332,7 +415,7 @@ def summary(records: Sequence[Record]) -> str:
     seconds = [r.seconds for r in records]
     if seconds:
         out.append(
-            "\nsandbox run per mutant (warm, first-pass coverage): median "
+            "\nsandbox run per mutant (warm, the tests that run the line, traced): median "
             f"{statistics.median(seconds):.2f} s"
         )
     return "\n".join(out)
@@ -340,15 +423,13 @@ def summary(records: Sequence[Record]) -> str:
 
 def projects(root: Path, names: Sequence[str]) -> dict[str, Path]:
     """The offline engine's projects of the named combinations, rendered under `root`."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
-    from cases import CASES  # type: ignore[import-not-found]
-
     from service_creator.generation.offline.generator import render_project
 
+    cases = e2e_cases()
     made: dict[str, Path] = {}
     for name in names:
         folder = root / name
-        for generated in render_project(CASES[name]):  # type: ignore[index]
+        for generated in render_project(cases.CASES[name]):
             target = folder / generated.path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(generated.content)
@@ -537,13 +618,11 @@ def main() -> None:
     if options.analyze:
         print(summary(load(options.analyze)))
         return
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
-    from cases import COMBINATIONS  # type: ignore[import-not-found]
-
+    combinations: list[str] = e2e_cases().COMBINATIONS
     from service_creator.sandbox.image import build_image
     from service_creator.sandbox.runs import close_warm
 
-    names: list[str] = options.projects or list(COMBINATIONS)  # type: ignore[arg-type]
+    names: list[str] = options.projects or list(combinations)
     wanted = options.mutants
     if options.quick:
         names, wanted = names[:2], 6
