@@ -368,6 +368,14 @@ def rankings(
     return [[(s.location.path, s.location.line) for s in t.lines] for t in found.tests]
 
 
+def reported_rankings(record: Record) -> list[Ranking]:
+    """The failing tests' rankings as the run reported them (Ochiai, the runner's tie-break)."""
+    from service_creator.sandbox.localize import localize
+
+    found = localize(spectrum_from(record), limit=None)
+    return [[(s.location.path, s.location.line) for s in t.lines] for t in found.tests]
+
+
 # (formula, tie-break, returns count as making a value): the last is the tie-break before
 WAYS = [
     ("ochiai", True, True),
@@ -449,11 +457,13 @@ def project_sources(folder: Path) -> dict[str, str]:
 
 
 class Capture:
-    """The sandbox's coverage answer of the last run, as `results.build_report` reads it."""
+    """The sandbox's coverage answer of the last run, as `results.build_report` reads it, and
+    the settings the runs use."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: object) -> None:
         from service_creator.sandbox import results
 
+        self.settings = settings
         self.last: tuple[bytes | None, object, list[object], str] | None = None
         original: Callable[..., object] = results.localization
 
@@ -462,6 +472,7 @@ class Capture:
             return original(data, answer, tests, root)
 
         results.localization = keep  # type: ignore[assignment]
+        self.restore = lambda: setattr(results, "localization", original)
 
 
 def sandbox_run(
@@ -471,11 +482,12 @@ def sandbox_run(
     from service_creator.domain.config import Settings
     from service_creator.sandbox.runs import run_in_sandbox
 
+    assert isinstance(capture.settings, Settings)
     capture.last = None
     begun = time.perf_counter()
     report = run_in_sandbox(
         folder,
-        Settings.from_env(),
+        capture.settings,
         warm=True,
         overlay=overlay,
         coverage="first-pass",
@@ -581,7 +593,7 @@ def mutate_project(
         record = spectrum_record(name, mutant, probe, capture, report, seconds)
         rank = None
         if record is not None:
-            rank = rank_in(rankings(record, "ochiai", True), (mutant.path, mutant.line))
+            rank = rank_in(reported_rankings(record), (mutant.path, mutant.line))
             kept.append(record)
         verdict = f"killed, rank {rank}" if record else "survived"
         log(
@@ -627,10 +639,11 @@ def main() -> None:
     if options.quick:
         names, wanted = names[:2], 6
     per_project = -(-wanted // len(names))
-    capture = Capture()
     from service_creator.domain.config import Settings
 
-    print(f"sandbox image: {build_image(Settings.from_env())}", flush=True)
+    settings = Settings.from_env()
+    capture = Capture(settings)
+    print(f"sandbox image: {build_image(settings)}", flush=True)
     started = time.perf_counter()
     records: list[Record] = []
     with tempfile.TemporaryDirectory(prefix="bench-localize-") as scratch:
