@@ -123,6 +123,11 @@ def test_monthly_to_hourly_merges_your_edit_and_the_rest_is_a_fresh_generation(
 
     steps = run_ci(project)
     assert all(step.passed for step in steps), failures(steps)
+    assert_sandbox_passes(project, sandbox_settings)
+
+
+def assert_sandbox_passes(project: Path, sandbox_settings: Settings) -> None:
+    """`service-creator test` runs the project's tests in the Docker sandbox: all pass."""
     env = {
         "SERVICE_CREATOR_SANDBOX_RUNTIME": sandbox_settings.sandbox.runtime,
         "SERVICE_CREATOR_SANDBOX_BASE_IMAGE": sandbox_settings.sandbox.base_image,
@@ -133,7 +138,9 @@ def test_monthly_to_hourly_merges_your_edit_and_the_rest_is_a_fresh_generation(
     assert report["outcome"] == "passed" and report["passed"] > 0
 
 
-def test_a_second_vendor_updates_integration_api_and_tests_and_keeps_your_edits(tmp_path: Path):
+def test_a_second_vendor_updates_integration_api_and_tests_and_keeps_your_edits(
+    tmp_path: Path, sandbox_image: str, sandbox_settings: Settings
+):
     project = generated(tmp_path / "ws")
     integration = project / "vendor_integration.py"
     mine = "\n\n# the user's note: the lab's FTDv is at 10.0.0.5\n"
@@ -155,6 +162,7 @@ def test_a_second_vendor_updates_integration_api_and_tests_and_keeps_your_edits(
     assert "Palo Alto" in (project / "test_suite.py").read_text()
     steps = run_ci(project)
     assert all(step.passed for step in steps), failures(steps)
+    assert_sandbox_passes(project, sandbox_settings)
 
 
 def test_an_answer_that_no_longer_fits_is_named_with_the_set_to_add(tmp_path: Path):
