@@ -429,6 +429,96 @@ def summary(records: Sequence[Record]) -> str:
     return "\n".join(out)
 
 
+# --- a second pass on fewer tests (what it would cost the ranking) ---------------------------
+
+
+@functools.cache
+def test_names(project: str) -> dict[tuple[str, str], frozenset[str]]:
+    """{(test file, test function): the names its source uses}: its fixtures, the functions
+    and attributes it calls, its strings' path segments (what a second pass could pick the
+    passing tests most like the failing ones by, before running anything)."""
+    from service_creator.domain.testfiles import is_test_file
+    from service_creator.generation.offline.generator import render_project
+
+    found: dict[tuple[str, str], frozenset[str]] = {}
+    for generated in render_project(e2e_cases().CASES[project]):
+        if not (generated.path.endswith(".py") and is_test_file(generated.path)):
+            continue
+        for node in ast.walk(ast.parse(generated.content)):
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
+                found[generated.path, node.name] = frozenset(names_in(node))
+    return found
+
+
+def names_in(tree: ast.AST) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            names.add(node.attr)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names.update(part for part in node.value[:200].split("/") if part)
+    return names
+
+
+def test_function(test_id: str) -> tuple[str, str]:
+    file, _, rest = test_id.partition("::")
+    return file, rest.split("::")[-1].split("[")[0]
+
+
+def most_alike(record: Record, functions: int) -> set[str]:
+    """The passing tests of the failing tests' own functions and of the `functions` other test
+    functions whose names overlap theirs most (Jaccard)."""
+    names = test_names(record.project)
+    failing = {test_function(t) for t in record.failed}
+    wanted = frozenset[str]().union(*(names.get(f, frozenset[str]()) for f in failing))
+
+    def likeness(function: tuple[str, str]) -> float:
+        theirs = names.get(function, frozenset[str]())
+        return len(theirs & wanted) / len(theirs | wanted) if theirs | wanted else 0.0
+
+    others = sorted({test_function(t) for t in record.passed} - failing)
+    others.sort(key=lambda f: -likeness(f))
+    chosen = failing | set(others[:functions])
+    return {t for t in record.passed if test_function(t) in chosen}
+
+
+def subset_summary(records: Sequence[Record]) -> str:
+    out = [
+        "\nA second pass on the failing tests and the passing ones most like them (Ochiai, the"
+        " tie-break):",
+        "| passing test functions besides the failing ones' | tests traced (median) | top-1 "
+        "| top-3 | top-5 | mean rank | mutants whose rank changed |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for functions in (None, 5, 10, 20):
+        score, sizes, changed = Score(), list[int](), 0
+        for record in records:
+            line = (record.mutant.path, record.mutant.line)
+            full = rankings(record, "ochiai", True)
+            kept = set(record.passed) if functions is None else most_alike(record, functions)
+            fewer = dataclasses.replace(
+                record,
+                passed=sorted(kept),
+                coverage={
+                    t: c for t, c in record.coverage.items() if t in kept or t in record.failed
+                },
+            )
+            ranked = rankings(fewer, "ochiai", True)
+            score.add(rank_in(ranked, line), miss_rank(ranked))
+            sizes.append(len(kept) + len(record.failed))
+            changed += rank_in(ranked, line) != rank_in(full, line)
+        out.append(
+            f"| {'all' if functions is None else functions} | {statistics.median(sizes):.0f} | "
+            f"{score.top(1):.1%} | {score.top(3):.1%} | {score.top(5):.1%} | {score.mean():.2f} |"
+            f" {changed} |"
+        )
+    return "\n".join(out)
+
+
 def projects(root: Path, names: Sequence[str]) -> dict[str, Path]:
     """The offline engine's projects of the named combinations, rendered under `root`."""
     from service_creator.generation.offline.generator import render_project
@@ -628,7 +718,9 @@ def main() -> None:
     parser.add_argument("--analyze", type=Path, help="rank a saved run's spectra again")
     options = parser.parse_args()
     if options.analyze:
-        print(summary(load(options.analyze)))
+        records = load(options.analyze)
+        print(summary(records))
+        print(subset_summary(records))
         return
     combinations: list[str] = e2e_cases().COMBINATIONS
     from service_creator.sandbox.image import build_image
