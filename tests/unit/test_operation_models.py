@@ -44,7 +44,11 @@ async def test_mcp_tool_parameters_are_the_operation_input_fields() -> None:
             assert spec.get("description") == (
                 described or model.model_fields[field].description
             ), field
-    assert set(tools["run_tests"].input_schema["properties"]) == {"session_id", "workspace"}
+    assert set(tools["run_tests"].input_schema["properties"]) == {
+        "session_id",
+        "workspace",
+        "tests",
+    }
 
 
 def flags_of(command: str, capsys: pytest.CaptureFixture[str], parser_for: str | None) -> set[str]:
