@@ -10,8 +10,9 @@ and focused (the suspicious lines, the functions that hold them, the rest of the
 symbol table, the failing test's function). The "model" answers each with the right fix: the
 whole generated file, or the generated version of the function that holds the bug. Per run:
 the prompt's characters, its tokens by litellm's counter (gpt-4o's tokenizer), the prompt
-tokens the ledger recorded (the loopback server's count: 4 characters a token), and whether
-the test passed after the fix. Between the two, the bug and the failing run's report are put
+tokens the ledger recorded (the loopback server's count: 4 characters a token), summed over the
+calls (a focused reply without the focused functions is followed by a whole-file call), and
+whether the test passed after the fix. Between the two, the bug and the failing run's report are put
 back (the same state, without a third sandbox run).
 """
 
@@ -80,6 +81,7 @@ class Measure:
     chars: int
     litellm_tokens: int
     ledger_tokens: int
+    calls: int
     passed: bool
     focus: str
     target: str
@@ -108,24 +110,28 @@ async def fix_once(
         NoProgress(),
         focused=focused,
     )
-    (call,) = server.calls
+    calls = list(server.calls)
     (ledger_path,) = set(ledgers.glob("*.json")) - before
     ledger = LedgerData.model_validate_json(ledger_path.read_text())
     after = (
         next((t for t in output.report.tests if t.id == test_id), None) if output.report else None
     )
     focus = ledger.focus
+    if focus is None or focus.whole_file:
+        shown = "whole file"
+    else:
+        shown = f"{', '.join(focus.functions)} ({len(focus.lines)} lines)"
+        if focus.whole_file_after:
+            shown += f", then the whole file ({focus.whole_file_after})"
+    counter = litellm_module().token_counter
     return Measure(
-        chars=len(call.prompt),
-        litellm_tokens=litellm_module().token_counter(
-            model="gpt-4o", messages=call.body["messages"]
-        ),
+        chars=sum(len(c.prompt) for c in calls),
+        litellm_tokens=sum(counter(model="gpt-4o", messages=c.body["messages"]) for c in calls),
         ledger_tokens=ledger.prompt_tokens,
+        calls=len(calls),
         passed=after is not None and after.outcome == "passed",
+        focus=shown,
         target=", ".join(output.files) or f"not written: {output.message}",
-        focus="whole file"
-        if focus is None or focus.whole_file
-        else f"{', '.join(focus.functions)} ({len(focus.lines)} lines)",
     )
 
 
@@ -162,7 +168,8 @@ async def measure(bug: Bug, settings: Settings, server: FakeOpenAI) -> None:
         print(
             f"| {bug.name} | `{bug.path}:{line}` | {failing.id.split('::')[-1]} | {rank} "
             f"| {old.chars} / {old.litellm_tokens} / {old.ledger_tokens} "
-            f"| {new.chars} / {new.litellm_tokens} / {new.ledger_tokens} "
+            f"| {new.chars} / {new.litellm_tokens} / {new.ledger_tokens} ({new.calls} call"
+            f"{'s' if new.calls > 1 else ''}) "
             f"| {new.litellm_tokens / old.litellm_tokens:.0%} | {new.target}: {new.focus} "
             f"| {yes(old.passed)} / {yes(new.passed)} |",
             flush=True,
