@@ -4,6 +4,7 @@ lines off."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -61,3 +62,15 @@ def test_the_failure_is_followed_by_its_suspicious_lines(tmp_path: Path) -> None
     assert quiet.returncode == 1
     assert " suspicious (" not in quiet.stdout
     assert lines[failure] in quiet.stdout.splitlines()
+
+    # the failing test alone, by the node id the failure names (a repeatable --tests)
+    node_id = lines[failure].split(": ")[1]
+    again = cli("test", "--workspace", str(ws), "--tests", node_id, "--json")
+    assert again.returncode == 1, again.stderr[-3000:]
+    report = json.loads(again.stdout)["report"]
+    assert [case["id"] for case in report["tests"]] == [node_id]
+
+    refused = cli("test", "--workspace", str(ws), "--tests", "--collect-only")
+    assert refused.returncode == 2
+    refused = cli("test", "--workspace", str(ws), "--tests", "../outside.py::test_x")
+    assert refused.returncode == 2 and "../outside.py" in refused.stderr

@@ -17,6 +17,11 @@ TOOLS = {
     "run_tests": (set(), SESSION | {"tests"}, False),
     "get_findings": (set(), SESSION, True),
     "fix_failure": ({"test_id"}, SESSION, False),
+    "change_requirement": (
+        {"question_id", "answer"},
+        SESSION | {"more_answers", "conflicts"},
+        False,
+    ),
 }
 
 

@@ -2,21 +2,28 @@
 
 Each field becomes `--field-name` with the field's description as its help: a bool is a switch,
 a number is parsed as one, a choice of literals is a choice, a mapping is a repeated
-`--flag KEY=VALUE`, anything else is text (the model validates it). argparse takes a unique
-prefix of a flag, so `--session` names `--session-id`. `FLAG_NAMES` renames a field's flag.
+`--flag KEY=VALUE`, a list is a repeated `--flag VALUE`, anything else is text (the model
+validates it). argparse takes a unique prefix of a flag, so `--session` names `--session-id`.
+`FLAG_NAMES` renames a field's flag.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Collection
-from typing import Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 DEFAULTS = {"workspace": "."}  # what the terminal means when a flag is left out
-METAVARS = {"workspace": "DIR", "session_id": "ID", "test_id": "TEST", "timeout": "SECONDS"}
+METAVARS = {
+    "workspace": "DIR",
+    "session_id": "ID",
+    "test_id": "TEST",
+    "timeout": "SECONDS",
+    "tests": "NODEID",
+}
 FLAG_NAMES = {"answers": "set"}  # update's answers: `--set ID=VALUE`, as git config and helm say
 
 
@@ -43,6 +50,16 @@ def _is_mapping(field: FieldInfo) -> bool:
     return get_origin(field.annotation) is dict
 
 
+def _is_list(field: FieldInfo) -> bool:
+    """`list[X]`, or `list[X] | None`, either maybe `Annotated`."""
+    kinds = (field.annotation, *get_args(field.annotation))
+    return any(get_origin(_unannotated(kind)) is list for kind in kinds)
+
+
+def _unannotated(kind: Any) -> Any:
+    return get_args(kind)[0] if get_origin(kind) is Annotated else kind
+
+
 def key_value(text: str) -> tuple[str, str]:
     """`ID=VALUE` (the value may hold `=`), for a mapping's flag."""
     key, sep, value = text.partition("=")
@@ -58,6 +75,9 @@ def _options(name: str, field: FieldInfo) -> dict[str, Any]:
         return {"action": "store_true", "default": None, "help": help_text}
     if _is_mapping(field):
         return {"action": "append", "type": key_value, "metavar": "ID=VALUE", "help": help_text}
+    if _is_list(field):
+        metavar = METAVARS.get(name, name.upper())
+        return {"action": "append", "metavar": metavar, "help": f"{help_text} (repeatable)"}
     if get_origin(field.annotation) is Literal:
         choices = [str(choice) for choice in get_args(field.annotation)]
         return {"choices": choices, "default": None, "help": help_text}
