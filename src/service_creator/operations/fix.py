@@ -167,7 +167,7 @@ async def fix_failure(
         unchanged=written.unchanged,
         conflicts=written.conflicts,
         report=after,
-        findings=tests_output(after).findings,
+        findings=tests_output(after, settings.suspicious_lines).findings,
         message=f"Fixed {', '.join(paths)}; {case.id} {verdict}",
     )
 
