@@ -2,7 +2,7 @@
 // the built .vsix installed, in Debian's chromium driven by puppeteer-core. A user's whole
 // workflow: palette → New Service → every question in a Quick Pick or input box (one paused
 // with Escape and resumed from the status bar) → Generate (files saved) → Run Sandbox Tests →
-// a planted bug → its diagnostic in Problems on the right line → Fix Failure → green → Undo
+// a planted billing bug → the suspicious line in Problems and as a squiggle → Fix Failure → green → Undo
 // takes the fix back.
 //
 //   node tests/vscode/e2e.mjs [path/to/extension.vsix]
@@ -62,10 +62,11 @@ const TITLES = {
   'Generate this service?': 'Confirm: Generate this service? — Say no to change an answer first. (9/9)',
 };
 const PAUSE_AT = 'How will customers be billed?'; // Escape here, then resume from the status bar
-// The planted bug (as in tests/lsp/test_sandbox.py): a generated test asserting a wrong value.
-const SUITE = 'test_suite.py';
-const BROKEN_FROM = 'assert response.json()["status"] == "ok"';
-const BROKEN_TO = 'assert response.json()["status"] == "broken"';
+// The planted bug (as in tests/lsp/test_suspicious_lines.py): the billing computes a wrong value;
+// no traceback reaches it, the ranking of suspicious lines does.
+const BUG_FILE = 'service_manager.py';
+const BROKEN_FROM = '(quantity * unit_price)';
+const BROKEN_TO = '(quantity + unit_price)';
 
 const started = Date.now();
 let shot = 0;
@@ -426,16 +427,17 @@ async function main() {
       if (!/^Service Creator: \d+ passed, 0 failed/.test(done)) fail(`not green: ${done}`);
     });
 
-    const suite = join(workspace, SUITE);
-    const original = readFileSync(suite, 'utf8');
+    const buggy = join(workspace, BUG_FILE);
+    const original = readFileSync(buggy, 'utf8');
     const broken = original.replace(BROKEN_FROM, BROKEN_TO);
-    if (broken === original) fail(`${SUITE} has no "${BROKEN_FROM}" to break`);
-    const line = broken.split('\n').indexOf(`    ${BROKEN_TO}`) + 1; // 1-based, as Problems shows it
+    if (broken === original) fail(`${BUG_FILE} has no "${BROKEN_FROM}" to break`);
+    const line = broken.split('\n').findIndex((l) => l.includes(BROKEN_TO)) + 1; // 1-based, as Problems shows it
+    const atBugLine = (r) => r.includes(`[Ln ${line}, Col`) && /suspicious/i.test(r);
     await step('bug-planted', async () => {
-      writeFileSync(suite, broken); // the user breaks a test on disk
+      writeFileSync(buggy, broken); // the user breaks the billing on disk
       await clearNotifications();
       await palette('Service Creator: Run Sandbox Tests');
-      const done = await waitForNotification('the failing run', /Service Creator: failed: .*1 failed/, SANDBOX_WAIT);
+      const done = await waitForNotification('the failing run', /Service Creator: failed: .*\d+ failed/, SANDBOX_WAIT);
       log(done);
     });
     await step('problems', async () => {
@@ -445,24 +447,37 @@ async function main() {
       await page.keyboard.up('Shift');
       await page.keyboard.up('Control');
       await page.waitForSelector('.markers-panel', { visible: true, timeout: UI_WAIT });
-      const rows = await waitFor('the failure in Problems', async () => {
+      const rows = await waitFor('the suspicious line in Problems', async () => {
         const all = await problems();
-        return all.some((r) => r.includes(`[Ln ${line}, Col`)) ? all : null;
+        return all.some(atBugLine) ? all : null;
       });
-      const row = rows.find((r) => r.includes(`[Ln ${line}, Col`));
-      if (!/broken|assert/i.test(row)) fail(`the diagnostic does not say what failed: ${row}`);
-      log(`Problems: ${row}`);
+      log(`Problems: ${rows.join(' | ')}`);
+      // opening it from Problems shows the squiggle on the line in the editor
+      for (const row of await page.$$('.markers-panel .monaco-list-row')) {
+        if (atBugLine(await row.evaluate((r) => r.textContent ?? ''))) {
+          await row.click();
+          break;
+        }
+      }
+      await waitFor(`a warning squiggle in ${BUG_FILE}`, () =>
+        page.evaluate(
+          (name) =>
+            document.querySelector('.tab.active .label-name')?.textContent?.trim() === name &&
+            document.querySelectorAll('.editor-instance .squiggly-warning').length > 0,
+          BUG_FILE,
+        ),
+      );
     });
     await step('fixed', async () => {
       await clearNotifications();
       await palette('Service Creator: Fix Failure');
       const pick = await waitForQuickInput('the failing test to fix', (q) => q.title.startsWith('Service Creator: Fix Failure'));
-      if (!pick.rows.some((r) => r.label.includes('test_healthz_needs_no_credentials'))) fail(`failures offered: ${pick.rows.map((r) => r.label)}`);
+      if (!pick.rows.some((r) => r.label.includes('test_'))) fail(`failures offered: ${pick.rows.map((r) => r.label)}`);
       await page.keyboard.press('Enter');
       const done = await waitForNotification('the fix and its test run', /Service Creator: .*\d+ passed/, SANDBOX_WAIT);
       if (!/^Service Creator: \d+ passed, 0 failed/.test(done)) fail(`not green after the fix: ${done}`);
-      if (readFileSync(suite, 'utf8') !== original) fail(`${SUITE} was not restored and saved by the fix`);
-      await waitFor('Problems to clear', async () => !(await problems()).some((r) => r.includes(`[Ln ${line}, Col`)));
+      if (readFileSync(buggy, 'utf8') !== original) fail(`${BUG_FILE} was not restored and saved by the fix`);
+      await waitFor('Problems to clear', async () => !(await problems()).some(atBugLine));
     });
     await step('undo', async () => {
       // the fix came as a workspace edit and was saved: Undo in its editor takes it back
@@ -470,21 +485,21 @@ async function main() {
       await page.keyboard.press('KeyP'); // Go to File
       await page.keyboard.up('Control');
       await waitForQuickInput('Go to File', (q) => !q.value.startsWith('>'));
-      await typeInQuickInput(SUITE);
-      await waitForQuickInput(`${SUITE} in Go to File`, (q) => q.rows[0]?.label === SUITE);
+      await typeInQuickInput(BUG_FILE);
+      await waitForQuickInput(`${BUG_FILE} in Go to File`, (q) => q.rows[0]?.label === BUG_FILE);
       await page.keyboard.press('Enter');
-      await waitFor(`${SUITE} in the editor`, () =>
+      await waitFor(`${BUG_FILE} in the editor`, () =>
         page.evaluate((name) => {
           const editor = document.querySelector('.editor-instance .monaco-editor.focused');
           const tab = document.querySelector('.tab.active .label-name');
           return !!editor && tab?.textContent?.trim() === name;
-        }, SUITE),
+        }, BUG_FILE),
       );
       await page.keyboard.down('Control');
       await page.keyboard.press('KeyZ');
       await page.keyboard.press('KeyS');
       await page.keyboard.up('Control');
-      await waitFor(`${SUITE} saved as it was before the fix`, async () => readFileSync(suite, 'utf8') === broken);
+      await waitFor(`${BUG_FILE} saved as it was before the fix`, async () => readFileSync(buggy, 'utf8') === broken);
     });
     log(`passed in ${((Date.now() - started) / 1000).toFixed(0)}s; screenshots in ${OUT}`);
     passed = true;
