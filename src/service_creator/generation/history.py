@@ -102,6 +102,11 @@ def snapshot(site: Workspace, label: str, files: Iterable[str], state: Iterable[
     return stamp
 
 
+def discard(site: Workspace, stamp: str) -> None:
+    """Drop a snapshot whose update wrote nothing (an editor refused the edit)."""
+    shutil.rmtree(site.state_file(f"{HISTORY_DIR}/{stamp}"), ignore_errors=True)
+
+
 def seal(site: Workspace, stamp: str, written: dict[str, str]) -> None:
     """Record what the update wrote (path -> text), so that undo knows a file changed since."""
     index = _load(site, stamp)

@@ -12,6 +12,9 @@ merge the new text with the user's edits.
    with markers).
 4. Before anything is written, what will change is kept (generation/history.py): `undo_update`
    puts it back.
+5. The files go out through an `UpdateWriter`: to disk (the CLI, MCP), or as one edit an editor
+   applies (the LSP). An edit the editor refuses (`UpdateNotApplied`) drops the snapshot and
+   records nothing: no base, manifest, seal or session changes.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from __future__ import annotations
 import asyncio
 import difflib
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
 
 from service_creator.domain.atomic import atomic_write
 from service_creator.domain.config import Settings
@@ -26,12 +31,13 @@ from service_creator.domain.errors import (
     GenerationError,
     InterviewIncompleteError,
     InvalidAnswerError,
+    WorkspaceError,
 )
 from service_creator.domain.ports import Asker, NoProgress, Progress
 from service_creator.domain.project import FileSpec, GeneratedFile
 from service_creator.domain.reports import Finding
 from service_creator.domain.requirements import AnswerValue, Question
-from service_creator.generation.history import seal, snapshot, undo_last
+from service_creator.generation.history import discard, seal, snapshot, undo_last
 from service_creator.generation.merge import merge_three
 from service_creator.generation.model.engine import ModelEngine
 from service_creator.generation.pipeline import Engine, Generation
@@ -50,11 +56,51 @@ from service_creator.operations.interview import open_session
 from service_creator.operations.io import (
     ChangeRequirementInput,
     FileUpdate,
+    SessionRef,
     UpdateInput,
     UpdateOutput,
 )
 
 MAX_ASKS = 20  # an adaptive interview asks a few again; a loop past this is a bug, not a user
+
+WriteKind = Literal["regenerated", "merged", "conflict", "beside"]
+
+
+@dataclass(frozen=True)
+class FileWrite:
+    """One file an update writes: `kind` conflict is the user's file with markers; beside is
+    ours next to the user's file (`.new`)."""
+
+    path: str  # workspace-relative
+    text: str
+    before: str | None  # the text on disk now; None: the update creates it
+    kind: WriteKind
+
+    @property
+    def yours(self) -> bool:
+        """Whether the user's own edits are in the file written over (merged or marked)."""
+        return self.kind in ("merged", "conflict")
+
+
+class UpdateNotApplied(WorkspaceError):
+    """The writer wrote nothing (an editor refused the edit): the update records nothing."""
+
+
+class UpdateWriter(Protocol):
+    async def write(self, root: Path, files: list[FileWrite], label: str) -> None:
+        """Write every file, or raise UpdateNotApplied having written none."""
+        ...
+
+
+class DiskWriter:
+    async def write(self, root: Path, files: list[FileWrite], label: str) -> None:
+        await asyncio.to_thread(_write_files, root, files)
+
+
+def _write_files(root: Path, files: list[FileWrite]) -> None:
+    site = Workspace(root)
+    for file in files:
+        atomic_write(site.path(file.path), file.text)
 
 
 async def update_service(
@@ -63,9 +109,11 @@ async def update_service(
     progress: Progress,
     asker: Asker | None = None,
     engine: Engine | None = None,
+    writer: UpdateWriter | None = None,
 ) -> UpdateOutput:
     """Change the answers in `inp.answers` and update the generated project (or, with
-    `inp.undo`, take the last update back)."""
+    `inp.undo`, take the last update back); the files go out through `writer` (to disk by
+    default)."""
     if inp.undo:
         return await undo_update(inp, settings)
     workspace = inp.workspace.path
@@ -93,7 +141,7 @@ async def update_service(
     plans = await asyncio.to_thread(_plan_files, site, generation.files, by_path, inp.conflicts)
     label = f"update {new.service_name}: {', '.join(sorted(changed_requirements(old, new)))}"
     session_file = f"{SESSIONS.split('/', 1)[1]}/{session.id}.json"
-    stamp = await asyncio.to_thread(_write, site, plans, label, session_file)
+    stamp = await _write(site, plans, label, session_file, writer or DiskWriter())
     session.status = "generated"
     await asyncio.to_thread(store.save, session)
     updates = {p.path: p.report for p in plans}
@@ -124,6 +172,61 @@ async def change_requirement(inp: ChangeRequirementInput, settings: Settings) ->
         conflicts=inp.conflicts,
     )
     return await update_service(update, settings, NoProgress())
+
+
+async def ask_change(
+    ref: SessionRef, settings: Settings, asker: Asker
+) -> dict[str, AnswerValue] | None:
+    """Ask which answer to change (the answered questions, each with its answer now) and its
+    new answer, through the interview's prompts; an invalid answer is asked again. None when
+    the user dismisses a prompt. Nothing is saved: `update_service` takes the answer."""
+    session, _ = await asyncio.to_thread(open_session, ref, settings, create=False)
+    interview = Interview(session)
+    interview.requirements()  # a finished interview only: its error says what is missing
+    interview.answer(False, "confirm")  # the summary refused: the interview asks which answer
+    pick = interview.current()
+    if pick is None:
+        raise InterviewIncompleteError("the interview has no answer to change")
+    chosen = await asker.ask(_with_answers(pick, interview), None)
+    if chosen is None:
+        return None
+    question = interview.answer(chosen)
+    problem = None
+    for _ in range(MAX_ASKS):
+        if question is None:
+            return None
+        value = await asker.ask(question, problem)
+        if value is None:
+            return None
+        try:
+            interview.answer(value, question.id)
+            return {question.id: value}
+        except InvalidAnswerError as exc:
+            problem = str(exc)
+    raise InterviewIncompleteError(f"no usable answer for '{question.id if question else ''}'")
+
+
+def _with_answers(pick: Question, interview: Interview) -> Question:
+    """The pick of answers, each option showing the answer it has now."""
+    by_id = {question.id: question for question in interview.questions()}
+    answers = interview.session.answers
+    options = [
+        option.model_copy(
+            update={
+                "label": f"{option.label} (now: {_shown(by_id[option.id], answers[option.id])})"
+            }
+        )
+        if option.id in by_id and option.id in answers
+        else option
+        for option in pick.options
+    ]
+    return pick.model_copy(update={"options": options})
+
+
+def _shown(question: Question, value: AnswerValue) -> str:
+    labels = {option.id: option.label for option in question.options}
+    values = value if isinstance(value, list) else [value]
+    return ", ".join(labels.get(str(v), str(v)) for v in values) or "(empty)"
 
 
 async def undo_update(inp: UpdateInput, settings: Settings) -> UpdateOutput:
@@ -325,22 +428,51 @@ def _diff(path: str, old: str, new: str) -> str:
     )
 
 
-def _write(site: Workspace, plans: list[_FilePlan], label: str, session_file: str) -> str:
-    """Keep what will change, then write: the files, their bases, what is ours in the manifest.
-    Returns the snapshot's stamp."""
+async def _write(
+    site: Workspace, plans: list[_FilePlan], label: str, session_file: str, writer: UpdateWriter
+) -> str:
+    """Keep what will change, then write: the files (through `writer`), then their bases and
+    what is ours in the manifest. Returns the snapshot's stamp."""
     writing = [p for p in plans if p.target is not None]
     rebased = [p for p in plans if p.base is not None]
-    stamp = snapshot(
+    stamp = await asyncio.to_thread(
+        snapshot,
         site,
         label,
         [p.target for p in writing if p.target is not None],
         [MANIFEST_NAME, session_file, *(base_key(p.path) for p in rebased)],
     )
+    files = await asyncio.to_thread(_file_writes, site, writing)
+    try:
+        await writer.write(site.root, files, label)
+    except UpdateNotApplied:
+        await asyncio.to_thread(discard, site, stamp)
+        raise
+    await asyncio.to_thread(_record, site, stamp, writing, rebased)
+    return stamp
+
+
+def _file_writes(site: Workspace, writing: list[_FilePlan]) -> list[FileWrite]:
+    files: list[FileWrite] = []
     for plan in writing:
         assert plan.target is not None
-        atomic_write(site.path(plan.target), plan.text)
+        current = site.current_bytes(plan.target)
+        before = current.decode("utf-8", "replace") if current is not None else None
+        files.append(FileWrite(plan.target, plan.text, before, _kind(plan)))
+    return files
+
+
+def _kind(plan: _FilePlan) -> WriteKind:
+    if plan.target != plan.path:
+        return "beside"
+    status = plan.report.status
+    return "regenerated" if status in ("regenerated", "untouched") else status
+
+
+def _record(
+    site: Workspace, stamp: str, writing: list[_FilePlan], rebased: list[_FilePlan]
+) -> None:
     site.save_bases((p.path, p.base) for p in rebased if p.base is not None)
     # the manifest knows what is ours; a merged file is not: it holds your edits
     site.record_written([(p.target, p.text) for p in writing if p.ours and p.target])
     seal(site, stamp, {p.target: p.text for p in writing if p.target})
-    return stamp
