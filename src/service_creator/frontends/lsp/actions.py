@@ -28,12 +28,14 @@ FIX_FAILURE = "serviceCreator.fixFailure"
 RUN_TESTS = "serviceCreator.runTests"
 RUN_TEST = "serviceCreator.runTest"
 OUR_SOURCE = "service-creator"
+CONFLICT_CODE = "merge-conflict"
 
 
 def actions_for(
     ls: ServiceCreatorServer, uri: str, diagnostics: list[types.Diagnostic]
 ) -> list[types.CodeAction]:
-    ours = [d for d in diagnostics if d.source == OUR_SOURCE]
+    # a merge conflict's actions are its own (conflicts.py), not the tests'
+    ours = [d for d in diagnostics if d.source == OUR_SOURCE and d.code != CONFLICT_CODE]
     if not ours:
         return []
     actions: list[types.CodeAction] = []

@@ -251,6 +251,15 @@ async def fix_failure(ls: ServiceCreatorServer, *arguments: Any) -> Any:
         return encode(output)
 
 
+async def change_requirement(ls: ServiceCreatorServer, *arguments: Any) -> Any:
+    """Change an answer after generation (frontends/lsp/update.py)."""
+    from service_creator.frontends.lsp import update
+
+    model = update.ChangeRequirementArgs
+    async with running(ls, "changeRequirement", model, arguments, exclusive=True) as run:
+        return await update.change_requirement(ls, run)
+
+
 def report_summary(report: TestReport) -> str:
     parts = [f"{report.passed} passed", f"{report.failed} failed"]
     if report.errors:

@@ -1,6 +1,7 @@
 """Findings as diagnostics: published per document, grouped by what produced them.
 
-Each workspace keeps two groups: `tests` (the last sandbox run) and `generate` (ruff and
+Each workspace keeps two groups (and the merge-conflict regions of the files an update marked,
+conflicts.py): `tests` (the last sandbox run) and `generate` (ruff and
 consistency findings of the last generation). Replacing a group republishes every document it
 touched before or touches now, so a passing run clears the old failures; regenerating a file
 drops its test failures. A diagnostic carries `data: {testId, workspace}` for the code actions,
@@ -43,6 +44,16 @@ class DiagnosticsStore:
     def __init__(self, ls: LanguageServer) -> None:
         self.ls = ls
         self._groups: dict[tuple[Path, str], list[Finding]] = {}
+        self.conflicts: dict[str, Path] = {}  # uri -> workspace: files with conflict markers
+        self._marked: dict[str, list[types.Diagnostic]] = {}  # uri -> its conflicts (conflicts.py)
+
+    def set_conflicts(self, uri: str, diagnostics: list[types.Diagnostic]) -> None:
+        """The document's merge-conflict diagnostics, published with its findings."""
+        if diagnostics:
+            self._marked[uri] = diagnostics
+        else:
+            self._marked.pop(uri, None)
+        self.publish([uri])
 
     def replace(self, root: Path, group: str, findings: Iterable[Finding]) -> None:
         """Make `findings` the group's findings and republish every document affected."""
@@ -78,6 +89,7 @@ class DiagnosticsStore:
                 for f in findings
                 if _uri(root, f.location) == uri
             ]
+            diagnostics.extend(self._marked.get(uri, []))
             doc = self.ls.workspace.text_documents.get(uri)
             self.ls.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(

@@ -1,5 +1,5 @@
 """The server with every feature registered: lifecycle, the `serviceCreator.*` commands, code
-actions, code lenses and hovers.
+actions, code lenses, hovers, and the merge-conflict regions followed as documents change.
 
 Start-up imports pygls and the protocol side of this package only. commands.py, and through it
 pydantic and the operations, load through one seam (`_commands`) on the first command, or in a
@@ -16,6 +16,7 @@ from typing import Any
 from lsprotocol import types
 
 from service_creator import operations
+from service_creator.frontends.lsp import conflicts
 from service_creator.frontends.lsp.actions import actions_for, lenses_for
 from service_creator.frontends.lsp.diagnostics import hover_for
 from service_creator.frontends.lsp.server import ServiceCreatorServer
@@ -29,6 +30,7 @@ COMMANDS = (
     "run_tests",
     "run_test",
     "fix_failure",
+    "change_requirement",
 )
 
 
@@ -87,7 +89,22 @@ def build_server() -> ServiceCreatorServer:
     def code_actions(
         ls: ServiceCreatorServer, params: types.CodeActionParams
     ) -> list[types.CodeAction] | None:
-        return actions_for(ls, params.text_document.uri, params.context.diagnostics) or None
+        uri, diagnostics = params.text_document.uri, params.context.diagnostics
+        found = [*conflicts.actions_for(ls, uri, diagnostics), *actions_for(ls, uri, diagnostics)]
+        return found or None
+
+    # a file an update marked with conflicts: its regions follow the user's edits
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: ServiceCreatorServer, params: types.DidOpenTextDocumentParams) -> None:
+        conflicts.refresh(ls, params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: ServiceCreatorServer, params: types.DidChangeTextDocumentParams) -> None:
+        conflicts.refresh(ls, params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: ServiceCreatorServer, params: types.DidSaveTextDocumentParams) -> None:
+        conflicts.refresh(ls, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
     def code_lens(ls: ServiceCreatorServer, params: types.CodeLensParams) -> list[types.CodeLens]:
