@@ -2,7 +2,7 @@ import { api, Uri } from './vscode-stub';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { WorkspaceEdit } from 'vscode-languageclient/node';
-import { applyAndSave, staleVersions, touchedUris } from '../src/common/edits';
+import { applyAndSave, needsConfirmation, staleVersions, touchedUris } from '../src/common/edits';
 
 // The shape the server's writer sends (frontends/lsp/writer.py): CreateFile + an insert for a
 // new file, a full-range replace (versioned when open) for a file it wrote before.
@@ -88,6 +88,37 @@ describe('workspace/applyEdit', () => {
     const result = await applyAndSave({ edit }, converter as never);
     assert.equal(result.applied, false);
     assert.match(result.failureReason ?? '', /README\.md/);
+  });
+
+  it('sends an update that merges into your files through the refactor preview', async () => {
+    // the server's update (frontends/lsp/update.py): annotated edits, the merged one to confirm
+    const update: WorkspaceEdit = {
+      documentChanges: [
+        {
+          textDocument: { uri: 'file:///ws/config.py', version: null },
+          edits: [{ range: { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } }, newText: 'B\n', annotationId: 'regenerated' }],
+        },
+        {
+          textDocument: { uri: 'file:///ws/service_manager.py', version: 2 },
+          edits: [{ range: { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } }, newText: 'C\n', annotationId: 'merged' }],
+        },
+      ],
+      changeAnnotations: {
+        regenerated: { label: 'Regenerated', needsConfirmation: false },
+        merged: { label: 'Merged with your edits', needsConfirmation: true },
+      },
+    };
+    assert.equal(needsConfirmation(update), true);
+    assert.equal(needsConfirmation(edit), false);
+    const metadata: unknown[] = [];
+    api.workspace.textDocuments = [];
+    api.workspace.applyEdit = (_converted: unknown, meta?: unknown) => {
+      metadata.push(meta);
+      return Promise.resolve(false); // the user discarded the preview
+    };
+    const result = await applyAndSave({ edit: update }, converter as never);
+    assert.deepEqual(metadata, [{ isRefactoring: true }]);
+    assert.deepEqual(result, { applied: false, failureReason: 'the preview was discarded, or VS Code did not apply the edit' });
   });
 
   it('reports an edit VS Code refused', async () => {

@@ -80,6 +80,27 @@ describe('command results', () => {
     assert.equal(noticeFor('serviceCreator.showSession', {}), undefined);
   });
 
+  it('says what a requirement change did to the files', () => {
+    const files = [
+      { path: 'config.py', status: 'regenerated' },
+      { path: 'service_manager.py', status: 'merged' },
+      { path: 'README.md', status: 'conflict' },
+      { path: 'schemas.py', status: 'conflict', keptAs: 'schemas.py.new' },
+      { path: 'models.py', status: 'untouched' },
+    ];
+    const changed = noticeFor('serviceCreator.changeRequirement', { changed: ['pricing_model'], files });
+    assert.equal(changed?.level, 'warning');
+    assert.equal(
+      changed.message,
+      'Service Creator: changed pricing_model; 1 regenerated, 1 merged with your edits, 1 with conflicts marked ' +
+        '(resolve each from Problems with its quick fix), 1 kept as yours (ours beside them as .new). ' +
+        '`service-creator update --undo` takes it back.',
+    );
+    const clean = noticeFor('serviceCreator.changeRequirement', { changed: ['price'], files: files.slice(0, 2) });
+    assert.equal(clean?.level, 'info');
+    assert.equal(noticeFor('serviceCreator.changeRequirement', null), undefined); // dismissed
+  });
+
   it('finds failing tests in our diagnostics', () => {
     const failures = failuresFromDiagnostics([
       {

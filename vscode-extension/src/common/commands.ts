@@ -30,6 +30,7 @@ export const SERVER_COMMANDS = {
   generate: 'serviceCreator.generate',
   runTests: 'serviceCreator.runTests',
   fixFailure: 'serviceCreator.fixFailure',
+  changeRequirement: 'serviceCreator.changeRequirement',
   showSession: 'serviceCreator.showSession',
 } as const;
 
@@ -95,6 +96,9 @@ export class Commands {
       reg(c.generate, () => this.run(SERVER_COMMANDS.generate)),
       reg(c.runTests, () => this.run(SERVER_COMMANDS.runTests)),
       reg(c.fixFailure, (arg?: unknown) => this.fixFailure(testIdOf(arg))),
+      // the server asks which answer and the new one (serviceCreator/ask), then sends the
+      // update as one edit: VS Code previews it when it merges into files you edited
+      reg(c.changeRequirement, () => this.run(SERVER_COMMANDS.changeRequirement)),
       reg(c.showSession, () => this.showSession()),
       reg(c.setApiKey, () => this.setApiKey()),
       reg(c.restartServer, () => this.server.restart()),

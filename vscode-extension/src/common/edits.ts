@@ -4,6 +4,12 @@
  * edit created or changed is saved, so a generation leaves no unsaved buffers behind. The
  * server only edits files the user has not changed (theirs get ours beside them as `.new`), so
  * saving what it touched never saves the user's own unsaved work.
+ *
+ * A requirement change merges into files the user edited (saved ones: the server refuses files
+ * with unsaved changes): their edits carry change annotations with `needsConfirmation`, which
+ * the converter turns into entry metadata, and VS Code's bulk edit service then shows its
+ * refactor preview before applying anything. Discarding the preview answers `applied: false`
+ * and the server records nothing.
  */
 import * as vscode from 'vscode';
 import type { ApplyWorkspaceEditParams, ApplyWorkspaceEditResult, WorkspaceEdit } from 'vscode-languageclient/node';
@@ -52,6 +58,11 @@ export function staleVersions(
   return stale;
 }
 
+/** Whether a change annotation of the edit asks the user to confirm (a refactor preview). */
+export function needsConfirmation(edit: WorkspaceEdit): boolean {
+  return Object.values(edit.changeAnnotations ?? {}).some((a) => a.needsConfirmation === true);
+}
+
 /** Apply the server's edit, then save the documents it touched. */
 export async function applyAndSave(
   params: ApplyWorkspaceEditParams,
@@ -63,8 +74,12 @@ export async function applyAndSave(
     return { applied: false, failureReason: `changed in the editor meanwhile: ${stale.join(', ')}` };
   }
   const converted = await converter.asWorkspaceEdit(params.edit);
-  const applied = await vscode.workspace.applyEdit(converted);
-  if (!applied) return { applied: false, failureReason: 'VS Code did not apply the edit' };
+  const confirm = needsConfirmation(params.edit);
+  const applied = await vscode.workspace.applyEdit(converted, { isRefactoring: confirm });
+  if (!applied) {
+    const why = confirm ? 'the preview was discarded, or VS Code did not apply the edit' : 'VS Code did not apply the edit';
+    return { applied: false, failureReason: why };
+  }
   const unsaved = await saveAll(touchedUris(params.edit).map((uri) => converter.asUri(uri)));
   if (unsaved.length) log.warn(`applied, but could not save: ${unsaved.join(', ')}`);
   return { applied: true };

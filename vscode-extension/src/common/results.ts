@@ -100,6 +100,7 @@ export const CLIENT_COMMANDS = {
   generate: 'serviceCreator.generateService',
   runTests: 'serviceCreator.runSandboxTests',
   fixFailure: 'serviceCreator.fixTestFailure',
+  changeRequirement: 'serviceCreator.changeServiceRequirement',
   showSession: 'serviceCreator.openSession',
   setApiKey: 'serviceCreator.setApiKey',
   restartServer: 'serviceCreator.restartServer',
@@ -175,6 +176,33 @@ function testsNotice(result: unknown): Notice {
   };
 }
 
+/** A requirement change's files by status (regenerated, merged, conflict, untouched). */
+function statusesOf(r: Json): { status: string; keptAs?: string }[] {
+  const files = Array.isArray(r.files) ? r.files.filter(isJson) : [];
+  return files.map((f) => ({
+    status: typeof f.status === 'string' ? f.status : '',
+    ...(typeof f.keptAs === 'string' ? { keptAs: f.keptAs } : {}),
+  }));
+}
+
+function changeNotice(result: unknown): Notice | undefined {
+  if (!isJson(result)) return undefined; // the user dismissed a prompt: nothing changed
+  const files = statusesOf(result);
+  const counted = (status: string) => files.filter((f) => f.status === status).length;
+  const marked = files.filter((f) => f.status === 'conflict' && !f.keptAs).length;
+  const beside = files.filter((f) => f.status === 'conflict' && f.keptAs).length;
+  const parts = [`${counted('regenerated')} regenerated`, `${counted('merged')} merged with your edits`];
+  if (marked) parts.push(`${marked} with conflicts marked (resolve each from Problems with its quick fix)`);
+  if (beside) parts.push(`${beside} kept as yours (ours beside them as .new)`);
+  const changed = listOf(result, 'changed');
+  const what = changed.length ? `changed ${changed.join(', ')}` : 'nothing changed';
+  return {
+    level: marked || beside ? 'warning' : 'info',
+    message: `Service Creator: ${what}; ${parts.join(', ')}. \`service-creator update --undo\` takes it back.`,
+    actions: [{ title: 'Run Sandbox Tests', command: CLIENT_COMMANDS.runTests }],
+  };
+}
+
 /** What to tell the user when a server command returns. */
 export function noticeFor(serverCommand: string, result: unknown): Notice | undefined {
   switch (serverCommand) {
@@ -182,6 +210,8 @@ export function noticeFor(serverCommand: string, result: unknown): Notice | unde
       return interviewNotice(result);
     case 'serviceCreator.generate':
       return generateNotice(result);
+    case 'serviceCreator.changeRequirement':
+      return changeNotice(result);
     case 'serviceCreator.runTests':
     case 'serviceCreator.fixFailure':
       return testsNotice(result);
