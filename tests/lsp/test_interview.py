@@ -18,6 +18,7 @@ COMMANDS = {
     "serviceCreator.runTest",
     "serviceCreator.fixFailure",
     "serviceCreator.showSession",
+    "serviceCreator.changeRequirement",
 }
 
 
