@@ -105,6 +105,7 @@ async def test_changing_pricing_asks_then_applies_one_annotated_edit_like_the_cl
 ) -> None:
     await generated(code)
     edit_elsewhere(code.root)
+    manager = code.open("service_manager.py")  # open in the editor, saved
     cli_copy = tmp_path / "cli"
     shutil.copytree(code.root, cli_copy)
     code.ask_answers |= {"revise": "pricing_model", "pricing_model": "hourly"}
@@ -136,6 +137,9 @@ async def test_changing_pricing_asks_then_applies_one_annotated_edit_like_the_cl
         if annotations[annotation_of(changes)].needs_confirmation
     }
     assert confirmed == {code.uri("service_manager.py")}
+    (versioned,) = by_uri[manager]  # the open document's edit is for the version it has
+    assert versioned.text_document.version == 1
+    assert code.documents[manager].text == (code.root / "service_manager.py").read_text()
 
     done = cli("update", "--workspace", str(cli_copy), "--set", "pricing_model=hourly", "--json")
     assert done.returncode == 0, done.stderr
@@ -163,6 +167,22 @@ async def test_a_refused_edit_records_nothing_and_undo_has_nothing(code: Editor)
     code.apply_edits = True  # and the same change goes through once the editor applies it
     result = await code.command("changeRequirement", questionId="pricing_model", answer="hourly")
     assert result["changed"] == ["pricing_model"] and result["history"]
+
+
+async def test_a_dismissed_prompt_changes_nothing(code: Editor) -> None:
+    await generated(code)
+    before = every_byte(code.root)
+    edits_before = len(code.edits)
+    code.ask_answers["revise"] = "pricing_model"
+    code.dismiss_when = lambda text: text.startswith("How will customers be billed")
+
+    result = await code.command("changeRequirement")
+
+    assert result is None
+    assert code.asked[-1]["id"] == "pricing_model"
+    assert len(code.edits) == edits_before
+    assert every_byte(code.root) == before
+    assert code.statuses[-1]["text"] == "Requirement unchanged"
 
 
 async def test_an_unsaved_buffer_of_a_file_to_update_stops_the_update(code: Editor) -> None:
