@@ -21,13 +21,15 @@ only into a pipe the runner reads with a cap. The runner:
    sandbox user on a free port of the loopback (the container has no other network), waits
    for its port, calls the job's routes with the job's headers, then stops it; all within what
    is left of the same wall-clock limit;
-6. when tests failed, records which project lines each test ran (`coverage` with a per-test
-   dynamic context; in the first pass, or in a second pass after a failing one, as the job's
-   `coverage` says), exported as the sandbox user into `coverage.json`;
+6. when tests failed, records which project lines each test ran (pytest under `coverage` in
+   one process, its context switched to each test's node id; in the first pass, or in a second
+   pass after a failing one, as the job's `coverage` says), written by that process (the
+   sandbox user) into `coverage.json`;
 7. resets the container again and writes one tar stream to stdout: `result.json`,
    `output.txt`, `junit.xml`, `service.txt` (the service's own output) and `coverage.json`.
 
-The runner never imports `coverage`: it runs `python -m coverage` as the sandbox user.
+The runner never imports `coverage`: the traced pytest (`TRACED_PYTEST`) runs as the sandbox
+user.
 
 It never raises: every failure ends up in `result.json`.
 """
