@@ -284,3 +284,17 @@ async def test_a_client_without_edits_gets_the_update_on_disk(basic: Editor) -> 
     assert 'PRICING_MODEL = "hourly"' in (basic.root / "config.py").read_text()
     history = json.loads(next((basic.root / STATE / "history").glob("*/index.json")).read_text())
     assert "config.py" in history["after"]
+
+
+async def test_a_file_opened_with_our_markers_shows_its_regions(code: Editor) -> None:
+    """Markers an update wrote before (the CLI, or before the server restarted)."""
+    marked = code.root / "notes.py"
+    marked.write_text("A = 1\n<<<<<<< yours\nB = 2\n=======\nB = 3\n>>>>>>> generated\nC = 4\n")
+    uri = code.open("notes.py")
+
+    (region,) = await diagnostics_until(code, uri, 1)
+
+    assert (region.range.start.line, region.range.end.line) == (1, 5)
+    await resolve(code, uri, region, "Take generated")
+    await diagnostics_until(code, uri, 0)
+    assert marked.read_text() == "A = 1\nB = 3\nC = 4\n"

@@ -19,6 +19,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
 from service_creator.frontends.lsp.writer import read_as_editor
+from service_creator.generation.merge import YOURS
 
 if TYPE_CHECKING:
     from service_creator.frontends.lsp.server import ServiceCreatorServer
@@ -134,6 +135,17 @@ def track(ls: ServiceCreatorServer, root: Path, paths: list[str]) -> None:
         if uri:
             ls.diagnostics.conflicts[uri] = root.resolve()
             refresh(ls, uri)
+
+
+def opened(ls: ServiceCreatorServer, uri: str, text: str) -> None:
+    """Track a document opened with our conflict markers, in a workspace folder."""
+    if uri not in ls.diagnostics.conflicts and f"{START} {YOURS}\n" in text:
+        path = to_fs_path(uri)
+        resolved = Path(path).resolve() if path else None
+        roots = [r for r in ls.workspace_roots() if resolved and resolved.is_relative_to(r)]
+        if roots:
+            ls.diagnostics.conflicts[uri] = max(roots, key=lambda r: len(r.parts))
+    refresh(ls, uri)
 
 
 def refresh(ls: ServiceCreatorServer, uri: str) -> None:

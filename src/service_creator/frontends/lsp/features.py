@@ -96,7 +96,7 @@ def build_server() -> ServiceCreatorServer:
     # a file an update marked with conflicts: its regions follow the user's edits
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: ServiceCreatorServer, params: types.DidOpenTextDocumentParams) -> None:
-        conflicts.refresh(ls, params.text_document.uri)
+        conflicts.opened(ls, params.text_document.uri, params.text_document.text)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: ServiceCreatorServer, params: types.DidChangeTextDocumentParams) -> None:
