@@ -134,6 +134,9 @@ class Editor:
         try:
             for change in params.edit.document_changes or []:
                 self._apply_change(change)
+            for uri, edits in (params.edit.changes or {}).items():  # a plain `changes` edit
+                document = types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None)
+                self._apply_change(types.TextDocumentEdit(text_document=document, edits=edits))
         except ValueError as exc:
             return types.ApplyWorkspaceEditResult(applied=False, failure_reason=str(exc))
         return types.ApplyWorkspaceEditResult(applied=True)
