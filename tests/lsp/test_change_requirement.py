@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lsp_editor import WAIT, Editor
+import pytest_lsp
+from lsp_editor import WAIT, Editor, server_config, start_editor
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
+from pytest_lsp import LanguageClient
 
 STATE = ".service-creator"
 CLI = [sys.executable, "-m", "service_creator"]
@@ -298,3 +300,48 @@ async def test_a_file_opened_with_our_markers_shows_its_regions(code: Editor) ->
     await resolve(code, uri, region, "Take generated")
     await diagnostics_until(code, uri, 0)
     assert marked.read_text() == "A = 1\nB = 3\nC = 4\n"
+
+
+@pytest_lsp.fixture(config=server_config())
+async def edits_only(lsp_client: LanguageClient, workspace: Path) -> Any:
+    """A client that applies plain `changes` edits but cannot create files through them."""
+    capabilities = types.ClientCapabilities(
+        workspace=types.WorkspaceClientCapabilities(apply_edit=True)
+    )
+    editor = await start_editor(lsp_client, workspace, capabilities, ask_request=False)
+    lsp_client.editor = editor  # type: ignore[attr-defined]
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_files_open_in_a_disk_writing_client_follow_in_their_buffers(
+    edits_only: LanguageClient,
+) -> None:
+    editor: Editor = edits_only.editor  # type: ignore[attr-defined]
+    await generated(editor)
+    edit_elsewhere(editor.root)
+    manager, config = editor.open("service_manager.py"), editor.open("config.py")
+    edits_before = len(editor.edits)
+
+    result = await editor.command("changeRequirement", questionId="pricing_model", answer="hourly")
+
+    assert {f["path"]: f["status"] for f in result["files"]}["service_manager.py"] == "merged"
+    (params,) = editor.edits[edits_before:]  # the disk is written; the open buffers follow
+    assert params.edit.document_changes is None
+    assert set(params.edit.changes or {}) == {manager, config}
+    for uri, path in ((manager, "service_manager.py"), (config, "config.py")):
+        assert editor.documents[uri].text == (editor.root / path).read_text()
+    assert 'PRICING_MODEL = "hourly"' in editor.documents[config].text
+    assert "def cents(" in editor.documents[manager].text
+
+
+async def test_an_unsaved_buffer_stops_a_disk_writing_client_too(basic: Editor) -> None:
+    await generated(basic)
+    before = every_byte(basic.root)
+    mine = basic.open("config.py")
+    basic.change(mine, basic.documents[mine].text + "# my unsaved note\n")
+
+    with pytest.raises(JsonRpcException, match=r"config\.py has unsaved changes"):
+        await basic.command("changeRequirement", questionId="pricing_model", answer="hourly")
+
+    assert every_byte(basic.root) == before

@@ -10,7 +10,10 @@ records nothing (no history, base, manifest or session change) and is reported a
 Conflicts are written with markers by default (`conflicts: "new"` keeps them beside as
 `.new`); each marked region is a diagnostic with code actions (conflicts.py).
 
-A client that cannot create files through edits gets the files on disk, as generate does.
+A client that cannot create files through edits gets the files on disk (`BufferedDiskWriter`);
+those open in its buffers are then replaced there too, with a plain `changes` edit, when it
+applies edits at all. Whatever the client, a file to update with unsaved changes in the editor
+stops the update before anything is written (the merge is made with what is on disk).
 """
 
 from __future__ import annotations
@@ -136,7 +139,55 @@ def summary(output: UpdateOutput) -> str:
 
 
 def update_writer_for(ls: ServiceCreatorServer) -> UpdateWriter:
-    return EditorUpdateWriter(ls) if ls.state.support.apply_edit else DiskWriter()
+    return EditorUpdateWriter(ls) if ls.state.support.apply_edit else BufferedDiskWriter(ls)
+
+
+def refuse_unsaved(ls: ServiceCreatorServer, root: Path, files: list[FileWrite]) -> None:
+    """Stop the update, writing nothing, when a file it writes has unsaved changes."""
+    for file in files:
+        doc = ls.workspace.text_documents.get(from_fs_path(str(root / file.path)) or "")
+        if doc is not None and doc.source != (read_as_editor(root / file.path) or ""):
+            raise UpdateNotApplied(
+                f"{file.path} has unsaved changes in the editor",
+                hint="save it (the update merges what is on disk), then change the requirement "
+                "again; nothing was changed",
+            )
+
+
+class BufferedDiskWriter:
+    """The files to disk; those open in the editor's buffers replaced there too."""
+
+    def __init__(self, ls: ServiceCreatorServer) -> None:
+        self.ls = ls
+
+    async def write(self, root: Path, files: list[FileWrite], label: str) -> None:
+        refuse_unsaved(self.ls, root, files)
+        await DiskWriter().write(root, files, label)
+        caps = self.ls.client_capabilities
+        if not (caps.workspace and caps.workspace.apply_edit):
+            return
+        units = self.ls.workspace.position_codec.client_num_units
+        edits: dict[str, list[types.TextEdit]] = {}
+        for file in files:
+            uri = from_fs_path(str(root / file.path)) or ""
+            doc = self.ls.workspace.text_documents.get(uri)
+            if doc is not None:
+                whole = types.Range(
+                    start=types.Position(line=0, character=0), end=end_position(doc.source, units)
+                )
+                edits[uri] = [types.TextEdit(range=whole, new_text=file.text)]
+        if not edits:
+            return
+        result = await self.ls.workspace_apply_edit_async(
+            types.ApplyWorkspaceEditParams(
+                edit=types.WorkspaceEdit(changes=edits), label=f"Service Creator: {label}"
+            )
+        )
+        if not result.applied:  # the files are written: the buffers are behind, not lost
+            self.ls.show_warning(
+                "Service Creator updated files open in the editor, which did not take the new "
+                "text into their buffers; reload them from disk"
+            )
 
 
 class EditorUpdateWriter:
@@ -148,12 +199,12 @@ class EditorUpdateWriter:
     async def write(self, root: Path, files: list[FileWrite], label: str) -> None:
         if not files:
             return
+        refuse_unsaved(self.ls, root, files)
         annotated = self._annotations_supported()
         changes = [c for file in files for c in self._changes(root, file, annotated)]
-        kinds = dict.fromkeys(file.kind for file in files)
+        used: dict[str, types.ChangeAnnotation] = {f.kind: ANNOTATIONS[f.kind] for f in files}
         edit = types.WorkspaceEdit(
-            document_changes=changes,
-            change_annotations={k: ANNOTATIONS[k] for k in kinds} if annotated else None,
+            document_changes=changes, change_annotations=used if annotated else None
         )
         result = await self.ls.workspace_apply_edit_async(
             types.ApplyWorkspaceEditParams(edit=edit, label=f"Service Creator: {label}")
@@ -179,12 +230,6 @@ class EditorUpdateWriter:
         annotation = file.kind if annotated else None
         doc = self.ls.workspace.text_documents.get(uri)
         old = file.before
-        if doc is not None and doc.source != (read_as_editor(path) or ""):
-            raise UpdateNotApplied(
-                f"{file.path} has unsaved changes in the editor",
-                hint="save it (the update merges what is on disk), then change the requirement "
-                "again; nothing was changed",
-            )
         changes: list[types.CreateFile | types.TextDocumentEdit] = []
         if old is None:
             changes.append(
