@@ -76,11 +76,6 @@ class FileWrite:
     before: str | None  # the text on disk now; None: the update creates it
     kind: WriteKind
 
-    @property
-    def yours(self) -> bool:
-        """Whether the user's own edits are in the file written over (merged or marked)."""
-        return self.kind in ("merged", "conflict")
-
 
 class UpdateNotApplied(WorkspaceError):
     """The writer wrote nothing (an editor refused the edit): the update records nothing."""
