@@ -17,7 +17,7 @@ from service_creator.domain.reports import (
     TestReport,
 )
 from service_creator.generation.workspace import FilesystemWriter, Workspace
-from service_creator.operations.fix import focus_on
+from service_creator.operations.fix_prompt import focus_on
 from service_creator.operations.fix_target import (
     FOCUS_LINES,
     focus_lines,
