@@ -40,9 +40,9 @@ from service_creator.operations.update import (
     UpdateNotApplied,
     UpdateWriter,
     WriteKind,
-    ask_change,
     update_service,
 )
+from service_creator.operations.update_answers import ask_change
 
 if TYPE_CHECKING:
     from service_creator.frontends.lsp.commands import Run
