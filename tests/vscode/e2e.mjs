@@ -3,7 +3,10 @@
 // workflow: palette → New Service → every question in a Quick Pick or input box (one paused
 // with Escape and resumed from the status bar) → Generate (files saved) → Run Sandbox Tests →
 // a planted billing bug → the suspicious line in Problems and as a squiggle → Fix Failure → green → Undo
-// takes the fix back.
+// takes the fix back → the user redoes it and adds a line of their own → Change Requirement: pricing
+// monthly → hourly, VS Code's Refactor Preview lists the merged file (left unchecked for the user
+// to confirm), checked and applied: hourly billing and the user's line, saved → a second change
+// whose preview is discarded changes no file.
 //
 //   node tests/vscode/e2e.mjs [path/to/extension.vsix]
 //
@@ -301,6 +304,136 @@ async function interview(seen, { pauseAt } = {}) {
   }
 }
 
+// --- a requirement change -------------------------------------------------------------------------
+
+// The user's own line in BUG_FILE, far from the billing that the pricing model changes.
+const USER_NOTE = '# note from the user: every price in this service is in USD';
+const HOURLY_BILLING = 'A fee per hour of uptime started';
+const MONTHLY_BILLING = 'Monthly fee, {months} month(s)';
+
+async function keys(...chord) {
+  const modifiers = chord.slice(0, -1);
+  for (const m of modifiers) await page.keyboard.down(m);
+  await page.keyboard.press(chord.at(-1));
+  for (const m of modifiers.reverse()) await page.keyboard.up(m);
+}
+
+/** The Refactor Preview pane's state, or null while it shows no edit. */
+function refactorPreview() {
+  return page.evaluate(() => {
+    const pane = document.querySelector('.bulk-edit-panel');
+    if (!pane || pane.offsetParent === null || pane.dataset.state !== 'data') return null;
+    const rows = [...pane.querySelectorAll('.monaco-list-row')].map((row) => ({
+      name: row.querySelector('.label-name')?.textContent?.trim() ?? '',
+      text: row.textContent?.trim() ?? '',
+      checked: row.querySelector('input.edit-checkbox')?.checked ?? null,
+    }));
+    const buttons = [...pane.querySelectorAll('.buttons .monaco-button')].map((b) => b.textContent?.trim() ?? '');
+    return { rows, buttons };
+  });
+}
+
+async function clickPreviewButton(label) {
+  const clicked = await page.evaluate((l) => {
+    const button = [...document.querySelectorAll('.bulk-edit-panel .buttons .monaco-button')].find((b) => b.textContent?.trim() === l);
+    button?.click();
+    return !!button;
+  }, label);
+  if (!clicked) fail(`no "${label}" button in the Refactor Preview`);
+}
+
+/** Change Requirement from the palette: the pricing question, then `to`; the preview it opens. */
+async function askPricingChange(to) {
+  await clearNotifications();
+  await palette('Service Creator: Change Requirement');
+  const pick = await waitForQuickInput('which answer to change', (q) => q.title.startsWith('Which answer would you like to change?'));
+  const pricing = pick.rows.find((r) => r.label.startsWith('How will customers be billed?'));
+  if (!pricing) fail(`the pricing question is not offered: ${pick.rows.map((r) => r.label)}`);
+  await typeInQuickInput('billed');
+  await waitForQuickInput('the pricing question first', (q) => q.rows.find((r) => r.focused)?.label === pricing.label);
+  await screenshot('change-which-answer');
+  await page.keyboard.press('Enter');
+  const question = await waitForQuickInput('the pricing question', (q) => q.title.includes('How will customers be billed?'));
+  if (!question.rows.some((r) => r.label === to)) fail(`"${to}" is not offered: ${question.rows.map((r) => r.label)}`);
+  await typeInQuickInput(to);
+  await waitForQuickInput(`"${to}" first`, (q) => q.rows.find((r) => r.focused)?.label === to);
+  await page.keyboard.press('Enter');
+  const preview = await waitFor('the Refactor Preview', async () => {
+    const shown = await refactorPreview();
+    return shown?.rows.some((r) => r.name === BUG_FILE) ? shown : null;
+  }, SANDBOX_WAIT);
+  log(`Refactor Preview: ${preview.rows.map((r) => `${r.name}${r.checked === false ? ' (unchecked)' : ''}`).join(', ')}; buttons ${preview.buttons.join(', ')}`);
+  if (!preview.buttons.includes('Apply') || !preview.buttons.includes('Discard')) fail(`preview buttons: ${preview.buttons}`);
+  return preview;
+}
+
+/** Every file of the project (our state included), by path. */
+function snapshot(root) {
+  const files = execFileSync('find', [root, '-type', 'f']).toString().trim().split('\n').filter(Boolean).sort();
+  return new Map(files.map((f) => [f.slice(root.length + 1), readFileSync(f)]));
+}
+
+function differences(before, after) {
+  const paths = new Set([...before.keys(), ...after.keys()]);
+  return [...paths].filter((p) => !before.get(p) || !after.get(p) || !before.get(p).equals(after.get(p)));
+}
+
+async function changeRequirement(workspace, original) {
+  const manager = join(workspace, BUG_FILE);
+  const edited = `${original}${USER_NOTE}\n`;
+  await step('user-edit', async () => {
+    // the user takes the undo back (the fixed billing again), adds a line of their own, saves
+    await keys('Control', 'Shift', 'KeyZ');
+    await keys('Control', 'KeyS');
+    await waitFor(`${BUG_FILE} fixed again on disk`, async () => readFileSync(manager, 'utf8') === original);
+    await keys('Control', 'End');
+    await page.keyboard.type(USER_NOTE);
+    await page.keyboard.press('Enter');
+    await keys('Control', 'KeyS');
+    await waitFor(`the user's line saved in ${BUG_FILE}`, async () => readFileSync(manager, 'utf8') === edited);
+  });
+  await step('change-requirement-preview', async () => {
+    const preview = await askPricingChange('Hourly');
+    const merged = preview.rows.find((r) => r.name === BUG_FILE);
+    // VS Code leaves an edit that needs confirmation unchecked: the user opts in to the merge
+    if (merged.checked !== false) fail(`${BUG_FILE} is not left to the user to confirm: ${JSON.stringify(merged)}`);
+    if (!preview.rows.some((r) => r.name === 'config.py' && r.checked)) fail('config.py is not in the preview, checked');
+  });
+  await step('change-requirement-applied', async () => {
+    await page.evaluate((name) => {
+      const row = [...document.querySelectorAll('.bulk-edit-panel .monaco-list-row')].find(
+        (r) => r.querySelector('.label-name')?.textContent?.trim() === name,
+      );
+      row?.querySelector('input.edit-checkbox')?.click();
+    }, BUG_FILE);
+    await waitFor(`${BUG_FILE} checked in the preview`, async () =>
+      (await refactorPreview())?.rows.find((r) => r.name === BUG_FILE)?.checked === true,
+    );
+    await clickPreviewButton('Apply');
+    const done = await waitForNotification('the change', /Service Creator: changed|did not apply|Service Creator: .*(error|failed)/i, SANDBOX_WAIT);
+    log(done);
+    if (!/^Service Creator: changed pricing_model; \d+ regenerated, 1 merged with your edits/.test(done)) fail(`the change: ${done}`);
+    const text = readFileSync(manager, 'utf8');
+    if (!text.includes(HOURLY_BILLING) || text.includes(MONTHLY_BILLING)) fail(`${BUG_FILE} does not bill hourly`);
+    if (!text.includes(`\n${USER_NOTE}\n`)) fail(`the user's line is lost from ${BUG_FILE}`);
+    if (!readFileSync(join(workspace, 'config.py'), 'utf8').includes('PRICING_MODEL = "hourly"')) fail('config.py is not hourly');
+    const dirty = await page.evaluate(() => document.querySelectorAll('.tab.dirty').length);
+    if (dirty) fail(`${dirty} unsaved editors after the change`);
+  });
+  await step('change-requirement-discarded', async () => {
+    const before = snapshot(workspace);
+    await askPricingChange('Monthly');
+    await clickPreviewButton('Discard');
+    const done = await waitForNotification('the discarded change', /did not apply|Service Creator: changed/i, UI_WAIT);
+    log(done);
+    if (/Service Creator: changed/.test(done)) fail(`a discarded preview changed the requirement: ${done}`);
+    const changed = differences(before, snapshot(workspace));
+    if (changed.length) fail(`a discarded preview changed ${changed.join(', ')}`);
+    const dirty = await page.evaluate(() => document.querySelectorAll('.tab.dirty').length);
+    if (dirty) fail(`${dirty} unsaved editors after the discarded change`);
+  });
+}
+
 // --- main ---------------------------------------------------------------------------------------
 
 async function main() {
@@ -329,6 +462,7 @@ async function main() {
       'extensions.ignoreRecommendations': true,
       'telemetry.telemetryLevel': 'off',
       'files.autoSave': 'off',
+      'editor.acceptSuggestionOnEnter': 'off', // Enter in the user's typing is a new line
       'window.restoreWindows': 'none',
     }),
   );
@@ -501,6 +635,7 @@ async function main() {
       await page.keyboard.up('Control');
       await waitFor(`${BUG_FILE} saved as it was before the fix`, async () => readFileSync(buggy, 'utf8') === broken);
     });
+    await changeRequirement(workspace, original);
     log(`passed in ${((Date.now() - started) / 1000).toFixed(0)}s; screenshots in ${OUT}`);
     passed = true;
   } catch (err) {
