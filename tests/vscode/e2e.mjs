@@ -6,7 +6,8 @@
 // takes the fix back → the user redoes it and adds a line of their own → Change Requirement: pricing
 // monthly → hourly, VS Code's Refactor Preview lists the merged file (left unchecked for the user
 // to confirm), checked and applied: hourly billing and the user's line, saved → a second change
-// whose preview is discarded changes no file.
+// applied with the merged file left unchecked is taken back (no file changed) → a third whose
+// preview is discarded changes no file.
 //
 //   node tests/vscode/e2e.mjs [path/to/extension.vsix]
 //
@@ -359,6 +360,11 @@ async function askPricingChange(to) {
   await waitForQuickInput(`"${to}" first`, (q) => q.rows.find((r) => r.focused)?.label === to);
   await page.keyboard.press('Enter');
   const preview = await waitFor('the Refactor Preview', async () => {
+    // its list renders the rows in view only: the files' edits collapsed, every file fits
+    await page.evaluate(() => {
+      const open = document.querySelector('.bulk-edit-panel .monaco-list-row[aria-level="1"][aria-expanded="true"] .monaco-tl-twistie');
+      open?.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    });
     const shown = await refactorPreview();
     return shown?.rows.some((r) => r.name === BUG_FILE) ? shown : null;
   }, SANDBOX_WAIT);
@@ -419,6 +425,20 @@ async function changeRequirement(workspace, original) {
     if (!readFileSync(join(workspace, 'config.py'), 'utf8').includes('PRICING_MODEL = "hourly"')) fail('config.py is not hourly');
     const dirty = await page.evaluate(() => document.querySelectorAll('.tab.dirty').length);
     if (dirty) fail(`${dirty} unsaved editors after the change`);
+  });
+  await step('change-requirement-partly-applied', async () => {
+    // Apply with the merged file left unchecked, as the preview offers it: VS Code applies the
+    // rest and reports success; the extension takes that back and tells the server it did not apply
+    const before = snapshot(workspace);
+    await askPricingChange('Monthly');
+    await clickPreviewButton('Apply');
+    const done = await waitForNotification('the partly applied change', /did not apply|Service Creator: changed/i, SANDBOX_WAIT);
+    log(done);
+    if (!new RegExp(`did not apply.*left out ${BUG_FILE}`).test(done)) fail(`a partly applied preview: ${done}`);
+    const changed = differences(before, snapshot(workspace));
+    if (changed.length) fail(`a partly applied preview changed ${changed.join(', ')}`);
+    const dirty = await page.evaluate(() => document.querySelectorAll('.tab.dirty').length);
+    if (dirty) fail(`${dirty} unsaved editors after the partly applied change`);
   });
   await step('change-requirement-discarded', async () => {
     const before = snapshot(workspace);

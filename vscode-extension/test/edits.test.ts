@@ -2,7 +2,7 @@ import { api, Uri } from './vscode-stub';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { WorkspaceEdit } from 'vscode-languageclient/node';
-import { applyAndSave, needsConfirmation, staleVersions, touchedUris } from '../src/common/edits';
+import { applyAndSave, endOf, needsConfirmation, staleVersions, touchedUris, withEdits } from '../src/common/edits';
 
 // The shape the server's writer sends (frontends/lsp/writer.py): CreateFile + an insert for a
 // new file, a full-range replace (versioned when open) for a file it wrote before.
@@ -119,6 +119,74 @@ describe('workspace/applyEdit', () => {
     const result = await applyAndSave({ edit: update }, converter as never);
     assert.deepEqual(metadata, [{ isRefactoring: true }]);
     assert.deepEqual(result, { applied: false, failureReason: 'the preview was discarded, or VS Code did not apply the edit' });
+  });
+
+  it('computes what text edits make of a text', () => {
+    const text = 'a\nbc\n';
+    assert.equal(withEdits(text, [{ range: { start: { line: 0, character: 0 }, end: endOf(text) }, newText: 'X\n' }]), 'X\n');
+    const two = [
+      { range: { start: { line: 1, character: 1 }, end: { line: 1, character: 2 } }, newText: 'Z' },
+      { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: '# ' },
+    ];
+    assert.equal(withEdits(text, two), '# a\nbZ\n');
+    assert.equal(withEdits('', [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: 'new\n' }]), 'new\n');
+    assert.deepEqual(endOf(text), { line: 2, character: 0 });
+  });
+
+  it('takes back an update the preview applied only in part, and says it did not apply', async () => {
+    // VS Code's preview leaves the edits that need confirmation unchecked; Apply then applies
+    // the others only, and answers true
+    const update: WorkspaceEdit = {
+      documentChanges: [
+        {
+          textDocument: { uri: 'file:///ws/config.py', version: null },
+          edits: [{ range: { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } }, newText: 'B\n', annotationId: 'regenerated' }],
+        },
+        {
+          textDocument: { uri: 'file:///ws/service_manager.py', version: 2 },
+          edits: [{ range: { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } }, newText: 'C\n', annotationId: 'merged' }],
+        },
+      ],
+      changeAnnotations: {
+        regenerated: { label: 'Regenerated', needsConfirmation: false },
+        merged: { label: 'Merged with your edits', needsConfirmation: true },
+      },
+    };
+    const texts = new Map([
+      ['/ws/config.py', 'A\n'],
+      ['/ws/service_manager.py', 'mine\n'],
+    ]);
+    const config = { ...doc('/ws/config.py', 1, false), getText: () => texts.get('/ws/config.py') };
+    api.workspace.textDocuments = [config];
+    api.workspace.openTextDocument = (uri: Uri) => Promise.resolve({ getText: () => texts.get(uri.fsPath) });
+    const applied: unknown[] = [];
+    api.workspace.applyEdit = (converted: WorkspaceEdit) => {
+      applied.push(converted);
+      if (applied.length === 1) {
+        texts.set('/ws/config.py', 'B\n'); // only the checked edit
+      } else {
+        for (const change of converted.documentChanges ?? []) {
+          if ('textDocument' in change) texts.set(change.textDocument.uri.replace('file://', ''), change.edits[0].newText);
+        }
+      }
+      config.isDirty = true;
+      return Promise.resolve(true);
+    };
+    const result = await applyAndSave({ edit: update }, converter as never);
+    assert.equal(result.applied, false);
+    assert.match(result.failureReason ?? '', /left out service_manager\.py .*nothing was changed/);
+    assert.equal(applied.length, 2); // the update, then taking config.py back
+    assert.equal(texts.get('/ws/config.py'), 'A\n');
+    assert.equal(texts.get('/ws/service_manager.py'), 'mine\n');
+    assert.equal(config.saved, 1);
+    // every file checked: applied as a whole
+    texts.set('/ws/service_manager.py', 'mine\n');
+    api.workspace.applyEdit = () => {
+      texts.set('/ws/config.py', 'B\n');
+      texts.set('/ws/service_manager.py', 'C\n');
+      return Promise.resolve(true);
+    };
+    assert.deepEqual(await applyAndSave({ edit: update }, converter as never), { applied: true });
   });
 
   it('reports an edit VS Code refused', async () => {
