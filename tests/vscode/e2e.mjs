@@ -368,7 +368,7 @@ async function askPricingChange(to) {
     const shown = await refactorPreview();
     return shown?.rows.some((r) => r.name === BUG_FILE) ? shown : null;
   }, SANDBOX_WAIT);
-  log(`Refactor Preview: ${preview.rows.map((r) => `${r.name}${r.checked === false ? ' (unchecked)' : ''}`).join(', ')}; buttons ${preview.buttons.join(', ')}`);
+  log(`Refactor Preview: ${preview.rows.filter((r) => r.name).map((r) => `${r.name}${r.checked === false ? ' (unchecked)' : ''}`).join(', ')}; buttons ${preview.buttons.join(', ')}`);
   if (!preview.buttons.includes('Apply') || !preview.buttons.includes('Discard')) fail(`preview buttons: ${preview.buttons}`);
   return preview;
 }

@@ -174,7 +174,7 @@ describe('workspace/applyEdit', () => {
     };
     const result = await applyAndSave({ edit: update }, converter as never);
     assert.equal(result.applied, false);
-    assert.match(result.failureReason ?? '', /left out service_manager\.py .*nothing was changed/);
+    assert.match(result.failureReason ?? '', /left out service_manager\.py .*taken back/);
     assert.equal(applied.length, 2); // the update, then taking config.py back
     assert.equal(texts.get('/ws/config.py'), 'A\n');
     assert.equal(texts.get('/ws/service_manager.py'), 'mine\n');

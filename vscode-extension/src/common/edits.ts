@@ -196,5 +196,5 @@ async function takeBackIfPartial(
       return `the preview left out ${names}, and the part it applied could not all be taken back: undo it in the editor`;
     }
   }
-  return `the preview left out ${names} (check every file to apply the update); nothing was changed`;
+  return `the preview left out ${names} (check every file to apply the update); the part it applied was taken back`;
 }
