@@ -20,6 +20,7 @@ async def test_templates_and_prompts_are_listed(server):
         f"{BASE}/{{session_id}}/requirements",
         f"{BASE}/{{session_id}}/report",
         f"{BASE}/{{session_id}}/files/{{+path}}",
+        f"{BASE}/{{session_id}}/diffs/{{+path}}",
     }
     by_name = {p.name: p for p in prompts}
     assert by_name.keys() == {"create_service", "fix_failing_tests"}
@@ -101,5 +102,5 @@ async def test_resources_and_prompts_over_stdio(workspace):
         prompt = await client.get_prompt("fix_failing_tests", {"session_id": sid})
     assert listed == [f"{BASE}/{sid}/requirements"]
     assert json.loads(read.contents[0].text)["vendors"] == ["Cisco"]
-    assert len(templates) == 3
+    assert len(templates) == 4
     assert sid in prompt.messages[0].content.text

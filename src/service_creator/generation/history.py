@@ -10,6 +10,9 @@ the update (its bytes are not those the update wrote, `seal`) stops the undo: it
 Every path read from the index is checked again (`normalize_relative`, `Workspace.path`,
 `Workspace.state_file`): a crafted index cannot make undo write or delete outside the workspace,
 in `.git/`, or in the history itself.
+
+Beside the index, `diffs.json` keeps the unified diff of each file the update changed (path ->
+diff), so what an update changed can be shown later, whatever was edited since.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from service_creator.generation.workspace import (
 
 HISTORY_DIR = "history"
 INDEX_NAME = "index.json"
+DIFFS_NAME = "diffs.json"
 _STAMP = re.compile(r"^[0-9]{8}T[0-9]{12}Z$")
 
 
@@ -48,6 +52,12 @@ class Snapshot(BaseModel):
     files: dict[str, bool] = {}
     state: dict[str, bool] = {}
     after: dict[str, str] = {}  # workspace path -> sha256 of what the update left there
+
+
+class Diffs(BaseModel):
+    """One update's `diffs.json`: workspace path -> the unified diff of its change."""
+
+    files: dict[str, str] = {}
 
 
 class Undone(BaseModel):
@@ -113,6 +123,37 @@ def seal(site: Workspace, stamp: str, written: dict[str, str]) -> None:
     index.after = {normalize_relative(path): sha256_of(text) for path, text in written.items()}
     index_path = site.state_file(f"{HISTORY_DIR}/{stamp}/{INDEX_NAME}")
     atomic_write(index_path, index.model_dump_json(indent=2) + "\n")
+
+
+def record_diffs(site: Workspace, stamp: str, diffs: dict[str, str]) -> None:
+    """Keep the unified diff of each file the update changed, beside its snapshot's index."""
+    kept = Diffs(files={normalize_relative(path): diff for path, diff in diffs.items()})
+    atomic_write(
+        site.state_file(f"{HISTORY_DIR}/{stamp}/{DIFFS_NAME}"), kept.model_dump_json() + "\n"
+    )
+
+
+def last_diffs(site: Workspace) -> dict[str, str]:
+    """The diffs the last update (the one undo takes back) recorded; none without one. A path
+    that is not a canonical workspace path (a crafted file) is refused."""
+    found = stamps(site)
+    if not found:
+        return {}
+    path = site.state_file(f"{HISTORY_DIR}/{found[-1]}/{DIFFS_NAME}")
+    raw = _read(path)
+    if raw is None:
+        return {}
+    try:
+        kept = Diffs.model_validate_json(raw)
+    except ValidationError as exc:
+        raise WorkspaceError(
+            f"the update history {path} is not valid: {exc.error_count()} error(s)",
+            hint="remove that file; the update itself is kept",
+        ) from exc
+    for key in kept.files:
+        if normalize_relative(key) != key:
+            raise refuse(key, "it is not a canonical workspace path")
+    return kept.files
 
 
 def stamps(site: Workspace) -> list[str]:

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
         run_tests,
         sandbox_info,
     )
-    from service_creator.operations.update import change_requirement, update_service
+    from service_creator.operations.update import change_requirement, update_diffs, update_service
 
 WHERE = {
     "start_interview": "interview",
@@ -57,6 +57,7 @@ WHERE = {
     "sandbox_tests": "fix",
     "update_service": "update",
     "change_requirement": "update",
+    "update_diffs": "update",
 }
 
 __all__ = [
@@ -79,6 +80,7 @@ __all__ = [
     "session_status",
     "start_interview",
     "test_functions",
+    "update_diffs",
     "update_service",
 ]
 

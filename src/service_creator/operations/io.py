@@ -194,6 +194,9 @@ class FileUpdate(WireModel):
         default=None, description="A conflict: the file holding the new generation"
     )
     diff: str = Field(default="", description="Unified diff of the file's change on disk")
+    diff_uri: str | None = Field(
+        default=None, description="MCP: the resource serving this diff (text/x-diff)"
+    )
 
 
 class UpdateOutput(WireModel):

@@ -15,6 +15,8 @@ merge the new text with the user's edits.
 5. The files go out through an `UpdateWriter`: to disk (the CLI, MCP), or as one edit an editor
    applies (the LSP). An edit the editor refuses (`UpdateNotApplied`) drops the snapshot and
    records nothing: no base, manifest, seal or session changes.
+6. The diff of each changed file is kept with the snapshot (`update_diffs` reads the last
+   update's), so the MCP server can show what the update changed after further edits.
 """
 
 from __future__ import annotations
@@ -34,7 +36,15 @@ from service_creator.domain.errors import (
 from service_creator.domain.ports import Asker, NoProgress, Progress
 from service_creator.domain.project import FileSpec, GeneratedFile
 from service_creator.domain.reports import Finding
-from service_creator.generation.history import discard, seal, snapshot, undo_last
+from service_creator.domain.workspace_path import WorkspacePath
+from service_creator.generation.history import (
+    discard,
+    last_diffs,
+    record_diffs,
+    seal,
+    snapshot,
+    undo_last,
+)
 from service_creator.generation.merge import merge_three
 from service_creator.generation.model.engine import ModelEngine
 from service_creator.generation.pipeline import Engine, Generation
@@ -162,6 +172,12 @@ async def change_requirement(inp: ChangeRequirementInput, settings: Settings) ->
         conflicts=inp.conflicts,
     )
     return await update_service(update, settings, NoProgress())
+
+
+def update_diffs(workspace: WorkspacePath) -> dict[str, str]:
+    """The last update's unified diff of each file it changed (path -> diff); none without
+    an update to undo."""
+    return last_diffs(Workspace(workspace.path))
 
 
 async def undo_update(inp: UpdateInput, settings: Settings) -> UpdateOutput:
@@ -323,6 +339,8 @@ async def _write(
         await asyncio.to_thread(discard, site, stamp)
         raise
     await asyncio.to_thread(_record, site, stamp, writing, rebased)
+    diffs = {p.path: p.report.diff for p in plans if p.report.diff}
+    await asyncio.to_thread(record_diffs, site, stamp, diffs)
     return stamp
 
 

@@ -4,6 +4,8 @@ Resources, per session the caller opened:
   service-creator://sessions/{id}/requirements   the interview's requirements (JSON)
   service-creator://sessions/{id}/report         the last test run: report and findings (JSON)
   service-creator://sessions/{id}/files/{path}   each generated file
+  service-creator://sessions/{id}/diffs/{path}   the last update's unified diff of a file it
+                                                 changed (kept with the update's history)
 `resources/list` lists the ones that exist for the caller's sessions; the templates are listed
 too. Reading checks the session belongs to the caller, and files are read only when the
 generation manifest lists them (so nothing else in the folder is exposed).
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
     from service_creator.frontends.mcp.jobs import Job
 
 BASE = "service-creator://sessions"
+DIFF_MIME = "text/x-diff"
 TURN_BY_TURN = (
     "Ask the user this question (show the explanation and the options' labels), then call "
     "answer_question with session_id and their answer."
@@ -150,6 +153,44 @@ async def read_file(session_id: str, path: str, ctx: Context) -> str:
     return text
 
 
+def diff_uri(session_id: str, path: str) -> str:
+    return f"{BASE}/{session_id}/diffs/{path}"
+
+
+def _last_diffs(workspace: WorkspacePath) -> dict[str, str]:
+    try:
+        return operations.update_diffs(workspace)
+    except ServiceCreatorError as exc:
+        raise ResourceError(error_text(exc)) from None
+
+
+async def read_diff(session_id: str, path: str, ctx: Context) -> str:
+    _, _, site = _entry(ctx, session_id)
+    diff = (await asyncio.to_thread(_last_diffs, site)).get(path)
+    if diff is None:
+        raise ResourceError(
+            f"The last update in session '{session_id}' did not change '{path}' "
+            "(or there is no update to undo)"
+        )
+    return diff
+
+
+def _diff_resources(entry: OpenSession) -> list[Resource]:
+    try:
+        paths = sorted(_last_diffs(entry.workspace))
+    except ResourceError:  # an unreadable history lists nothing; reading it says why
+        return []
+    return [
+        Resource(
+            uri=diff_uri(entry.session_id, path),
+            name=f"diff-{path}",
+            description=f"The last update's change to {path}",
+            mime_type=DIFF_MIME,
+        )
+        for path in paths
+    ]
+
+
 def _complete(entry: OpenSession) -> bool:
     ref = SessionRef(workspace=entry.workspace, session_id=entry.session_id)
     return operations.session_status(ref) in ("complete", "generated")
@@ -178,7 +219,7 @@ def _session_resources(entry: OpenSession, suspicious_lines: int) -> list[Resour
         )
     for path in operations.generated_files(entry.workspace):
         found.append(Resource(uri=f"{base}/files/{path}", name=path, mime_type="text/plain"))
-    return found
+    return found + _diff_resources(entry)
 
 
 def _still_shared(entry: OpenSession) -> bool:
@@ -258,6 +299,12 @@ def register(server: MCPServer) -> None:
         description="A file generated into the session's workspace",
         mime_type="text/plain",
     )(read_file)
+    server.resource(
+        f"{BASE}/{{session_id}}/diffs/{{+path}}",
+        name="update-diff",
+        description="The last change_requirement's unified diff of one file it changed",
+        mime_type=DIFF_MIME,
+    )(read_diff)
     server.prompt(title="Create a service")(create_service)
     server.prompt(title="Fix failing tests")(fix_failing_tests)
     server.middleware.append(list_session_resources)

@@ -357,13 +357,17 @@ async def change_requirement(ctx: Context, **arguments: Any) -> UpdateOutput | I
     """Change one answer of a generated service and update its project: only the files the
     answer touches are generated again; a file the user edited is merged with the new text
     (a conflict is kept beside it as .new, or marked in it with conflicts='markers'). Returns
-    per file regenerated | merged | conflict | untouched, with a unified diff of each change.
-    Answers the change makes the interview ask again go in more_answers (the error names
-    them)."""
+    per file regenerated | merged | conflict | untouched, with a unified diff of each change
+    (also a resource, diff_uri, kept until the next update or undo). Answers the change makes
+    the interview ask again go in more_answers (the error names them)."""
     app, _, entry, site = await _session(ctx, arguments)
     with tool_errors():
         inp = ChangeRequirementInput(**arguments | _named(entry, site))
-        return await operations.change_requirement(inp, app.settings)
+        update = await operations.change_requirement(inp, app.settings)
+    for file in update.files:
+        if file.diff:
+            file.diff_uri = content.diff_uri(entry.session_id, file.path)
+    return update
 
 
 # --- the server -----------------------------------------------------------------------------
