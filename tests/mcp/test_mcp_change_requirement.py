@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mcp import Client
+from mcp import Client, types
 from mcp.shared.exceptions import MCPError
 from mcp_helpers import ANSWERS, make_server
 
@@ -133,6 +133,11 @@ async def test_each_changed_file_s_diff_is_a_resource_until_the_update_is_undone
             read = (await client.read_resource(file["diff_uri"])).contents[0]
             assert (read.text, read.mime_type) == (file["diff"], "text/x-diff")
         assert await listed_diffs(client) == {f["diff_uri"] for f in changed}
+        links = [c for c in result.content if isinstance(c, types.ResourceLink)]
+        assert [(str(c.uri), c.mime_type) for c in links] == [
+            (f["diff_uri"], "text/x-diff") for f in changed
+        ]
+        assert json.loads(result.content[0].text) == output
         templates = (await client.list_resource_templates()).resource_templates
         assert f"{BASE}/{{session_id}}/diffs/{{+path}}" in {t.uri_template for t in templates}
 

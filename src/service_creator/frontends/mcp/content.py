@@ -14,12 +14,13 @@ generation manifest lists them (so nothing else in the folder is exposed).
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceError
 from mcp.server.mcpserver.prompts.base import UserMessage
-from mcp.types import Resource
+from mcp.types import CallToolResult, ContentBlock, Resource, ResourceLink, TextContent
 from pydantic import BaseModel
 
 from service_creator import operations
@@ -28,7 +29,12 @@ from service_creator.domain.errors import ServiceCreatorError
 from service_creator.domain.workspace_path import WorkspacePath
 from service_creator.frontends.mcp.state import App, OpenSession, scope_of
 from service_creator.frontends.mcp.views import FindingsView
-from service_creator.operations.io import FixFailureOutput, RunTestsOutput, SessionRef
+from service_creator.operations.io import (
+    FixFailureOutput,
+    RunTestsOutput,
+    SessionRef,
+    UpdateOutput,
+)
 
 if TYPE_CHECKING:
     from mcp.server import MCPServer
@@ -155,6 +161,27 @@ async def read_file(session_id: str, path: str, ctx: Context) -> str:
 
 def diff_uri(session_id: str, path: str) -> str:
     return f"{BASE}/{session_id}/diffs/{path}"
+
+
+def with_diff_links(update: UpdateOutput, session_id: str) -> CallToolResult:
+    """The update as the tool's result: each changed file names its diff resource (diff_uri),
+    and the content links to each after the JSON text."""
+    links: list[ContentBlock] = []
+    for file in update.files:
+        if file.diff:
+            file.diff_uri = diff_uri(session_id, file.path)
+            links.append(
+                ResourceLink(
+                    type="resource_link",
+                    uri=file.diff_uri,
+                    name=f"diff-{file.path}",
+                    description=f"{file.status}: the change to {file.path}",
+                    mime_type=DIFF_MIME,
+                )
+            )
+    structured = update.model_dump(mode="json", by_alias=True)
+    text = TextContent(type="text", text=json.dumps(structured, indent=2))
+    return CallToolResult(content=[text, *links], structured_content=structured)
 
 
 def _last_diffs(workspace: WorkspacePath) -> dict[str, str]:

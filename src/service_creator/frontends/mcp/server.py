@@ -23,7 +23,7 @@ import anyio
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import InputRequiredResult, ToolAnnotations
+from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from service_creator import __version__, operations
@@ -353,21 +353,21 @@ async def get_findings(ctx: Context, **arguments: Any) -> FindingsView | InputRe
 
 @takes(ChangeRequirementInput, optional=("workspace",))
 @asks_roots
-async def change_requirement(ctx: Context, **arguments: Any) -> UpdateOutput | InputRequiredResult:
+async def change_requirement(
+    ctx: Context, **arguments: Any
+) -> Annotated[CallToolResult, UpdateOutput] | InputRequiredResult:
     """Change one answer of a generated service and update its project: only the files the
     answer touches are generated again; a file the user edited is merged with the new text
     (a conflict is kept beside it as .new, or marked in it with conflicts='markers'). Returns
     per file regenerated | merged | conflict | untouched, with a unified diff of each change
-    (also a resource, diff_uri, kept until the next update or undo). Answers the change makes
-    the interview ask again go in more_answers (the error names them)."""
+    (also a resource, diff_uri, linked from the result, kept until the next update or undo).
+    Answers the change makes the interview ask again go in more_answers (the error names
+    them)."""
     app, _, entry, site = await _session(ctx, arguments)
     with tool_errors():
         inp = ChangeRequirementInput(**arguments | _named(entry, site))
         update = await operations.change_requirement(inp, app.settings)
-    for file in update.files:
-        if file.diff:
-            file.diff_uri = content.diff_uri(entry.session_id, file.path)
-    return update
+    return content.with_diff_links(update, entry.session_id)
 
 
 # --- the server -----------------------------------------------------------------------------
