@@ -141,6 +141,10 @@ async def test_changing_pricing_asks_then_applies_one_annotated_edit_like_the_cl
     assert confirmed == {code.uri("service_manager.py")}
     (versioned,) = by_uri[manager]  # the open document's edit is for the version it has
     assert versioned.text_document.version == 1
+    # only the changed lines are edited (the preview shows them), not the whole file replaced
+    lines_before = len(cli_copy.joinpath("service_manager.py").read_text().split("\n"))
+    edited = sum(e.range.end.line - e.range.start.line for e in versioned.edits)
+    assert 0 < edited < lines_before // 2, (edited, lines_before)
     assert code.documents[manager].text == (code.root / "service_manager.py").read_text()
 
     done = cli("update", "--workspace", str(cli_copy), "--set", "pricing_model=hourly", "--json")

@@ -5,7 +5,8 @@ now) and the new one through the interview's prompts (`LspAsker`); answers the c
 fits are asked again the same way. With `questionId` and `answer` in its argument it asks
 nothing. The update goes out as ONE `workspace/applyEdit` (`EditorUpdateWriter`) whose change
 annotations say what happened to each file; a file holding the user's edits (merged, or with
-conflict markers) needs confirmation, so VS Code shows its refactor preview. A refused edit
+conflict markers) needs confirmation, so VS Code shows its refactor preview; each file's edits
+are line-wise (`writer.line_edits`), so the preview shows the lines that change. A refused edit
 records nothing (no history, base, manifest or session change) and is reported as an error.
 Conflicts are written with markers by default (`conflicts: "new"` keeps them beside as
 `.new`); each marked region is a diagnostic with code actions (conflicts.py).
@@ -32,7 +33,7 @@ from service_creator.frontends.lsp.asker import LspAsker
 from service_creator.frontends.lsp.convert import encode
 from service_creator.frontends.lsp.diagnostics import TESTS
 from service_creator.frontends.lsp.progress import LspProgress
-from service_creator.frontends.lsp.writer import end_position, read_as_editor
+from service_creator.frontends.lsp.writer import line_edits, read_as_editor
 from service_creator.operations.io import SessionRef, UpdateInput, UpdateOutput
 from service_creator.operations.update import (
     DiskWriter,
@@ -172,10 +173,10 @@ class BufferedDiskWriter:
             uri = from_fs_path(str(root / file.path)) or ""
             doc = self.ls.workspace.text_documents.get(uri)
             if doc is not None:
-                whole = types.Range(
-                    start=types.Position(line=0, character=0), end=end_position(doc.source, units)
-                )
-                edits[uri] = [types.TextEdit(range=whole, new_text=file.text)]
+                edits[uri] = [
+                    types.TextEdit(range=where, new_text=text)
+                    for where, text in line_edits(doc.source, file.text, units)
+                ]
         if not edits:
             return
         result = await self.ls.workspace_apply_edit_async(
@@ -240,20 +241,19 @@ class EditorUpdateWriter:
                 )
             )
         units = self.ls.workspace.position_codec.client_num_units
-        end = end_position(old or "", units)
-        whole = types.Range(start=types.Position(line=0, character=0), end=end)
-        text_edit = (
-            types.AnnotatedTextEdit(range=whole, new_text=file.text, annotation_id=annotation)
+        text_edits: list[types.TextEdit | types.AnnotatedTextEdit] = [
+            types.AnnotatedTextEdit(range=where, new_text=text, annotation_id=annotation)
             if annotation is not None
-            else types.TextEdit(range=whole, new_text=file.text)
-        )
+            else types.TextEdit(range=where, new_text=text)
+            for where, text in line_edits(old or "", file.text, units)
+        ]
         version = doc.version if doc is not None else None
         changes.append(
             types.TextDocumentEdit(
                 text_document=types.OptionalVersionedTextDocumentIdentifier(
                     uri=uri, version=version
                 ),
-                edits=[text_edit],
+                edits=text_edits,
             )
         )
         return changes

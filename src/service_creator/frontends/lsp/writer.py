@@ -15,6 +15,7 @@ changes); a file open in such an editor is replaced in its buffer, with a plain 
 from __future__ import annotations
 
 import asyncio
+import difflib
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -202,3 +203,27 @@ def end_position(text: str, units: Callable[[str], int]) -> types.Position:
     """The position just past the last character; `units` counts a line's client code units."""
     lines = text.split("\n")
     return types.Position(line=len(lines) - 1, character=units(lines[-1]))
+
+
+def line_edits(old: str, new: str, units: Callable[[str], int]) -> list[tuple[types.Range, str]]:
+    """The line-wise edits that turn `old` into `new` (difflib's opcodes), in order and not
+    overlapping: an editor's preview and undo then show what changed, not the whole file."""
+    before, after = _lines(old), _lines(new)
+
+    def position(index: int) -> types.Position:
+        if index >= len(before):
+            return end_position(old, units)
+        return types.Position(line=index, character=0)
+
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    return [
+        (types.Range(start=position(i1), end=position(i2)), "".join(after[j1:j2]))
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+        if tag != "equal"
+    ]
+
+
+def _lines(text: str) -> list[str]:
+    """The lines with their `\\n` (split on `\\n` only: the editor's line numbers)."""
+    parts = text.split("\n")
+    return [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
