@@ -8,6 +8,11 @@ from pydantic import Field
 
 from service_creator.domain.wire import WireModel
 
+# The names on a merge conflict's markers (`<<<<<<< yours`, `>>>>>>> generated`): written by the
+# update's three-way merge, read back by the editor's conflict diagnostics.
+CONFLICT_YOURS = "yours"
+CONFLICT_GENERATED = "generated"
+
 
 class FileSpec(WireModel):
     """One file of the plan: where it goes, what it is, which files it is built on, which

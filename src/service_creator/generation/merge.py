@@ -8,8 +8,7 @@ from dataclasses import dataclass
 
 from merge3 import Merge3
 
-YOURS = "yours"
-GENERATED = "generated"
+from service_creator.domain.project import CONFLICT_GENERATED, CONFLICT_YOURS
 
 
 @dataclass(frozen=True)
@@ -30,5 +29,5 @@ def merge_three(base: str, yours: str, generated: str) -> Merged:
         generated.splitlines(keepends=True),
     )
     conflicts = sum(1 for region in merge.merge_regions() if region[0] == "conflict")
-    lines = merge.merge_lines(name_a=YOURS, name_b=GENERATED)
+    lines = merge.merge_lines(name_a=CONFLICT_YOURS, name_b=CONFLICT_GENERATED)
     return Merged(text="".join(lines), conflicts=conflicts)

@@ -257,7 +257,7 @@ async def change_requirement(ls: ServiceCreatorServer, *arguments: Any) -> Any:
 
     model = update.ChangeRequirementArgs
     async with running(ls, "changeRequirement", model, arguments, exclusive=True) as run:
-        return await update.change_requirement(ls, run)
+        return await update.change_requirement(ls, run.input, run.settings, run.job)
 
 
 def report_summary(report: TestReport) -> str:

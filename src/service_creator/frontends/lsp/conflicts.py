@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Literal
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
+from service_creator.domain.project import CONFLICT_YOURS
 from service_creator.frontends.lsp.writer import read_as_editor
-from service_creator.generation.merge import YOURS
 
 if TYPE_CHECKING:
     from service_creator.frontends.lsp.server import ServiceCreatorServer
@@ -139,7 +139,7 @@ def track(ls: ServiceCreatorServer, root: Path, paths: list[str]) -> None:
 
 def opened(ls: ServiceCreatorServer, uri: str, text: str) -> None:
     """Track a document opened with our conflict markers, in a workspace folder."""
-    if uri not in ls.diagnostics.conflicts and f"{START} {YOURS}\n" in text:
+    if uri not in ls.diagnostics.conflicts and f"{START} {CONFLICT_YOURS}\n" in text:
         path = to_fs_path(uri)
         resolved = Path(path).resolve() if path else None
         roots = [r for r in ls.workspace_roots() if resolved and resolved.is_relative_to(r)]

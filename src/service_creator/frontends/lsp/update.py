@@ -46,8 +46,8 @@ from service_creator.operations.update import (
 from service_creator.operations.update_answers import ask_change
 
 if TYPE_CHECKING:
-    from service_creator.frontends.lsp.commands import Run
-    from service_creator.frontends.lsp.server import ServiceCreatorServer
+    from service_creator.domain.config import Settings
+    from service_creator.frontends.lsp.server import Job, ServiceCreatorServer
 
 log = logging.getLogger(__name__)
 
@@ -89,14 +89,15 @@ class ChangeRequirementArgs(SessionRef):
     )
 
 
-async def change_requirement(ls: ServiceCreatorServer, run: Run) -> Any:
-    inp: ChangeRequirementArgs = run.input
-    asker = LspAsker(ls, run.job)
+async def change_requirement(
+    ls: ServiceCreatorServer, inp: ChangeRequirementArgs, settings: Settings, job: Job
+) -> Any:
+    asker = LspAsker(ls, job)
     answers: dict[str, AnswerValue] | None
     if inp.question_id is not None and inp.answer is not None:
         answers = {inp.question_id: inp.answer}
     else:
-        answers = await ask_change(inp, run.settings, asker)
+        answers = await ask_change(inp, settings, asker)
     if answers is None:
         ls.status("Requirement unchanged", tooltip="the change was dismissed")
         return None
@@ -107,15 +108,15 @@ async def change_requirement(ls: ServiceCreatorServer, run: Run) -> Any:
         conflicts=inp.conflicts,
     )
     try:
-        async with LspProgress(ls, run.job, "Service Creator: changing a requirement") as progress:
+        async with LspProgress(ls, job, "Service Creator: changing a requirement") as progress:
             output = await update_service(
-                update, run.settings, progress, asker, writer=update_writer_for(ls)
+                update, settings, progress, asker, writer=update_writer_for(ls)
             )
             progress.end_message = summary(output)
     except UpdateNotApplied:
         ls.status("Requirement unchanged", tooltip="the editor did not apply the update")
         raise
-    show(ls, run.root, output)
+    show(ls, inp.workspace.path, output)
     return encode(output)
 
 
