@@ -8,6 +8,7 @@ A unit is a top-level function or a method of a top-level class, with its decora
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -33,21 +34,25 @@ def function_units(source: str) -> list[FunctionUnit]:
     """Every top-level function and method of a top-level class, in the file's order."""
     root = parser("python").parse(source.encode("utf-8")).root_node
     lines = _lines(source)
-    found: list[FunctionUnit] = []
+    return [_unit(".".join(names), statement, lines) for names, statement, _ in definitions(root)]
+
+
+def definitions(root: Node) -> Iterator[tuple[list[str], Node, Node]]:
+    """Each top-level function and each method of a top-level class of a module: its names
+    (`[function]` or `[class, method]`), its statement (decorators included) and its `def`."""
     for node in root.named_children:
         definition = _definition(node)
         if definition is None:
             continue
         name = _name(definition)
         if definition.type == "function_definition":
-            found.append(_unit(name, node, lines))
-        elif definition.type == "class_definition":
-            body = definition.child_by_field_name("body")
-            for member in body.named_children if body else []:
-                method = _definition(member)
-                if method is not None and method.type == "function_definition":
-                    found.append(_unit(f"{name}.{_name(method)}", member, lines))
-    return found
+            yield [name], node, definition
+            continue
+        body = definition.child_by_field_name("body")
+        for member in body.named_children if body else []:
+            method = _definition(member)
+            if method is not None and method.type == "function_definition":
+                yield [name, _name(method)], member, method
 
 
 def enclosing_function(source: str, line: int) -> FunctionUnit | None:

@@ -186,8 +186,10 @@ class Workspace:
             ) from exc
 
     def save_bases(self, paths_and_contents: Iterable[tuple[str, str]]) -> None:
+        """Keep each text as its file's base; a base that already holds it is left as it is."""
         for relative, content in paths_and_contents:
-            atomic_write(self.base_path(relative), content)
+            if self.read_base(relative) != content:
+                atomic_write(self.base_path(relative), content)
 
     def current_bytes(self, relative: str) -> bytes | None:
         """The bytes of the workspace file `relative` (None when absent); a folder, FIFO or huge
