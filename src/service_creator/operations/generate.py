@@ -8,6 +8,7 @@ from pathlib import Path
 from service_creator.domain.config import Settings
 from service_creator.domain.ports import Progress, Writer
 from service_creator.domain.project import FileSpec, WriteResult
+from service_creator.domain.requirements import Requirements
 from service_creator.generation.model.engine import ModelEngine
 from service_creator.generation.offline.generator import OfflineEngine, render_project
 from service_creator.generation.pipeline import Engine, Generation
@@ -15,6 +16,23 @@ from service_creator.generation.workspace import FilesystemWriter
 from service_creator.interview.interview import Interview
 from service_creator.operations.interview import open_session
 from service_creator.operations.io import Fallback, GenerateInput, GenerateOutput, NotWritten
+
+
+async def run_engine(
+    engine: Engine,
+    specs: list[FileSpec],
+    requirements: Requirements,
+    settings: Settings,
+    progress: Progress,
+) -> Generation:
+    """The engine's run of `specs`, each file done reported, stopped when progress is cancelled."""
+    return await engine.run(
+        specs,
+        requirements,
+        on_file_done=lambda done, total, path: progress.report(done, total, path),
+        is_cancelled=lambda: progress.cancelled,
+        concurrency=settings.concurrency,
+    )
 
 
 def engine_for(settings: Settings, workspace: Path | None = None) -> Engine:
@@ -52,13 +70,7 @@ async def generate_service(
     # a model engine's plan adds API.md, and its run adds repair rounds, docs and the ledger
     specs = engine.plan(requirements)
     progress.report(0, len(specs), f"Generating {len(specs)} files with the {engine.name} engine")
-    generation = await engine.run(
-        specs,
-        requirements,
-        on_file_done=lambda done, total, path: progress.report(done, total, path),
-        is_cancelled=lambda: progress.cancelled,
-        concurrency=settings.concurrency,
-    )
+    generation = await run_engine(engine, specs, requirements, settings, progress)
     writer = writer or FilesystemWriter(workspace)
     label = f"Service Creator: generate {requirements.service_name}"
     written = await writer.apply(generation.files, label)

@@ -58,7 +58,7 @@ from service_creator.generation.workspace import (
 )
 from service_creator.interview.interview import Interview
 from service_creator.interview.sessions import SESSIONS
-from service_creator.operations.generate import engine_for
+from service_creator.operations.generate import engine_for, run_engine
 from service_creator.operations.interview import open_session
 from service_creator.operations.io import (
     ChangeRequirementInput,
@@ -129,13 +129,7 @@ async def update_service(
     site = Workspace(workspace)
     await asyncio.to_thread(_show_kept_files, engine, site, specs, touched)
     progress.report(0, len(rendering), f"Regenerating {len(rendering)} of {len(specs)} files")
-    generation = await engine.run(
-        rendering,
-        new,
-        on_file_done=lambda done, total, path: progress.report(done, total, path),
-        is_cancelled=lambda: progress.cancelled,
-        concurrency=settings.concurrency,
-    )
+    generation = await run_engine(engine, rendering, new, settings, progress)
     _refuse_partial(generation)
     by_path = {spec.path: spec for spec in specs}
     plans = await asyncio.to_thread(_plan_files, site, generation.files, by_path, inp.conflicts)
