@@ -46,7 +46,7 @@ RUN python3 -m venv {venv} \\
  && {venv}/bin/python -m pip install --no-index --no-cache-dir --disable-pip-version-check \\
       --find-links /wheels {packages} \\
  && {venv}/bin/python -c \\
-      "import pytest,coverage,fastapi,httpx,pydantic,sqlalchemy,yaml,asyncssh,ncclient"
+      "import pytest,fastapi,httpx,pydantic,sqlalchemy,yaml,asyncssh,ncclient"
 
 FROM {base}
 COPY --from=build {venv} {venv}

@@ -43,6 +43,7 @@ MAX_PROJECT_BYTES = 64 << 20
 MAX_PROJECT_FILES = 20_000
 RUNNER = Path(__file__).with_name("runner.py")
 DROP = Path(__file__).with_name("drop.py")
+LINE_PROBE = Path(__file__).with_name("line_probe.py")
 
 
 def project_files(workspace: Path) -> list[tuple[str, bool]]:
@@ -117,7 +118,8 @@ def run_archive(
     wheels: list[Path],
     overlay: Mapping[str, str] | None = None,
 ) -> bytes:
-    """The tar for `/src/<run>`: `runner.py`, `drop.py`, `job.json`, `project/…`, `wheels/…`.
+    """The tar for `/src/<run>`: `runner.py`, `drop.py`, `line_probe.py`, `job.json`,
+    `project/…`, `wheels/…`.
 
     `overlay` maps workspace-relative paths to text that replaces (or adds to) the files on
     disk: an editor's unsaved buffers, so the tests see what the user sees.
@@ -128,6 +130,7 @@ def run_archive(
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
         add_data(tar, f"{run_name}/runner.py", RUNNER.read_bytes(), seen)
         add_data(tar, f"{run_name}/drop.py", DROP.read_bytes(), seen)
+        add_data(tar, f"{run_name}/line_probe.py", LINE_PROBE.read_bytes(), seen)
         add_data(tar, f"{run_name}/job.json", json.dumps(job).encode(), seen)
         tar.addfile(root_entry(f"{run_name}/project", directory=True))
         seen.add(f"{run_name}/project")

@@ -21,15 +21,14 @@ only into a pipe the runner reads with a cap. The runner:
    sandbox user on a free port of the loopback (the container has no other network), waits
    for its port, calls the job's routes with the job's headers, then stops it; all within what
    is left of the same wall-clock limit;
-6. when tests failed, records which project lines each test ran (pytest under `coverage` in
-   one process, its context switched to each test's node id; in the first pass, or in a second
-   pass after a failing one, as the job's `coverage` says), written by that process (the
-   sandbox user) into `coverage.json`;
+6. when tests failed, records which project lines each test ran (pytest with a probe before
+   each project statement, `line_probe.py`; in the first pass, or in a second pass after a
+   failing one, as the job's `coverage` says), written by that process (the sandbox user) into
+   `coverage.json`;
 7. resets the container again and writes one tar stream to stdout: `result.json`,
    `output.txt`, `junit.xml`, `service.txt` (the service's own output) and `coverage.json`.
 
-The runner never imports `coverage`: the traced pytest (`TRACED_PYTEST`) runs as the sandbox
-user.
+The runner never imports the probe: the traced pytest runs as the sandbox user.
 
 It never raises: every failure ends up in `result.json`.
 """
@@ -69,92 +68,9 @@ POLL_INTERVAL = 0.05
 RESPONSE_LIMIT = 1 << 16
 LOOPBACK = "127.0.0.1"
 COVERAGE_LIMIT = 8 << 20
-COVERAGE_RC = """\
-[run]
-source = {work}
-omit =
-    */test_*.py
-    */*_test.py
-    */conftest.py
-    */tests/*
-    */test/*
-"""
-# pytest under `coverage`, run as the sandbox user (coverage is in the sandbox's venv) in one
-# process: `python -c TRACED_PYTEST RCFILE OUT EXPORT -- PYTEST_ARGS...`. The tracer's
-# context is switched to each test's node id around its setup, call and teardown (a plugin:
-# no per-call check as with coverage's `dynamic_context`), the data stays in memory, and the
-# per-test line sets are written as JSON to OUT when EXPORT says ("failed": only when tests
-# failed; "always"): {"contexts": {node id: {"/work/file.py": [lines]}}, "computes":
-# {"/work/file.py": [lines]}, "tests": [the node ids run]}, where `computes` are the run lines
-# that make a value: a statement with an operator (arithmetic, comparison, boolean, augmented
-# assignment) or a return of a value; the ranking's tie-break.
-TRACED_PYTEST = """\
-import ast, json, sys
-
-import coverage
-import pytest
-
-rcfile, out, export = sys.argv[1:4]
-cov = coverage.Coverage(data_file=None, config_file=rcfile)
-traced = []
-
-
-class Plugin:
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_protocol(self, item, nextitem):
-        traced.append(item.nodeid)
-        cov.switch_context(item.nodeid)
-        yield
-        cov.switch_context("")
-
-
-def operator(node):
-    if isinstance(node, ast.UnaryOp):
-        return isinstance(node.op, ast.Not)
-    return isinstance(node, (ast.BinOp, ast.Compare, ast.BoolOp))
-
-
-def computing(path, wanted):
-    try:
-        with open(path, "rb") as source:
-            tree = ast.parse(source.read())
-    except (OSError, SyntaxError, ValueError, RecursionError):
-        return []
-    found = set()
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.stmt) or node.lineno not in wanted:
-            continue
-        if isinstance(node, ast.AugAssign) or (isinstance(node, ast.Return) and node.value):
-            found.add(node.lineno)
-            continue
-        parts = [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr)]
-        if any(operator(n) for part in parts for n in ast.walk(part)):
-            found.add(node.lineno)
-    return sorted(found)
-
-
-def write(data):
-    contexts, computes = {}, {}
-    for path in sorted(data.measured_files()):
-        ran = data.contexts_by_lineno(path)
-        for line, names in sorted(ran.items()):
-            for name in names:
-                if name:
-                    contexts.setdefault(name, {}).setdefault(path, []).append(line)
-        computes[path] = computing(path, set(ran))
-    with open(out, "w") as written:
-        json.dump({"contexts": contexts, "computes": computes, "tests": traced}, written)
-
-
-cov.start()
-try:
-    status = int(pytest.main(sys.argv[5:], plugins=[Plugin()]))
-finally:
-    cov.stop()
-if export == "always" or status == 1:
-    write(cov.get_data())
-sys.exit(status)
-"""
+# pytest with each test's project lines recorded (`line_probe.py`, shipped beside this file, its
+# text run by the sandbox user's `python -c`, the run folder being root's)
+LINE_PROBE = Path(__file__).with_name("line_probe.py")
 TESTS_FAILED = 1  # pytest's exit status when tests ran and some failed
 
 
@@ -256,12 +172,9 @@ def run_project(
         wheels = Path(run_dir, "wheels")
         result["install_error"] = install_wheels(job, wheels, env, deadline - time.monotonic())
     mode = job.get("coverage", "off")
-    rc = Path(run_dir, "coveragerc")
-    if mode != "off":
-        rc.write_text(COVERAGE_RC.format(work=job["work_dir"]))
     oom_before = oom_kills()
     begun = time.monotonic()
-    pytest = traced(job, rc, "failed") if mode == "first-pass" else PYTEST
+    pytest = traced(job, "failed") if mode == "first-pass" else PYTEST
     result.update(run_pytest(job, env, output, deadline - time.monotonic(), pytest))
     result["oom_killed"] = bool(result.get("oom_killed")) or oom_kills() > oom_before
     if mode == "off" or result.get("exit_code") != TESTS_FAILED or result.get("timed_out"):
@@ -270,7 +183,7 @@ def run_project(
     result["coverage"] = report
     if mode == "on-failure":
         begun = time.monotonic()  # the coverage work is the second pass alone
-        second_pass(job, run_dir, env, rc, report, deadline)
+        second_pass(job, run_dir, env, report, deadline)
     else:
         report["pytest_seconds"] = time.monotonic() - begun
     if "error" not in report and not Path(job["out_dir"], "coverage.json").is_file():
@@ -281,21 +194,20 @@ def run_project(
 PYTEST = ["-m", "pytest"]
 
 
-def traced(job: Job, rc: Path, export: str) -> list[str]:
-    """The arguments before pytest's to run it under coverage (`TRACED_PYTEST`)."""
+def traced(job: Job, export: str) -> list[str]:
+    """The arguments before pytest's to run it with its lines recorded (`line_probe.py`)."""
     out = str(Path(job["out_dir"], "coverage.json"))
-    return ["-c", TRACED_PYTEST, str(rc), out, export, "--"]
+    return ["-c", LINE_PROBE.read_text(), job["work_dir"], out, export, "--"]
 
 
 def second_pass(
     job: Job,
     run_dir: str,
     env: dict[str, str],
-    rc: Path,
     report: dict[str, object],
     deadline: float,
 ) -> None:
-    """The tests again under coverage, in a fresh copy of the project; its output and JUnit
+    """The tests again with their lines recorded, in a fresh copy of the project; its output and JUnit
     report are dropped (the first pass's are the run's), its coverage always exported. All of
     them: on the mutation benchmark, the failing tests with only the passing ones most like them
     rank the faulty line lower (bench/localize.py, BENCHMARKS.md)."""
@@ -312,7 +224,7 @@ def second_pass(
     quiet = CappedBuffer(4096)
     second = job.copy()
     second["pytest_args"] = args
-    command = traced(job, rc, "always")
+    command = traced(job, "always")
     ended = run_pytest(second, env, quiet, deadline - time.monotonic(), command)
     report["pytest_seconds"] = time.monotonic() - begun
     if ended.get("timed_out") or ended.get("oom_killed"):
@@ -501,7 +413,7 @@ def run_pytest(
     timeout: float,
     command: list[str] = PYTEST,
 ) -> dict[str, object]:
-    """pytest (`command`: `-m pytest`, or `traced(…)` under coverage) as the sandbox user."""
+    """pytest (`command`: `-m pytest`, or `traced(…)`: lines recorded) as the sandbox user."""
     pytest = [sys.executable, *command, *job["pytest_args"]]
     cmd = as_sandbox_user(job, pytest)
     proc = subprocess.Popen(

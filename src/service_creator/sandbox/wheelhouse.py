@@ -28,8 +28,6 @@ EXTRAS_BUDGET = 120.0
 # What the generated services import, and pytest; exact pins so the image tag is reproducible.
 BASE_PACKAGES: tuple[str, ...] = (
     "pytest==9.2.0",
-    # per-test line coverage of a failing run, for ranking the lines a failure implicates
-    "coverage==7.18.0",
     "fastapi==0.165.0",
     "httpx==0.28.1",
     "pydantic==2.14.4",
