@@ -10,11 +10,10 @@ check), cold (a fresh container) and warm (the workspace's kept container), the 
 turns run after run so a busy machine slows them alike:
 
 - failing, coverage "off": the baseline;
-- failing, "on-failure": a second, traced pass after the failing one (what `auto` does on the
-  first failure after a passing run);
-- failing, "first-pass": the one pass traced (what `auto` does while the workspace's last run
-  failed, remembered on disk);
-- passing, "off" and passing, "auto": a run without failures must cost nothing extra.
+- failing, "on-failure": a second, traced pass after the failing one (an explicit mode: what
+  `auto` did on the first failure after a passing run while tracing cost 1.4x);
+- failing, "first-pass": the one pass traced (what `auto` does);
+- passing, "off" and passing, "auto": a run without failures, traced, exports nothing.
 
 Printed: the median wall time of each way, its ratio to the same run with coverage off, and the
 runner's own figure for the coverage work (`localization.seconds`). Target: at most 1.5x on a

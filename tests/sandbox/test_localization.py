@@ -8,9 +8,7 @@ import pytest
 from sandbox_helpers import ProjectFactory
 
 from service_creator.domain.config import Settings
-from service_creator.domain.confine import STATE_DIR
 from service_creator.domain.reports import Location
-from service_creator.sandbox import last_run
 from service_creator.sandbox.runs import run_in_sandbox
 from service_creator.sandbox.spectra import CoverageMode
 
@@ -100,39 +98,20 @@ def test_a_passing_run_records_no_coverage(
     assert (report.outcome, report.passed, report.localization) == ("passed", 5, None)
 
 
-def test_auto_traces_the_first_pass_while_the_workspace_fails(
+def test_auto_traces_the_one_pass_and_a_passing_run_exports_nothing(
     sandbox_image: str, sandbox_settings: Settings, make_project: ProjectFactory
 ) -> None:
     files = {"app/__init__.py": "", "app/billing.py": BILLING, "tests/test_billing.py": TESTS}
     workspace = make_project(files)
-    modes: list[str | None] = []
-    for _ in range(2):
-        report = run_in_sandbox(workspace, sandbox_settings, warm=True, coverage="auto")
-        assert report.localization is not None and report.localization.tests
-        assert report.localization.tests[0].lines[0].location == BUG
-        modes.append(report.localization.mode)
-    assert modes == ["on-failure", "first-pass"]
-
-
-def test_the_last_failed_run_is_on_disk_and_a_passing_run_forgets_it(
-    sandbox_image: str, sandbox_settings: Settings, make_project: ProjectFactory
-) -> None:
-    files = {"app/__init__.py": "", "app/billing.py": BILLING, "tests/test_billing.py": TESTS}
-    workspace = make_project(files)
-    marker = workspace / STATE_DIR / last_run.MARKER
-
     failed = run_in_sandbox(workspace, sandbox_settings, warm=True, coverage="auto")
-    assert failed.localization is not None and failed.localization.mode == "on-failure"
-    assert marker.is_file()  # what another process (the CLI's next run) reads
+    assert failed.localization is not None and failed.localization.mode == "first-pass"
+    assert failed.localization.tests[0].lines[0].location == BUG
 
     fixed = BILLING.replace("quantity + unit_price", "quantity * unit_price")
     passed = run_in_sandbox(
-        workspace, sandbox_settings, warm=True, overlay={"app/billing.py": fixed}
+        workspace, sandbox_settings, warm=True, coverage="auto", overlay={"app/billing.py": fixed}
     )
-    assert (passed.outcome, passed.localization, marker.exists()) == ("passed", None, False)
-
-    again = run_in_sandbox(workspace, sandbox_settings, warm=True, coverage="auto")
-    assert again.localization is not None and again.localization.mode == "on-failure"
+    assert (passed.outcome, passed.localization) == ("passed", None)
 
 
 PARAMETRIZED = """\

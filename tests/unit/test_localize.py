@@ -5,13 +5,10 @@ Pure data: no Docker, no coverage run."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-from service_creator.domain.confine import STATE_DIR
 from service_creator.domain.reports import Location, TestCase
-from service_creator.sandbox import last_run
 from service_creator.sandbox.localize import (
     Counts,
     Line,
@@ -316,40 +313,6 @@ def test_a_context_named_by_node_id_is_that_test_alone() -> None:
         "tests/test_calc.py::test_p[1]": lines("app/calc.py", 1, 2),
         "tests/test_calc.py::test_p[2]": lines("app/calc.py", 1, 3),
     }
-
-
-# --- the workspace's last run, remembered on disk (sandbox/last_run.py) -----------------------
-
-
-def test_a_failed_run_is_remembered_in_the_state_folder_until_one_passes(tmp_path: Path) -> None:
-    workspace = tmp_path / "w"
-    workspace.mkdir()
-    assert not last_run.last_failed(workspace)
-
-    last_run.remember(workspace, failed=True)
-    assert (workspace / STATE_DIR / last_run.MARKER).is_file()
-    assert last_run.last_failed(workspace)
-
-    last_run.remember(workspace, failed=False)
-    assert not (workspace / STATE_DIR / last_run.MARKER).exists()
-    assert not last_run.last_failed(workspace)
-
-
-def test_a_state_folder_that_leaves_the_workspace_is_not_written_the_process_remembers(
-    tmp_path: Path,
-) -> None:
-    outside = tmp_path / "outside"
-    outside.mkdir()
-    workspace = tmp_path / "w"
-    workspace.mkdir()
-    (workspace / STATE_DIR).symlink_to(outside)
-
-    last_run.remember(workspace, failed=True)
-    assert list(outside.iterdir()) == []
-    assert last_run.last_failed(workspace)
-
-    last_run.remember(workspace, failed=False)
-    assert not last_run.last_failed(workspace)
 
 
 def test_a_passing_test_the_traced_pass_did_not_run_is_out_of_the_spectrum() -> None:

@@ -207,8 +207,8 @@ def second_pass(
     report: dict[str, object],
     deadline: float,
 ) -> None:
-    """The tests again with their lines recorded, in a fresh copy of the project; its output and JUnit
-    report are dropped (the first pass's are the run's), its coverage always exported. All of
+    """The tests again with their lines recorded, in a fresh copy of the project; its output
+    and JUnit report are dropped (the first pass's are the run's), its lines always exported. All of
     them: on the mutation benchmark, the failing tests with only the passing ones most like them
     rank the faulty line lower (bench/localize.py, BENCHMARKS.md)."""
     begun = time.monotonic()

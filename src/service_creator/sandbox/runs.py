@@ -24,7 +24,6 @@ from service_creator.domain.errors import SandboxError
 from service_creator.domain.ports import NoProgress, Progress
 from service_creator.domain.reports import Location, TestCase, TestReport
 from service_creator.sandbox import docker as sandbox
-from service_creator.sandbox import last_run
 from service_creator.sandbox.execution import execute, raw_run
 from service_creator.sandbox.image import ensure_image, forget_image, installed_packages
 from service_creator.sandbox.pip_requirements import Refused, read_project_requirements
@@ -92,11 +91,11 @@ def run_in_sandbox(
 
     `overlay` (workspace-relative path -> text) is tested instead of those files on disk.
     `coverage` says when per-test line coverage is recorded to rank the lines a failing test
-    implicates (`report.localization`): "off", "first-pass" (always, in the one pass),
-    "on-failure" (a second pass after a failing one) or "auto" (the one pass while the
-    workspace's last run failed, on disk: `last_run.py`; else a second pass: a passing run
-    costs nothing extra). `select` (pytest node ids) runs only those tests, without the service
-    check, and without coverage unless `coverage` names a mode.
+    implicates (`report.localization`): "off", "first-pass" (in the one pass: its probes cost
+    a few percent, bench/localize_cost.py), "on-failure" (a second pass after a failing one:
+    nothing on a passing run, about 1.7x on a failing one) or "auto" (first-pass for the whole
+    suite). `select` (pytest node ids) runs only those tests, without the service check, and
+    without coverage unless `coverage` names a mode.
     """
     progress = progress or NoProgress()
     workspace = workspace.resolve()
@@ -115,10 +114,8 @@ def run_in_sandbox(
     name = f"run-{uuid.uuid4().hex[:12]}"
     runtime = resolve_runtime(client, settings)
     plan = plan_service(workspace, overlay)
-    if select and coverage == "auto":  # one test's spectrum ranks nothing
-        coverage = "off"
-    elif coverage == "auto":
-        coverage = "first-pass" if last_run.last_failed(workspace) else "on-failure"
+    if coverage == "auto":  # a selection's spectrum (one test's) ranks nothing
+        coverage = "off" if select else "first-pass"
     job = sandbox.job(
         settings,
         name,
@@ -144,8 +141,6 @@ def run_in_sandbox(
     progress.report(STEPS, STEPS, "reading the results")
     report = build_report(raw, workspace)
     report.runtime = runtime
-    if not select:  # with a selection, the other tests' outcomes are unknown
-        last_run.remember(workspace, failed=report.outcome == "failed")
     return report
 
 

@@ -19,8 +19,8 @@ from service_creator.domain.reports import Localization, TestCase
 from service_creator.domain.testfiles import is_test_file
 from service_creator.sandbox.localize import Line, Spectrum, localize
 
-# "auto": "first-pass" when the workspace's last run failed (a fix being tried), else
-# "on-failure"; the runner knows only the other three.
+# "auto": "first-pass" for the whole suite, "off" for a selection; the runner knows only the
+# other three.
 CoverageMode = Literal["off", "first-pass", "on-failure", "auto"]
 DEFAULT_COVERAGE: CoverageMode = "auto"
 TracedMode = Literal["first-pass", "on-failure"]
