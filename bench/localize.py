@@ -357,15 +357,32 @@ def tie_break_lines(record: Record, with_returns: bool) -> frozenset[tuple[str, 
 
 
 def rankings(
-    record: Record, formula: str, tie_break: bool, with_returns: bool = True
+    record: Record,
+    formula: str,
+    tie_break: bool,
+    with_returns: bool = True,
+    dependence: bool = True,
 ) -> list[Ranking]:
     from service_creator.sandbox.localize import localize
 
     spectrum = spectrum_from(record)
     if tie_break:
         spectrum = dataclasses.replace(spectrum, computes=tie_break_lines(record, with_returns))
+    if tie_break and dependence:
+        feeds, guards = dependence_of(record.project, record.mutant)
+        spectrum = dataclasses.replace(spectrum, feeds=feeds, guards=guards)
     found = localize(spectrum, formula, tie_break=tie_break, limit=None)  # type: ignore[arg-type]
     return [[(s.location.path, s.location.line) for s in t.lines] for t in found.tests]
+
+
+@functools.cache
+def dependence_of(project: str, mutant: Mutant):  # type: ignore[no-untyped-def]
+    """The mutated project's dependence facts, as the runner's report builds them."""
+    from service_creator.sandbox.dependence import feeds, guards
+
+    sources = dict(rendered_sources(project))
+    sources[mutant.path] = apply(sources[mutant.path], mutant)
+    return feeds(sources), guards(sources)
 
 
 def reported_rankings(record: Record) -> list[Ranking]:
@@ -376,19 +393,20 @@ def reported_rankings(record: Record) -> list[Ranking]:
     return [[(s.location.path, s.location.line) for s in t.lines] for t in found.tests]
 
 
-# (formula, tie-break, returns count as making a value): the last is the tie-break before
+# (formula, tie-break, returns count as making a value, dependence): each row adds to the next
 WAYS = [
-    ("ochiai", True, True),
-    ("ochiai", True, False),
-    ("ochiai", False, False),
-    ("dstar", True, True),
-    ("dstar", True, False),
-    ("dstar", False, False),
+    ("ochiai", True, True, True),
+    ("ochiai", True, True, False),
+    ("ochiai", True, False, False),
+    ("ochiai", False, False, False),
+    ("dstar", True, True, True),
+    ("dstar", False, False, False),
 ]
 TIE_BREAKS = {
-    (True, True): "frames, then lines computing or returning a value",
-    (True, False): "frames, then lines computing with an operator (before)",
-    (False, False): "none",
+    (True, True, True): "frames, the returns the failing line received, computing conditions",
+    (True, True, False): "frames, then lines computing or returning a value (before)",
+    (True, False, False): "frames, then lines computing with an operator (before that)",
+    (False, False, False): "none",
 }
 
 
@@ -398,14 +416,15 @@ def summary(records: Sequence[Record]) -> str:
         "| formula | tie-break | top-1 | top-3 | top-5 | mean rank | not ranked |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
-    for formula, tie_break, with_returns in WAYS:
+    for formula, tie_break, with_returns, dependence in WAYS:
         score = Score()
         for record in records:
-            ranked = rankings(record, formula, tie_break, with_returns)
+            ranked = rankings(record, formula, tie_break, with_returns, dependence)
             score.add(rank_in(ranked, (record.mutant.path, record.mutant.line)), miss_rank(ranked))
         out.append(
-            f"| {formula} | {TIE_BREAKS[tie_break, with_returns]} | {score.top(1):.1%} | "
-            f"{score.top(3):.1%} | {score.top(5):.1%} | {score.mean():.2f} | {score.missed()} |"
+            f"| {formula} | {TIE_BREAKS[tie_break, with_returns, dependence]} | "
+            f"{score.top(1):.1%} | {score.top(3):.1%} | {score.top(5):.1%} | {score.mean():.2f} | "
+            f"{score.missed()} |"
         )
     kinds: dict[str, list[Record]] = {}
     for record in records:

@@ -14,9 +14,10 @@ statement's first line, an `except` clause's line when it catches, never a docst
 
 Written to OUT as JSON when EXPORT says ("failed": only when tests failed; "always"):
 {"contexts": {node id: {"/work/file.py": [lines]}}, "computes": {"/work/file.py": [lines]},
-"tests": [the node ids run]}, where `computes` are the run lines that make a value: a statement
-with an operator (arithmetic, comparison, boolean, augmented assignment) or a return of a value;
-the ranking's tie-break.
+"tests": [the node ids run], "sources": {"/work/file.py": its text}}, where `computes` are the
+run lines that make a value: a statement with an operator (arithmetic, comparison, boolean,
+augmented assignment) or a return of a value; `computes` and `sources` feed the ranking's
+tie-break.
 """
 
 from __future__ import annotations
@@ -129,7 +130,9 @@ class ProbeLoader(importlib.machinery.SourceFileLoader):
 
     def get_code(self, fullname: str) -> CodeType:
         path = self.get_filename(fullname)
-        tree = ast.parse(self.get_data(path), path)
+        source = self.get_data(path)
+        SOURCES[path] = source.decode("utf-8", "replace")
+        tree = ast.parse(source, path)
         prober = Prober()
         probed_tree = ast.fix_missing_locations(prober.visit(tree))
         SPANS[path] = prober.spans
@@ -160,6 +163,7 @@ class ProbeFinder(importlib.abc.MetaPathFinder):
 
 
 LINES: dict[str, set[int]] = {}  # module file -> the probes run since the last test began
+SOURCES: dict[str, str] = {}  # module file -> the text compiled (for the ranking's dependence)
 SPANS: dict[str, dict[int, set[int]]] = {}  # module file -> {probe line: the lines it stands for}
 CONTEXTS: dict[str, dict[str, list[int]]] = {}  # node id -> {module file: [lines]}
 TRACED: list[str] = []
@@ -216,7 +220,8 @@ def write(out: str) -> None:
             ran.setdefault(path, set()).update(lines)
     computes = {path: computing(path, lines) for path, lines in sorted(ran.items())}
     with open(out, "w") as written:
-        json.dump({"contexts": CONTEXTS, "computes": computes, "tests": TRACED}, written)
+        data = {"contexts": CONTEXTS, "computes": computes, "tests": TRACED, "sources": SOURCES}
+        json.dump(data, written)
 
 
 def main() -> None:

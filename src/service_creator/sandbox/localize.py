@@ -13,8 +13,16 @@ the tie-break decides among them: first a line that is a frame of the test's own
 (the project code it failed in, deepest first), then a line that makes a value: one that
 computes with an operator (arithmetic, a comparison, a boolean or augmented assignment: where a
 wrong value is made, rather than passed on) or returns a value (where it leaves its function
-for the caller that fails with it), then path and line. On the mutation benchmark
-(bench/localize.py) the return lines lift the faulty line into the top 3 more often.
+for the caller that fails with it), then path and line. Two rules from the project's
+dependence (sandbox/dependence.py) then move lines past higher scores, each saying why:
+
+- the returns whose value the failing line (the deepest frame) received go right after it;
+  when it received no project function's value, the failing line itself goes first;
+- a condition that computes goes right after the best line of the branch it guards: a branch
+  only failing tests take is where a wrong condition, or a wrong value in it, sent them.
+
+On the mutation benchmark (bench/localize.py) the returns lift the faulty line into the top 3
+more often, and the dependence rules more again (BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -45,6 +53,11 @@ class Spectrum:
     frames: Mapping[str, Sequence[Line]] = field(default_factory=dict[str, Sequence[Line]])
     # failing test id -> project frames of its traceback, outermost first (the tie-break)
     computes: frozenset[Line] = frozenset()  # lines that compute or return a value (tie-break)
+    feeds: Mapping[Line, Mapping[Line, int]] = field(
+        default_factory=dict[Line, Mapping[Line, int]]
+    )  # line -> the returns its statement may receive, by call-chain level (dependence.feeds)
+    guards: Mapping[Line, Line] = field(default_factory=dict[Line, Line])
+    # line -> the condition it depends on (dependence.guards)
 
 
 @dataclass(frozen=True)
@@ -107,6 +120,9 @@ def why(c: Counts) -> str:
     return f"run by {failing} and by {c.ep} of {c.np} passing ones"
 
 
+Key = tuple[float, float, bool, str, int, float]
+
+
 def rank_test(
     test_id: str,
     spectrum: Spectrum,
@@ -118,30 +134,87 @@ def rank_test(
 ) -> list[SuspiciousLine]:
     """The lines `test_id` ran, most suspicious first (at most `limit`)."""
     score = FORMULAS[formula]
-    frames = list(spectrum.frames.get(test_id, ())) if tie_break else []
-    depth = {line: index for index, line in enumerate(frames)}  # deeper frames: higher index
-    lines = spectrum.coverage.get(test_id, frozenset[Line]())
-    scored = [(score(counts[line]), line) for line in lines if line in counts]
-
-    computes = spectrum.computes if tie_break else frozenset[Line]()
-
-    def key(item: tuple[float, Line]) -> tuple[float, int, bool, str, int]:
-        value, line = item
-        return (-value, -depth.get(line, -1), line not in computes, line[0], line[1])
-
-    ranked = sorted(scored, key=key)
+    ran = spectrum.coverage.get(test_id, frozenset[Line]())
+    value = {line: score(counts[line]) for line in ran if line in counts}
+    if tie_break:
+        order = TieBreak(spectrum, list(spectrum.frames.get(test_id, ())), value)
+        keys, reasons = order.keys(), order.reasons
+    else:
+        keys = {line: (-v, 1.0, True, line[0], line[1], 0.0) for line, v in value.items()}
+        reasons = {}
+    ranked = sorted(value, key=keys.__getitem__)
     if limit is not None:
         ranked = ranked[:limit]
     return [
         SuspiciousLine(
-            location=Location(path=path, line=number),
-            score=round(value, 4),
-            failing=counts[(path, number)].ef,
-            passing=counts[(path, number)].ep,
-            why=why(counts[(path, number)]),
+            location=Location(path=line[0], line=line[1]),
+            score=round(value[line], 4),
+            failing=counts[line].ef,
+            passing=counts[line].ep,
+            why="; ".join([why(counts[line]), *reasons.get(line, [])]),
         )
-        for value, (path, number) in ranked
+        for line in ranked
     ]
+
+
+class TieBreak:
+    """The order among a failing test's lines beyond their scores (the module's docstring)."""
+
+    def __init__(self, spectrum: Spectrum, frames: list[Line], value: Mapping[Line, float]):
+        self.spectrum, self.frames, self.value = spectrum, frames, value
+        self.reasons: dict[Line, list[str]] = {}
+
+    def keys(self) -> dict[Line, Key]:
+        place = {line: float(index) for index, line in enumerate(self.frames)}  # deeper: higher
+        first = self.place_fed_returns(place)
+        computes = self.spectrum.computes
+        keys: dict[Line, Key] = {
+            line: (-v, -place.get(line, -1.0), line not in computes, line[0], line[1], 0.0)
+            for line, v in self.value.items()
+        }
+        if first is not None:
+            keys[first] = (min(keys.values())[0], -math.inf, *keys[first][2:])
+        self.place_guards(keys)
+        return keys
+
+    def place_fed_returns(self, place: dict[Line, float]) -> Line | None:
+        """The returns whose value the deepest frame's line received go right after it; when it
+        received no project function's value, the frame line itself goes first (returned)."""
+        if not (self.spectrum.feeds and self.frames and self.frames[-1] in self.value):
+            return None
+        deepest = self.frames[-1]
+        fed = self.spectrum.feeds.get(deepest, {})
+        for line, level in fed.items():
+            if line in self.value and line not in place and self.value[line] >= self.value[deepest]:
+                place[line] = place[deepest] - 0.5 - 0.01 * level
+                self.reason(line, f"returns the value line {deepest[1]} fails with")
+        if any(line in self.value for line, level in fed.items() if level == 0):
+            return None
+        self.reason(deepest, "the failing line, fed no value by project code the test ran")
+        return deepest
+
+    def place_guards(self, keys: dict[Line, Key]) -> None:
+        """A condition that computes goes right after the best line it guards."""
+        guards = self.spectrum.guards
+        guarded: dict[Line, list[Line]] = {}
+        for line in self.value:
+            guard = guards.get(line)
+            if guard in self.value and guard != line and guard in self.spectrum.computes:
+                guarded.setdefault(guard, []).append(line)
+
+        def nesting(line: Line) -> int:
+            outer = guards.get(line)
+            return 0 if outer is None else 1 + nesting(outer)
+
+        for guard in sorted(guarded, key=nesting, reverse=True):  # inner guards first
+            best = min(guarded[guard], key=keys.__getitem__)
+            lifted = (*keys[best][:-1], keys[best][-1] + 1)
+            if lifted < keys[guard]:
+                keys[guard] = lifted
+                self.reason(guard, f"its condition leads to line {best[1]}")
+
+    def reason(self, line: Line, text: str) -> None:
+        self.reasons.setdefault(line, []).append(text)
 
 
 def localize(

@@ -17,6 +17,7 @@ from typing import Literal, cast
 
 from service_creator.domain.reports import Localization, TestCase
 from service_creator.domain.testfiles import is_test_file
+from service_creator.sandbox.dependence import feeds, guards
 from service_creator.sandbox.localize import Line, Spectrum, localize
 
 # "auto": "first-pass" for the whole suite, "off" for a selection; the runner knows only the
@@ -25,6 +26,7 @@ CoverageMode = Literal["off", "first-pass", "on-failure", "auto"]
 DEFAULT_COVERAGE: CoverageMode = "auto"
 TracedMode = Literal["first-pass", "on-failure"]
 MAX_LINE = 1_000_000
+MAX_SOURCE = 1 << 20  # characters of one module's text
 PARAMS = re.compile(r"\[.*\]$", re.S)
 FAILING = ("failed", "error")
 
@@ -65,6 +67,16 @@ def read_contexts(data: bytes | dict[str, object], root: str) -> dict[str, froze
 def read_computes(data: bytes | dict[str, object], root: str) -> frozenset[Line]:
     """The lines the export found to compute with an operator (`computes`: {path: [lines]})."""
     return read_lines((load(data) if isinstance(data, bytes) else data).get("computes"), root)
+
+
+def read_sources(data: dict[str, object], root: str) -> dict[str, str]:
+    """The project modules' text as the traced pass compiled it (`sources`: {path: text})."""
+    found: dict[str, str] = {}
+    for raw_path, text in as_dict(data.get("sources")).items():
+        path = workspace_path(raw_path, root)
+        if path is not None and isinstance(text, str) and len(text) <= MAX_SOURCE:
+            found[path] = text
+    return found
 
 
 def read_traced(data: dict[str, object]) -> frozenset[str] | None:
@@ -139,12 +151,15 @@ def spectrum(data: bytes, tests: list[TestCase], root: str) -> Spectrum:
             frames[case.id] = [(where.path, where.line)]
     passed = frozenset(t.id for t in tests if t.outcome == "passed")
     traced = read_traced(parsed)
+    sources = read_sources(parsed, root)
     return Spectrum(
         coverage=coverage,
         failed=frozenset(t.id for t in tests if t.outcome in FAILING and "::" in t.id),
         passed=passed if traced is None else passed & traced,
         frames=frames,
         computes=read_computes(parsed, root),
+        feeds=feeds(sources),
+        guards=guards(sources),
     )
 
 
