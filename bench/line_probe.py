@@ -146,7 +146,8 @@ def main() -> None:
         target = ["--python-version", "3.11", "-d", str(scratch / "wheels"), COVERAGE]
         subprocess.run([sys.executable, "-m", *download, *target], check=True, timeout=300)
         all_lines = all_coverage = all_probe = 0
-        for name in sorted(cases().CASES):
+        names: list[str] = sorted(cases().CASES)  # type: ignore[no-untyped-call]
+        for name in names:
             out = run(image, render(scratch / "projects", name), scratch, 1)
             total, only_coverage, only_probe = differences(out)
             all_lines, all_coverage, all_probe = (
@@ -154,9 +155,8 @@ def main() -> None:
                 all_coverage + only_coverage,
                 all_probe + only_probe,
             )
-            print(
-                f"{name}: {total} test-lines, only coverage {only_coverage}, only probe {only_probe}"
-            )
+            print(f"{name}: {total} test-lines, only coverage {only_coverage}, only probe", end=" ")
+            print(only_probe)
         print(
             f"all: {all_lines} test-lines; only coverage {all_coverage}"
             f" ({all_coverage / all_lines:.3%}), only the probe {all_probe}"
