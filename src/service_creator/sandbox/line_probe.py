@@ -226,7 +226,9 @@ def write(out: str) -> None:
 
 def main() -> None:
     work, out, export = sys.argv[1:4]
-    sys.meta_path.insert(0, ProbeFinder(work))
+    # just before the path finder it asks: builtin and frozen modules stay theirs
+    path_finder = sys.meta_path.index(importlib.machinery.PathFinder)
+    sys.meta_path.insert(path_finder, ProbeFinder(work))
     status = int(pytest.main(sys.argv[5:], plugins=[Plugin()]))
     if export == "always" or status == 1:
         write(out)
