@@ -369,20 +369,21 @@ def rankings(
     if tie_break:
         spectrum = dataclasses.replace(spectrum, computes=tie_break_lines(record, with_returns))
     if tie_break and dependence:
-        feeds, guards = dependence_of(record.project, record.mutant)
+        failing_lines = frozenset(line for lines in spectrum.frames.values() for line in lines)
+        feeds, guards = dependence_of(record.project, record.mutant, failing_lines)
         spectrum = dataclasses.replace(spectrum, feeds=feeds, guards=guards)
     found = localize(spectrum, formula, tie_break=tie_break, limit=None)  # type: ignore[arg-type]
     return [[(s.location.path, s.location.line) for s in t.lines] for t in found.tests]
 
 
 @functools.cache
-def dependence_of(project: str, mutant: Mutant):  # type: ignore[no-untyped-def]
+def dependence_of(project: str, mutant: Mutant, failing_lines: frozenset[tuple[str, int]]):  # type: ignore[no-untyped-def]
     """The mutated project's dependence facts, as the runner's report builds them."""
     from service_creator.sandbox.dependence import feeds, guards
 
     sources = dict(rendered_sources(project))
     sources[mutant.path] = apply(sources[mutant.path], mutant)
-    return feeds(sources), guards(sources)
+    return feeds(sources, failing_lines), guards(sources)
 
 
 def reported_rankings(record: Record) -> list[Ranking]:

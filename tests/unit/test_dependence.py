@@ -34,6 +34,7 @@ CHECKS = textwrap.dedent("""\
         return value * 2
     """)
 SOURCES = {"checks.py": CHECKS}
+ALL_LINES = [("checks.py", n) for n in range(1, 17)]
 
 
 def lines(*numbers: int) -> frozenset[Line]:
@@ -49,14 +50,19 @@ def test_guards_map_a_branch_to_its_condition_and_a_handler_to_its_try() -> None
 
 
 def test_feeds_follow_calls_and_the_names_a_line_reads() -> None:
-    found = feeds(SOURCES)
+    found = feeds(SOURCES, ALL_LINES)
     assert found[("checks.py", 15)] == {("checks.py", 12): 0}  # calls parse(): its return
     assert found[("checks.py", 16)] == {("checks.py", 12): 0}  # reads `value`, bound by parse()
     assert ("checks.py", 3) not in found  # calls no project function
 
 
 def test_broken_sources_give_no_facts() -> None:
-    assert (feeds({"x.py": "def (:"}), guards({"x.py": "def (:"})) == ({}, {})
+    assert (feeds({"x.py": "def (:"}, [("x.py", 1)]), guards({"x.py": "def (:"})) == ({}, {})
+
+
+def test_feeds_are_worked_out_for_the_lines_asked_only() -> None:
+    assert feeds(SOURCES, [("checks.py", 16)]) == {("checks.py", 16): {("checks.py", 12): 0}}
+    assert feeds(SOURCES, [("other.py", 16)]) == {}
 
 
 def branch_spectrum(with_dependence: bool) -> Spectrum:
@@ -73,7 +79,7 @@ def branch_spectrum(with_dependence: bool) -> Spectrum:
         failed=frozenset(t for t, (outcome, _) in tests.items() if outcome == "failed"),
         passed=frozenset(t for t, (outcome, _) in tests.items() if outcome == "passed"),
         computes=lines(3, 4),
-        feeds=feeds(SOURCES) if with_dependence else {},
+        feeds=feeds(SOURCES, ALL_LINES) if with_dependence else {},
         guards=guards(SOURCES) if with_dependence else {},
     )
 
@@ -102,7 +108,7 @@ def failing_line_spectrum(with_dependence: bool) -> Spectrum:
         passed=frozenset({"t.py::test_total_of_none"}),
         frames={"t.py::test_total": [("checks.py", 16)]},
         computes=lines(15, 16),  # as if line 15 computed too: the order is the feed's doing
-        feeds=feeds(SOURCES) if with_dependence else {},
+        feeds=feeds(SOURCES, ALL_LINES) if with_dependence else {},
         guards=guards(SOURCES) if with_dependence else {},
     )
 
@@ -127,7 +133,7 @@ def test_a_failing_line_fed_by_no_project_code_goes_first_whatever_its_score() -
             failed=frozenset({"t.py::test_parse"}),
             passed=frozenset({"t.py::test_parse_more", "t.py::test_parse_again"}),
             frames={"t.py::test_parse": [("checks.py", 12)]},  # int() raised in parse()
-            feeds=feeds(SOURCES),
+            feeds=feeds(SOURCES, ALL_LINES),
             guards=guards(SOURCES),
         )
     )
@@ -153,6 +159,6 @@ def test_the_sandbox_export_carries_the_sources_the_ranking_reads() -> None:
     }
     built = spectrum(json.dumps(data).encode(), tests, "/work")
     assert built.guards == guards(SOURCES)  # the test file and the outsider are left out
-    assert built.feeds == feeds(SOURCES)
+    assert built.feeds == {}  # worked out for the failing lines only: it failed in the test
     (ranked,) = localize(built).tests
     assert ranked.lines[1].location == Location(path="checks.py", line=4)  # right after line 5

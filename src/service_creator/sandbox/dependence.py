@@ -1,11 +1,11 @@
 """What a failing test's lines say beyond their spectrum: which values and conditions they
 depend on (pure: the project's sources in, line facts out; the ranking's tie-break).
 
-- `feeds`: for a line, the `return` lines whose value its statement may receive: of the project
-  functions (matched by name) it calls, or that the assignments earlier in its function call
-  when they bind a name it reads; through `return f(...)`, the returns of `f` too, each with its
-  level in that chain (0: direct). A failing line that receives a wrong value from a project
-  function points at that function's returns.
+- `feeds`: for a line (those asked for: the failing lines), the `return` lines whose value its
+  statement may receive: of the project functions (matched by name) it calls, or that the
+  assignments earlier in its function call when they bind a name it reads; through
+  `return f(...)`, the returns of `f` too, each with its level in that chain (0: direct). A
+  failing line that receives a wrong value from a project function points at its returns.
 - `guards`: for a line, the innermost `if`/`elif`/`while` whose branch holds it, or the `try`
   whose `except` clause holds it, within its function: a branch only failing tests take is
   where a wrong condition (or a wrong value in it) sends them.
@@ -16,7 +16,7 @@ Line = (workspace-relative path, 1-based line), as in sandbox/localize.py.
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -129,29 +129,35 @@ class CallFacts:
     return_calls: dict[Line, set[str]] = field(default_factory=dict[Line, set[str]])
     # a return's line -> the names it calls
 
-    def add_function(self, path: str, function: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+    def add_function(
+        self, path: str, function: ast.FunctionDef | ast.AsyncFunctionDef, wanted: set[int]
+    ) -> None:
+        """Its returns, and what the statements on the `wanted` lines call."""
         own = own_statements(function.body)
+        for statement in own:
+            if isinstance(statement, ast.Return) and statement.value is not None:
+                direct = called(header(statement))
+                for number in span(statement):
+                    self.returns.setdefault(function.name, set()).add((path, number))
+                    if direct:
+                        self.return_calls[(path, number)] = direct
+        asked = [s for s in own if not wanted.isdisjoint(header_lines(s))]
+        if not asked:
+            return
         assignments = [
             (a.lineno, bound(a), called([a.value]))
             for a in own
             if isinstance(a, Assignment) and a.value is not None
         ]
-        for statement in own:
+        for statement in asked:
             parts = header(statement)
-            direct = called(parts)
             reads = names_in(parts)
-            names = set(direct)
+            names = called(parts)
             for line, targets, calls in assignments:
                 if line < statement.lineno and targets & reads:
                     names |= calls
-            if names:
-                for number in header_lines(statement):
-                    self.calls.setdefault((path, number), set()).update(names)
-            if isinstance(statement, ast.Return) and statement.value is not None:
-                for number in span(statement):
-                    self.returns.setdefault(function.name, set()).add((path, number))
-                    if direct:
-                        self.return_calls[(path, number)] = direct
+            for number in wanted.intersection(header_lines(statement)) if names else ():
+                self.calls.setdefault((path, number), set()).update(names)
 
     def returns_reached(self, names: set[str]) -> dict[Line, int]:
         """The returns of the functions named, then of those their returns call, by level."""
@@ -177,15 +183,19 @@ def parsed(source: str) -> ast.Module | None:
         return None
 
 
-def feeds(sources: Mapping[str, str]) -> dict[Line, dict[Line, int]]:
-    """For each line, the `return` lines (every line of each) whose value the line's statement
-    may receive, each with its level in the chain of calls (0: direct)."""
+def feeds(sources: Mapping[str, str], lines: Collection[Line]) -> dict[Line, dict[Line, int]]:
+    """For each of `lines` (the failing lines: only what is asked is worked out, so a large
+    module costs one pass), the `return` lines (every line of each) whose value the line's
+    statement may receive, each with its level in the chain of calls (0: direct)."""
+    wanted: dict[str, set[int]] = {}
+    for path, number in lines:
+        wanted.setdefault(path, set()).add(number)
     facts = CallFacts()
     for path, source in sources.items():
         tree = parsed(source)
         for node in ast.walk(tree) if tree is not None else ():
             if isinstance(node, FUNCTIONS):
-                facts.add_function(path, node)
+                facts.add_function(path, node, wanted.get(path, set()))
     out: dict[Line, dict[Line, int]] = {}
     for line, names in facts.calls.items():
         found = facts.returns_reached(names)
