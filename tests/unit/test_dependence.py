@@ -79,7 +79,7 @@ def branch_spectrum(with_dependence: bool) -> Spectrum:
         failed=frozenset(t for t, (outcome, _) in tests.items() if outcome == "failed"),
         passed=frozenset(t for t, (outcome, _) in tests.items() if outcome == "passed"),
         computes=lines(3, 4),
-        feeds=feeds(SOURCES, ALL_LINES) if with_dependence else {},
+        feeds=feeds(SOURCES, ALL_LINES) if with_dependence else None,
         guards=guards(SOURCES) if with_dependence else {},
     )
 
@@ -108,7 +108,7 @@ def failing_line_spectrum(with_dependence: bool) -> Spectrum:
         passed=frozenset({"t.py::test_total_of_none"}),
         frames={"t.py::test_total": [("checks.py", 16)]},
         computes=lines(15, 16),  # as if line 15 computed too: the order is the feed's doing
-        feeds=feeds(SOURCES, ALL_LINES) if with_dependence else {},
+        feeds=feeds(SOURCES, ALL_LINES) if with_dependence else None,
         guards=guards(SOURCES) if with_dependence else {},
     )
 
@@ -133,7 +133,7 @@ def test_a_failing_line_fed_by_no_project_code_goes_first_whatever_its_score() -
             failed=frozenset({"t.py::test_parse"}),
             passed=frozenset({"t.py::test_parse_more", "t.py::test_parse_again"}),
             frames={"t.py::test_parse": [("checks.py", 12)]},  # int() raised in parse()
-            feeds=feeds(SOURCES, ALL_LINES),
+            feeds=feeds(SOURCES, [("checks.py", 12)]),  # as the report asks: {}, nothing fed it
             guards=guards(SOURCES),
         )
     )
@@ -160,5 +160,6 @@ def test_the_sandbox_export_carries_the_sources_the_ranking_reads() -> None:
     built = spectrum(json.dumps(data).encode(), tests, "/work")
     assert built.guards == guards(SOURCES)  # the test file and the outsider are left out
     assert built.feeds == {}  # worked out for the failing lines only: it failed in the test
+    assert spectrum(json.dumps({**data, "sources": {}}).encode(), tests, "/work").feeds is None
     (ranked,) = localize(built).tests
     assert ranked.lines[1].location == Location(path="checks.py", line=4)  # right after line 5

@@ -53,9 +53,9 @@ class Spectrum:
     frames: Mapping[str, Sequence[Line]] = field(default_factory=dict[str, Sequence[Line]])
     # failing test id -> project frames of its traceback, outermost first (the tie-break)
     computes: frozenset[Line] = frozenset()  # lines that compute or return a value (tie-break)
-    feeds: Mapping[Line, Mapping[Line, int]] = field(
-        default_factory=dict[Line, Mapping[Line, int]]
-    )  # line -> the returns its statement may receive, by call-chain level (dependence.feeds)
+    feeds: Mapping[Line, Mapping[Line, int]] | None = None
+    # failing line -> the returns its statement may receive, by call-chain level
+    # (dependence.feeds); None: not worked out (no sources), so no rule uses it
     guards: Mapping[Line, Line] = field(default_factory=dict[Line, Line])
     # line -> the condition it depends on (dependence.guards)
 
@@ -180,7 +180,7 @@ class TieBreak:
     def place_fed_returns(self, place: dict[Line, float]) -> Line | None:
         """The returns whose value the deepest frame's line received go right after it; when it
         received no project function's value, the frame line itself goes first (returned)."""
-        if not (self.spectrum.feeds and self.frames and self.frames[-1] in self.value):
+        if self.spectrum.feeds is None or not self.frames or self.frames[-1] not in self.value:
             return None
         deepest = self.frames[-1]
         fed = self.spectrum.feeds.get(deepest, {})

@@ -158,7 +158,9 @@ def spectrum(data: bytes, tests: list[TestCase], root: str) -> Spectrum:
         passed=passed if traced is None else passed & traced,
         frames=frames,
         computes=read_computes(parsed, root),
-        feeds=feeds(sources, [line for lines in frames.values() for line in lines]),
+        feeds=feeds(sources, [line for lines in frames.values() for line in lines])
+        if sources
+        else None,
         guards=guards(sources),
     )
 
