@@ -20,6 +20,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
+from service_creator.domain.python_ast import parse_python
+
 Line = tuple[str, int]
 
 
@@ -178,7 +180,7 @@ class CallFacts:
 
 def parsed(source: str) -> ast.Module | None:
     try:
-        return ast.parse(source)
+        return parse_python(source)
     except (SyntaxError, ValueError, RecursionError):
         return None
 

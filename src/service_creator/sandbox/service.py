@@ -28,6 +28,7 @@ from pathlib import Path
 
 from service_creator.domain.confine import normalize_relative
 from service_creator.domain.errors import UnsafeFileError, WorkspaceError
+from service_creator.domain.python_ast import parse_python
 from service_creator.domain.reports import Location, RouteCheck, ServiceCheck
 from service_creator.domain.safe_files import read_project_text
 from service_creator.sandbox.credentials import as_list, as_mapping, credentials
@@ -267,7 +268,7 @@ def parse(source: str | None) -> ast.Module | None:
     if source is None:
         return None
     try:
-        return ast.parse(source)
+        return parse_python(source)
     except (SyntaxError, ValueError):
         return None
 
