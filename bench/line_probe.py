@@ -150,11 +150,9 @@ def main() -> None:
         for name in names:
             out = run(image, render(scratch / "projects", name), scratch, 1)
             total, only_coverage, only_probe = differences(out)
-            all_lines, all_coverage, all_probe = (
-                all_lines + total,
-                all_coverage + only_coverage,
-                all_probe + only_probe,
-            )
+            all_lines += total
+            all_coverage += only_coverage
+            all_probe += only_probe
             print(f"{name}: {total} test-lines, only coverage {only_coverage}, only probe", end=" ")
             print(only_probe)
         print(

@@ -81,9 +81,7 @@ def header(statement: ast.stmt) -> list[ast.expr]:
         return [item.context_expr for item in statement.items]
     if isinstance(statement, ast.Match):
         return [statement.subject]
-    if isinstance(statement, ast.Try | ast.TryStar | ast.ClassDef | ast.FunctionDef):
-        return []
-    if isinstance(statement, ast.AsyncFunctionDef):
+    if isinstance(statement, (ast.Try, ast.TryStar, *SCOPES)):
         return []
     return [node for node in ast.iter_child_nodes(statement) if isinstance(node, ast.expr)]
 
@@ -91,7 +89,7 @@ def header(statement: ast.stmt) -> list[ast.expr]:
 def header_lines(statement: ast.stmt) -> range:
     """The lines of a statement's header; a simple statement's: all of it."""
     parts = header(statement)
-    if not any(isinstance(statement, kind) for kind in COMPOUND):
+    if not isinstance(statement, COMPOUND):
         return span(statement)
     end = max((part.end_lineno or part.lineno for part in parts), default=statement.lineno)
     return range(statement.lineno, end + 1)
